@@ -1,0 +1,1 @@
+namespace Prescient.Simulation; internal static class Placeholder { }
