@@ -1,0 +1,28 @@
+namespace Prescient.Pipeline.Migration;
+
+/// <summary>A request to move one VM or one move-together group from a source host to a destination.</summary>
+public sealed record MigrationRequest(
+    string MigrationId,
+    string SourceHostId,
+    string DestinationHostId,
+    IReadOnlyList<string> VmIds,
+    string? GroupId,
+    string Reason,
+    DateTimeOffset RequestedAt);
+
+/// <summary>What became of a request: started, or refused with a reason (for example the VM is already moving).</summary>
+public sealed record MigrationStartResult(string MigrationId, bool Started, string? RefusalReason);
+
+/// <summary>
+/// Where the evaluator hands migrations. The durable implementation starts one orchestration per VM group with a
+/// deterministic instance id and takes the VM leases; the evaluator asks it which VMs are busy before planning.
+/// </summary>
+public interface IMigrationScheduler
+{
+    Task<MigrationStartResult> StartAsync(MigrationRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Starts the evacuation of a host (reduce-power): migrate every VM away, then power the host down.</summary>
+    Task<MigrationStartResult> StartEvacuationAsync(string evacuationId, string hostId, string reason, CancellationToken cancellationToken);
+
+    Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Prescient.Pipeline.Telemetry;
+
+/// <summary>
+/// One agent send: a host's samples in sequence order. Version 1 of the telemetry contract (docs/telemetry.md).
+/// </summary>
+public sealed record TelemetryBatch(
+    [property: JsonPropertyName("schemaVersion")] int SchemaVersion,
+    [property: JsonPropertyName("hostId")] string HostId,
+    [property: JsonPropertyName("samples")] IReadOnlyList<TelemetrySample> Samples)
+{
+    public const int CurrentSchemaVersion = 1;
+}
+
+/// <summary>
+/// One sample of a host. <see cref="Sequence"/> is per host, strictly increasing across restarts of the agent;
+/// it is what makes a redelivered sample count once. Utilisations are fractions in [0, 1].
+/// </summary>
+public sealed record TelemetrySample(
+    [property: JsonPropertyName("sequence")] long Sequence,
+    [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp,
+    [property: JsonPropertyName("cpu")] double Cpu,
+    [property: JsonPropertyName("mem")] double Mem,
+    [property: JsonPropertyName("io")] double Io,
+    [property: JsonPropertyName("vms")] IReadOnlyList<VmSample>? Vms);
+
+/// <summary>A VM's figures in a sample: CPU demand as a fraction of the host, memory in MB, dirty rate in MB/s.</summary>
+public sealed record VmSample(
+    [property: JsonPropertyName("vmId")] string VmId,
+    [property: JsonPropertyName("cpu")] double Cpu,
+    [property: JsonPropertyName("memoryMb")] double MemoryMb,
+    [property: JsonPropertyName("dirtyRateMbps")] double DirtyRateMbps);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
+[JsonSerializable(typeof(TelemetryBatch))]
+public sealed partial class TelemetryJsonContext : JsonSerializerContext;
