@@ -38,7 +38,7 @@ public sealed class DeadLetterStore(TableClient table, TimeProvider timeProvider
 
     public TableClient Table { get; } = table;
 
-    public async Task WriteAsync(IReadOnlyList<(TelemetryRejection Rejection, PayloadOrigin Origin, int Index)> items, CancellationToken cancellationToken)
+    public async Task WriteAsync(IReadOnlyList<(TelemetryRejection Rejection, PayloadOrigin Origin)> items, CancellationToken cancellationToken)
     {
         if (items.Count == 0)
         {
@@ -50,7 +50,7 @@ public sealed class DeadLetterStore(TableClient table, TimeProvider timeProvider
         {
             // One row per key: a batch with the same key twice is refused by the service.
             var rows = partition
-                .Select(i => ToEntity(i.Rejection, i.Origin, i.Index, now))
+                .Select(i => ToEntity(i.Rejection, i.Origin, now))
                 .GroupBy(e => e.RowKey, StringComparer.Ordinal)
                 .Select(g => g.Last())
                 .ToList();
@@ -82,12 +82,22 @@ public sealed class DeadLetterStore(TableClient table, TimeProvider timeProvider
 
     private static string PartitionOf(DateTimeOffset enqueuedAt) => enqueuedAt.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
-    private static TableEntity ToEntity(TelemetryRejection rejection, PayloadOrigin origin, int index, DateTimeOffset now)
+    /// <summary>Row key: the origin plus what was rejected in it (the payload, a sample by index, or a sample by sequence).</summary>
+    internal static string RowKeyOf(TelemetryRejection rejection, PayloadOrigin origin)
+    {
+        var what = rejection switch
+        {
+            { SampleIndex: { } index } => "i" + index.ToString("D5", CultureInfo.InvariantCulture),
+            { Sequence: { } sequence } => "s" + sequence.ToString(CultureInfo.InvariantCulture),
+            _ => "payload",
+        };
+        return TableKeys.Escape(origin.Source + "|" + origin.Id + "|" + what);
+    }
+
+    private static TableEntity ToEntity(TelemetryRejection rejection, PayloadOrigin origin, DateTimeOffset now)
     {
         var (payload, encoding, truncated) = Encode(rejection.RawPayload.Span);
-        var entity = new TableEntity(
-            PartitionOf(origin.EnqueuedAt),
-            TableKeys.Escape(origin.Source + "|" + origin.Id + "|" + index.ToString("D5", CultureInfo.InvariantCulture)))
+        var entity = new TableEntity(PartitionOf(origin.EnqueuedAt), RowKeyOf(rejection, origin))
         {
             ["Code"] = rejection.Code,
             ["Reason"] = rejection.Reason.Length > MaxReasonChars ? rejection.Reason[..MaxReasonChars] : rejection.Reason,
