@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 bicep_version=0.49.2
-cache=${PRESCIENT_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/prescient}
+cache=${PRESCIENT_TOOLS_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/prescient}
 failures=0
 
 install_bicep() {

@@ -52,7 +52,7 @@ param maximumInstanceCount int = 40
 param ingestSchedule string = '0 */1 * * * *'
 
 @description('NCRONTAB schedule of the evaluate timer (a minute after each 20-minute period closes).')
-param evaluateSchedule string = '0 1/20 * * * *'
+param evaluateSchedule string = '0 1,21,41 * * * *'
 
 @description('NCRONTAB schedule of the retrain timer.')
 param retrainSchedule string = '0 30 2 * * *'

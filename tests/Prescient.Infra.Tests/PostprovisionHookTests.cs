@@ -23,7 +23,7 @@ public sealed class PostprovisionHookTests : IDisposable
             "AZURE_STORAGE_QUEUE_ENDPOINT" => "https://stabc.queue.core.windows.net/",
             "AZURE_STORAGE_TABLE_ENDPOINT" => "https://stabc.table.core.windows.net/",
             "AZURE_EVENTHUBS_FULLY_QUALIFIED_NAMESPACE" => "evhns-abc.servicebus.windows.net",
-            "PRESCIENT_EVALUATE_SCHEDULE" => "0 1/20 * * * *",
+            "PRESCIENT_EVALUATE_SCHEDULE" => "0 1,21,41 * * * *",
             _ => $"value-of-{o}",
         }, StringComparer.Ordinal);
 
