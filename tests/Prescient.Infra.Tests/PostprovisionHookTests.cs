@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Prescient.Pipeline.Configuration;
 
 namespace Prescient.Infra.Tests;
@@ -8,7 +9,7 @@ namespace Prescient.Infra.Tests;
 /// infra/scripts/postprovision.sh (azd's postprovision hook) turns the deployment's outputs into the Functions app's
 /// local.settings.json; the committed sample has the same shape.
 /// </summary>
-public sealed class PostprovisionHookTests : IDisposable
+public sealed partial class PostprovisionHookTests : IDisposable
 {
     private const string Script = "infra/scripts/postprovision.sh";
     private readonly string _dir = Directory.CreateTempSubdirectory("prescient-infra-").FullName;
@@ -134,10 +135,23 @@ public sealed class PostprovisionHookTests : IDisposable
     }
 
     [Fact]
+    public void The_windows_hook_writes_the_same_settings_as_the_posix_one()
+    {
+        // postprovision.ps1 cannot run here (no PowerShell in CI): compare the keys it writes, as text.
+        var keys = PowerShellValueKey().Matches(RepoFiles.Read("infra/scripts/postprovision.ps1")).Select(m => m.Groups[1].Value);
+
+        Assert.Equal(ExpectedLocalKeys().Order(StringComparer.Ordinal), keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void The_real_local_settings_file_is_ignored_by_git()
     {
         var ignored = File.ReadAllLines(RepoFiles.PathOf(".gitignore")).Select(l => l.Trim());
 
         Assert.Contains("local.settings.json", ignored);
     }
+
+    // An entry of the ordered hashtable of values in postprovision.ps1: 'Name' = ...
+    [GeneratedRegex(@"^\s*'([A-Za-z_][A-Za-z0-9_]*)'\s*=", RegexOptions.Multiline)]
+    private static partial Regex PowerShellValueKey();
 }
