@@ -31,6 +31,7 @@ public static class ServiceCollectionExtensions
             var storage = sp.GetRequiredService<PrescientStorage>();
             return new TableSettingsAuditLog(storage.Tables.GetTableClient(storage.Names.Prefix + "settingsaudit"));
         });
+        services.AddPipelineServices(configuration);
         services.TryAddSingleton<SettingsHandler>();
         services.AddHostedService<StorageInitializer>();
         services.TryAddSingleton<OperationsApi>();

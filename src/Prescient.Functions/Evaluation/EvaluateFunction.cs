@@ -1,16 +1,14 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
+using Prescient.Pipeline.Configuration;
 
 namespace Prescient.Functions.Evaluation;
 
 /// <summary>The controller cycle: evaluate every host, record decisions, start migrations (unless dry-run).</summary>
 public sealed partial class EvaluateFunction(IEvaluationCycle cycle, ILogger<EvaluateFunction> logger)
 {
-    /// <summary>Every 5 minutes: several evaluations per 20-minute period, so a closed period is acted on promptly.</summary>
-    public const string Schedule = "0 */5 * * * *";
-
     [Function("Evaluate")]
-    public async Task RunAsync([TimerTrigger(Schedule)] TimerInfo timer, CancellationToken cancellationToken)
+    public async Task RunAsync([TimerTrigger($"%{AppSettingNames.EvaluateSchedule}%")] TimerInfo timer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(timer);
         var summary = await cycle.RunAsync(cancellationToken);

@@ -2,32 +2,21 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
+using Prescient.Pipeline.Configuration;
+using Prescient.Pipeline.Retrain;
 
 namespace Prescient.Functions.Retrain;
 
-/// <summary>What retraining one host did: its accuracy on held-out recent periods, or why it was skipped.</summary>
-public sealed record RetrainHostResult(string HostId, bool Trained, double? HeldOutMae, int Windows, string? SkippedReason);
-
-/// <summary>What one retrain run did over the fleet.</summary>
-public sealed record RetrainFleetResult(int Hosts, int Trained, int Skipped, int Failed, IReadOnlyList<string> FailedHostIds);
-
-/// <summary>The pipeline's retrain job as the durable fan-out sees it.</summary>
-public interface IRetrainService
-{
-    Task<IReadOnlyList<string>> ListHostIdsAsync(CancellationToken cancellationToken);
-
-    /// <summary>Trains or updates one host's network(s) from its windows, scores it, stores model and accuracy. Idempotent.</summary>
-    Task<RetrainHostResult> RetrainHostAsync(string hostId, CancellationToken cancellationToken);
-}
+/// <summary>What one retrain run did over the fleet: hosts trained, skipped (with their reasons in each host's outcome) and failed.</summary>
+public sealed record RetrainFleetResult(int Hosts, int Trained, int Skipped, int Failed, IReadOnlyList<string> FailedHostIds, IReadOnlyList<HostRetrainResult> Results);
 
 /// <summary>
 /// Retrain: an hourly timer starts one orchestration (instance id per hour, so a repeated timer firing does not
 /// start a second run) that lists the hosts and fans out one activity per host, then gathers the results.
 /// A host whose activity fails after its retries is reported, and does not stop the others.
 /// </summary>
-public sealed partial class RetrainFunctions(IRetrainService retrain, TimeProvider time, ILogger<RetrainFunctions> logger)
+public sealed partial class RetrainFunctions(RetrainService retrain, TimeProvider time, ILogger<RetrainFunctions> logger)
 {
-    public const string Schedule = "0 7 * * * *";
     public const string OrchestratorName = "RetrainFleet";
     public const string ListHostsActivityName = "RetrainListHosts";
     public const string HostActivityName = "RetrainHost";
@@ -37,7 +26,7 @@ public sealed partial class RetrainFunctions(IRetrainService retrain, TimeProvid
 
     [Function("RetrainTimer")]
     public async Task StartAsync(
-        [TimerTrigger(Schedule)] TimerInfo timer,
+        [TimerTrigger($"%{AppSettingNames.RetrainSchedule}%")] TimerInfo timer,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {
@@ -68,15 +57,16 @@ public sealed partial class RetrainFunctions(IRetrainService retrain, TimeProvid
         var tasks = hostIds.Select(id => RetrainOneAsync(context, id)).ToList();
         var results = await Task.WhenAll(tasks);
         var failed = results.Where(r => r.Result is null).Select(r => r.HostId).ToList();
-        var trained = results.Count(r => r.Result is { Trained: true });
-        return new RetrainFleetResult(hostIds.Count, trained, results.Length - trained - failed.Count, failed.Count, failed);
+        var done = results.Where(r => r.Result is not null).Select(r => r.Result!).ToList();
+        var trained = done.Count(r => r.Version is not null);
+        return new RetrainFleetResult(hostIds.Count, trained, done.Count - trained, failed.Count, failed, done);
     }
 
-    private static async Task<(string HostId, RetrainHostResult? Result)> RetrainOneAsync(TaskOrchestrationContext context, string hostId)
+    private static async Task<(string HostId, HostRetrainResult? Result)> RetrainOneAsync(TaskOrchestrationContext context, string hostId)
     {
         try
         {
-            return (hostId, await context.CallActivityAsync<RetrainHostResult>(HostActivityName, hostId, ActivityRetry));
+            return (hostId, await context.CallActivityAsync<HostRetrainResult>(HostActivityName, hostId, ActivityRetry));
         }
         catch (TaskFailedException)
         {
@@ -86,10 +76,10 @@ public sealed partial class RetrainFunctions(IRetrainService retrain, TimeProvid
 
     [Function(ListHostsActivityName)]
     public Task<IReadOnlyList<string>> ListHostsAsync([ActivityTrigger] string? input, CancellationToken cancellationToken) =>
-        retrain.ListHostIdsAsync(cancellationToken);
+        retrain.ListHostsAsync(cancellationToken);
 
     [Function(HostActivityName)]
-    public Task<RetrainHostResult> RetrainHostAsync([ActivityTrigger] string hostId, CancellationToken cancellationToken) =>
+    public Task<HostRetrainResult> RetrainHostAsync([ActivityTrigger] string hostId, CancellationToken cancellationToken) =>
         retrain.RetrainHostAsync(hostId, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retrain run {InstanceId} started")]
