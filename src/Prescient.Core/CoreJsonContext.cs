@@ -1,0 +1,10 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Prescient.Core.Network;
+
+namespace Prescient.Core;
+
+/// <summary>Source-generated JSON for the Core's saved forms.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, WriteIndented = false)]
+[JsonSerializable(typeof(PredictorSnapshot))]
+internal sealed partial class CoreJsonContext : JsonSerializerContext;
