@@ -27,8 +27,8 @@ public interface IHostControl
 
     ControlOutput Evaluate(ControlInput input);
 
-    /// <summary>Records the absolute prediction error of a finished period (autostart looks at recent errors).</summary>
-    void RecordPeriodError(double absoluteError);
+    /// <summary>Records the absolute prediction error of a finished period (null: none; autostart looks at recent errors).</summary>
+    void RecordPeriodError(double? absoluteError);
 }
 
 /// <summary>The "no migration" policy: measures and predicts, never asks for anything.</summary>
@@ -40,7 +40,7 @@ public sealed class NoMigrationControl(double low, double high) : IHostControl
 
     public ControlOutput Evaluate(ControlInput input) => new("none", HostIndication.None, low, high, "no-migration policy");
 
-    public void RecordPeriodError(double absoluteError)
+    public void RecordPeriodError(double? absoluteError)
     {
     }
 }

@@ -257,6 +257,10 @@ public sealed class SimulationEngine
                     h.Errors.Add(error);
                     h.Control.RecordPeriodError(error);
                 }
+                else
+                {
+                    h.Control.RecordPeriodError(null);
+                }
 
                 h.PeriodSum = 0;
                 h.PeriodSamples = 0;
@@ -301,7 +305,12 @@ public sealed class SimulationEngine
                     if (_policy.Migrates && output.Indication != HostIndication.None)
                     {
                         var outcome = Act(h, output, now, measured);
-                        _decisions.Add(new DecisionRecord(now, h.Spec.Id, output.Mode, Label(output.Indication), measured[h.Spec.Id], look, output.Reason, outcome));
+                        var last = _decisions.LastOrDefault(d => d.HostId == h.Spec.Id);
+                        if (last is null || last.Outcome != outcome || last.Indication != Label(output.Indication) || last.Mode != output.Mode)
+                        {
+                            // Repeats of the same request with the same outcome are not listed again.
+                            _decisions.Add(new DecisionRecord(now, h.Spec.Id, output.Mode, Label(output.Indication), measured[h.Spec.Id], look, output.Reason, outcome));
+                        }
                     }
 
                     if (current is { } c)
