@@ -89,9 +89,18 @@ public abstract class PowerAwarePolicy : IConsolidationPolicy
     public void PlaceInitially(FleetState fleet, IPlacementSink sink)
     {
         ArgumentNullException.ThrowIfNull(fleet);
-        ArgumentNullException.ThrowIfNull(sink);
         Init(fleet);
-        var threshold = InitialThreshold;
+        PlaceInitially(fleet, sink, InitialThreshold);
+    }
+
+    /// <summary>
+    /// CloudSim's start: VMs in index order (types in decreasing size), each requesting its full MIPS, power-aware
+    /// best fit under capacity, memory, bandwidth and <paramref name="threshold"/> for non-empty hosts.
+    /// </summary>
+    public static void PlaceInitially(FleetState fleet, IPlacementSink sink, double threshold)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentNullException.ThrowIfNull(sink);
         var used = new double[fleet.HostCount];
         for (var v = 0; v < fleet.VmCount; v++)
         {
