@@ -10,8 +10,8 @@ internal static partial class AgentLog
     public static partial void SamplingStarted(ILogger logger, string hostId, TimeSpan interval, int samplesPerBatch, string vmSlice);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Debug,
-        Message = "Sample {Sequence}: cpu {Cpu:F3} mem {Mem:F3} io {Io:F3}, {VmCount} VMs")]
-    public static partial void Sampled(ILogger logger, long sequence, double cpu, double mem, double io, int vmCount);
+        Message = "Sample {Sequence} at {Timestamp:o}: cpu {Cpu:F3} mem {Mem:F3} io {Io:F3}, {VmCount} VMs")]
+    public static partial void Sampled(ILogger logger, long sequence, DateTimeOffset timestamp, double cpu, double mem, double io, int vmCount);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Error,
         Message = "Sampling failed ({Failures} in a row): {Reason}")]

@@ -52,7 +52,7 @@ internal sealed class SamplingService(
                     if (sampler.Sample() is { } sample)
                     {
                         var numbered = buffer.Append(sample, settings.SamplesPerBatch);
-                        AgentLog.Sampled(logger, numbered.Sequence, numbered.Cpu, numbered.Mem, numbered.Io, numbered.Vms?.Count ?? 0);
+                        AgentLog.Sampled(logger, numbered.Sequence, numbered.Timestamp, numbered.Cpu, numbered.Mem, numbered.Io, numbered.Vms?.Count ?? 0);
                     }
 
                     failures = 0;

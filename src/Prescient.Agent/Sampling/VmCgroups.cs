@@ -84,6 +84,7 @@ public sealed class VmCgroups(string? cgroupRoot, string slice)
             }
         }
 
+        readings.Sort((a, b) => string.CompareOrdinal(a.VmId, b.VmId));
         return readings;
     }
 
