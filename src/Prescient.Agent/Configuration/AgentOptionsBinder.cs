@@ -31,11 +31,28 @@ internal static class AgentOptionsBinder
             if (child.Value is not null && exception.Message.Contains($"'{child.Key}'", StringComparison.OrdinalIgnoreCase))
             {
                 // Name the setting and the expected type; the value itself is not repeated (it could be a secret).
-                return $"Invalid value for setting '{child.Key}': {FirstSentence(exception.Message, child.Key)}";
+                var path = CanonicalPath(child.Key);
+                return $"Invalid value for setting '{path}': {FirstSentence(exception.Message, path)}";
             }
         }
 
         return $"Invalid configuration in section '{section.Path}': {exception.Message}";
+    }
+
+    /// <summary>A setting path as the options spell it (environment variables arrive upper-cased).</summary>
+    private static string CanonicalPath(string path)
+    {
+        var parts = path.Split(':');
+        var type = typeof(AgentOptions);
+        var result = new List<string> { AgentOptions.SectionName };
+        foreach (var part in parts.Skip(1))
+        {
+            var property = type?.GetProperty(part, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            result.Add(property?.Name ?? part);
+            type = property?.PropertyType;
+        }
+
+        return string.Join(':', result);
     }
 
     private static string FirstSentence(string message, string key)

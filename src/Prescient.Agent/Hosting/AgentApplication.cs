@@ -72,8 +72,9 @@ public static class AgentApplication
                 return await PrintOneSampleAsync(host.Services, context);
             }
 
+            var exit = host.Services.GetRequiredService<AgentExit>();
             await host.RunAsync(context.Stopping);
-            return host.Services.GetRequiredService<AgentExit>().Code;
+            return exit.Code;
         }
         catch (AgentConfigurationException exception)
         {

@@ -40,7 +40,7 @@ internal sealed class SamplingService(
     {
         var settings = options.Value;
         var sampler = new HostSampler(settings, time);
-        AgentLog.SamplingStarted(logger, settings.HostId, settings.SampleInterval, settings.SamplesPerBatch, sampler.VmSliceDirectory ?? "(no cgroup v2 hierarchy)");
+        AgentLog.SamplingStarted(logger, settings.HostId, settings.SampleInterval, settings.SamplesPerBatch, sampler.VmSliceDirectory is { } slice && Directory.Exists(slice) ? slice : $"nowhere ({sampler.VmSliceDirectory ?? "no cgroup v2 hierarchy"} absent: no per-VM figures)");
         var failures = 0;
         using var timer = new PeriodicTimer(settings.SampleInterval, time);
         try
