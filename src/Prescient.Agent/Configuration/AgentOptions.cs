@@ -34,6 +34,9 @@ public sealed class AgentOptions
     /// <summary>Time limit of one send attempt (including the SDK's own retries).</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>On stop, how long to keep trying to send what is buffered (0 = do not try; it is sent at the next start).</summary>
+    public TimeSpan ShutdownFlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Where procfs is mounted.</summary>
     public string ProcPath { get; set; } = "/proc";
 

@@ -95,6 +95,11 @@ public sealed partial class AgentOptionsValidator(AgentRunMode mode) : IValidate
             errors.Add($"{P}RetryMaxDelay must be at most 01:00:00 (got {o.RetryMaxDelay}).");
         }
 
+        if (o.ShutdownFlushTimeout < TimeSpan.Zero || o.ShutdownFlushTimeout > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"{P}ShutdownFlushTimeout must be between 00:00:00 and 00:01:00 (got {o.ShutdownFlushTimeout}).");
+        }
+
         if (o.PublishTimeout < TimeSpan.FromSeconds(1) || o.PublishTimeout > TimeSpan.FromMinutes(10))
         {
             errors.Add($"{P}PublishTimeout must be between 00:00:01 and 00:10:00 (got {o.PublishTimeout}).");

@@ -172,10 +172,11 @@ public static class AgentApplication
             }
         });
         services.AddSingleton(provider => TransportFactory.Create(provider.GetRequiredService<IOptions<AgentOptions>>().Value.Transport));
-        services.AddHostedService<SamplingService>();
+        // Stopped in reverse order: sampling stops and seals its open batch first, then publishing flushes.
         services.AddHostedService<PublishingService>();
+        services.AddHostedService<SamplingService>();
         services.AddSystemd();
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(75));
         return services;
     }
 

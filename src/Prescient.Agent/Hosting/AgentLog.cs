@@ -44,6 +44,10 @@ internal static partial class AgentLog
         Message = "Publishing stopped; {Pending} batches stay in the buffer for the next start")]
     public static partial void PublishingStopped(ILogger logger, int pending);
 
+    [LoggerMessage(EventId = 306, Level = LogLevel.Information,
+        Message = "Flush on stop: sent {Sent} batches; {Pending} stay in the buffer for the next start")]
+    public static partial void Flushed(ILogger logger, int sent, int pending);
+
     [LoggerMessage(EventId = 400, Level = LogLevel.Critical, Message = "The agent stops after a fatal error: {Reason}")]
     public static partial void Fatal(ILogger logger, string reason, Exception exception);
 }

@@ -18,6 +18,39 @@ internal sealed class PublishingService(
     TimeProvider time,
     ILogger<PublishingService> logger) : BackgroundService
 {
+    /// <summary>
+    /// On stop (after sampling stopped and sealed its open batch): one last attempt to send what is buffered, within
+    /// <see cref="AgentOptions.ShutdownFlushTimeout"/>; whatever is not sent stays on disk for the next start.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        var flushTimeout = options.Value.ShutdownFlushTimeout;
+        if (flushTimeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var flush = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        flush.CancelAfter(flushTimeout);
+        var sent = 0;
+        try
+        {
+            while (buffer.PeekOldest() is { } batch)
+            {
+                await transport.Publisher.PublishAsync(batch.Batch, flush.Token);
+                buffer.Remove(batch);
+                sent++;
+            }
+        }
+        catch (Exception exception) when (exception is not ArgumentException)
+        {
+            // The transport is down or the time is up: the rest waits on disk.
+        }
+
+        AgentLog.Flushed(logger, sent, buffer.PendingBatches);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
