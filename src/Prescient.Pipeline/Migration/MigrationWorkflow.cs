@@ -346,7 +346,11 @@ public sealed class MigrationWorkflow
             throw new StepTimeoutException($"{step}{(vmId is null ? "" : " of " + vmId)} timed out after {timeout}");
         }
 
-        await cancelTimer.CancelAsync();
+        // Synchronous on purpose: CancelAsync would run the timer's callback, and resume this method, off the
+        // orchestrator's thread.
+#pragma warning disable CA1849
+        cancelTimer.Cancel();
+#pragma warning restore CA1849
         try
         {
             var value = await call;
