@@ -46,6 +46,11 @@ public sealed class VmSelector
     /// </summary>
     public VmSelection Offload(IReadOnlyList<VmInfo> vms, double load, double targetLoad)
     {
+        if (!double.IsFinite(load) || !double.IsFinite(targetLoad))
+        {
+            throw new ArgumentOutOfRangeException(nameof(load), "The load and the target load must be finite numbers.");
+        }
+
         var (units, unmovable) = Units(vms);
         var remaining = load - targetLoad;
         if (remaining <= Epsilon)
