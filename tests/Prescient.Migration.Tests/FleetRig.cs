@@ -63,7 +63,7 @@ internal static class FleetRig
             {
                 LoggerFactory = Environment.GetEnvironmentVariable("PRESCIENT_TEST_LOGS") == "1"
                     ? Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Information))
-                    : null,
+                    : Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
                 ConfigureServices = services => services.AddPrescientMigrationsInMemory(
                     o => Hypervisor(o, fleet),
                     hostList.Select(h => h.HostId),
