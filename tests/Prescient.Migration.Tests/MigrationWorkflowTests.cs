@@ -154,9 +154,9 @@ public sealed class MigrationFaultTests
     [Fact]
     public async Task A_step_slower_than_its_timeout_aborts_before_resume()
     {
-        var policy = FleetRig.FastPolicy() with { Timeouts = FleetRig.FastPolicy().Timeouts with { Prepare = TimeSpan.FromSeconds(1) } };
+        var policy = FleetRig.FastPolicy() with { Timeouts = FleetRig.FastPolicy().Timeouts with { Prepare = TimeSpan.FromSeconds(2) } };
         var (outcome, snapshot, busy) = await MigrateAsync(new SimVmSpec("vm1", "h1", 2, 2048, 50), policy: policy,
-            fault: new FaultSpec("h2", FaultKind.Slow, DelayMs: 1500));
+            fault: new FaultSpec("h2", FaultKind.Slow, DelayMs: 4000));
 
         Assert.Equal(MigrationResult.Aborted, outcome.Result);
         Assert.Contains(outcome.Steps, s => s.Step == "prepare" && s.Outcome.StartsWith("timeout", StringComparison.Ordinal));
