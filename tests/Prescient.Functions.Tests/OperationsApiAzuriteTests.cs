@@ -130,7 +130,7 @@ public sealed class OperationsApiAzuriteTests(AzuriteFixture azurite)
 
         var bad = await app.GetAsync("/api/migrations?status=stuck");
         Assert.Equal(400, bad.Status);
-        Assert.Contains("status: 'stuck' is not one of pending, running, completed, aborted, failed, cancelled.", bad.Details);
+        Assert.Contains("status: 'stuck' is not one of pending, running, completed, partiallyCompleted, aborted, refused, failed, cancelled.", bad.Details);
     }
 
     [Fact]

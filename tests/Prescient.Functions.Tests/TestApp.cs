@@ -58,7 +58,7 @@ public sealed class TestApp
             "hosts" => Functions.HostsAsync(request, CancellationToken.None),
             "settings" => Functions.SettingsAsync(request, CancellationToken.None),
             "decisions" => Functions.DecisionsAsync(request, CancellationToken.None),
-            "migrations" => Functions.MigrationsAsync(request, CancellationToken.None),
+            "migrations" => Functions.MigrationsAsync(request, UnusedDurableClient.Instance, CancellationToken.None),
             _ => throw new ArgumentException($"no function for {pathAndQuery}"),
         });
     }
@@ -71,4 +71,13 @@ public sealed class TestApp
         var (document, version) = await Settings.GetAsync(CancellationToken.None);
         return (document, SettingsHandler.ToETagText(version), await Audit.RecentAsync(100, CancellationToken.None));
     }
+}
+
+/// <summary>A durable client for functions whose tested paths do not reach it (the fake migration history is used).</summary>
+public static class UnusedDurableClient
+{
+    public static Microsoft.DurableTask.Client.DurableTaskClient Instance { get; } = new Microsoft.DurableTask.Client.Grpc.GrpcDurableTaskClient(
+        "unused",
+        new Microsoft.DurableTask.Client.Grpc.GrpcDurableTaskClientOptions { Channel = Grpc.Net.Client.GrpcChannel.ForAddress("http://127.0.0.1:9") },
+        NullLogger.Instance);
 }
