@@ -7,6 +7,12 @@ using Prescient.Pipeline.Retrain;
 
 namespace Prescient.Functions.Retrain;
 
+/// <summary>How a retrain run retries a host's activity (transient storage faults) before reporting it failed.</summary>
+public sealed record RetrainFleetInput(int MaxAttempts, TimeSpan FirstRetryInterval)
+{
+    public static RetrainFleetInput Default { get; } = new(3, TimeSpan.FromSeconds(10));
+}
+
 /// <summary>What one retrain run did over the fleet: hosts trained, skipped (with their reasons in each host's outcome) and failed.</summary>
 public sealed record RetrainFleetResult(int Hosts, int Trained, int Skipped, int Failed, IReadOnlyList<string> FailedHostIds, IReadOnlyList<HostRetrainResult> Results);
 
@@ -20,9 +26,6 @@ public sealed partial class RetrainFunctions(RetrainService retrain, TimeProvide
     public const string OrchestratorName = "RetrainFleet";
     public const string ListHostsActivityName = "RetrainListHosts";
     public const string HostActivityName = "RetrainHost";
-
-    private static readonly TaskOptions ActivityRetry = TaskOptions.FromRetryPolicy(
-        new RetryPolicy(maxNumberOfAttempts: 3, firstRetryInterval: TimeSpan.FromSeconds(10), backoffCoefficient: 2));
 
     [Function("RetrainTimer")]
     public async Task StartAsync(
@@ -41,7 +44,7 @@ public sealed partial class RetrainFunctions(RetrainService retrain, TimeProvide
         }
 
         await client.ScheduleNewOrchestrationInstanceAsync(
-            OrchestratorName, new StartOrchestrationOptions { InstanceId = instanceId }, cancellationToken);
+            OrchestratorName, RetrainFleetInput.Default, new StartOrchestrationOptions { InstanceId = instanceId }, cancellationToken);
         LogStarted(instanceId);
     }
 
@@ -53,8 +56,10 @@ public sealed partial class RetrainFunctions(RetrainService retrain, TimeProvide
     public static async Task<RetrainFleetResult> RunOrchestrationAsync([OrchestrationTrigger] TaskOrchestrationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var hostIds = await context.CallActivityAsync<IReadOnlyList<string>>(ListHostsActivityName, ActivityRetry);
-        var tasks = hostIds.Select(id => RetrainOneAsync(context, id)).ToList();
+        var input = context.GetInput<RetrainFleetInput>() ?? RetrainFleetInput.Default;
+        var retry = TaskOptions.FromRetryPolicy(new RetryPolicy(input.MaxAttempts, input.FirstRetryInterval, backoffCoefficient: 2));
+        var hostIds = await context.CallActivityAsync<IReadOnlyList<string>>(ListHostsActivityName, retry);
+        var tasks = hostIds.Select(id => RetrainOneAsync(context, id, retry)).ToList();
         var results = await Task.WhenAll(tasks);
         var failed = results.Where(r => r.Result is null).Select(r => r.HostId).ToList();
         var done = results.Where(r => r.Result is not null).Select(r => r.Result!).ToList();
@@ -62,11 +67,11 @@ public sealed partial class RetrainFunctions(RetrainService retrain, TimeProvide
         return new RetrainFleetResult(hostIds.Count, trained, done.Count - trained, failed.Count, failed, done);
     }
 
-    private static async Task<(string HostId, HostRetrainResult? Result)> RetrainOneAsync(TaskOrchestrationContext context, string hostId)
+    private static async Task<(string HostId, HostRetrainResult? Result)> RetrainOneAsync(TaskOrchestrationContext context, string hostId, TaskOptions retry)
     {
         try
         {
-            return (hostId, await context.CallActivityAsync<HostRetrainResult>(HostActivityName, hostId, ActivityRetry));
+            return (hostId, await context.CallActivityAsync<HostRetrainResult>(HostActivityName, hostId, retry));
         }
         catch (TaskFailedException)
         {
