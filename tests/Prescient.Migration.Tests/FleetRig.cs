@@ -77,13 +77,18 @@ internal static class FleetRig
     public static MigrationRequest Request(string migrationId, string source, string destination, params string[] vmIds) =>
         new(migrationId, source, destination, vmIds, null, "test", DateTimeOffset.UnixEpoch);
 
-    public static async Task<OrchestrationMetadata> WaitAsync(DurableTaskClient client, string instanceId, TimeSpan timeout)
+    /// <summary>
+    /// Waits until the instance completes; with <paramref name="migrationId"/>, until it completes that migration (the
+    /// instance id of a VM is reused by its next migration, and the previous run stays visible until the new one starts).
+    /// </summary>
+    public static async Task<OrchestrationMetadata> WaitAsync(DurableTaskClient client, string instanceId, TimeSpan timeout, string? migrationId = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             var state = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true);
-            if (state is { IsCompleted: true })
+            if (state is { IsCompleted: true } &&
+                (migrationId is null || state.ReadInputAs<MigrationWorkflowInput>()?.Request.MigrationId == migrationId))
             {
                 return state;
             }

@@ -23,7 +23,7 @@ public sealed class HypervisorContractTests : IAsyncLifetime
         _services = new ServiceCollection().AddHypervisorClient(o =>
         {
             FleetRig.Hypervisor(o, _fleet);
-            o.AttemptTimeout = TimeSpan.FromSeconds(3);
+            o.AttemptTimeout = TimeSpan.FromSeconds(20);
         }).BuildServiceProvider();
     }
 
@@ -96,8 +96,13 @@ public sealed class HypervisorContractTests : IAsyncLifetime
     [Fact]
     public async Task An_unresponsive_host_times_out_as_a_transient_fault_and_a_5xx_burst_is_transient()
     {
+        await using var impatient = new ServiceCollection().AddHypervisorClient(o =>
+        {
+            FleetRig.Hypervisor(o, _fleet);
+            o.AttemptTimeout = TimeSpan.FromSeconds(1);
+        }).BuildServiceProvider();
         _fleet.Model.InjectFault(new FaultSpec("h2", FaultKind.Unresponsive, DurationSeconds: 5));
-        var timeout = await Assert.ThrowsAsync<HypervisorTransientException>(() => Client.GetStatusAsync("h2"));
+        var timeout = await Assert.ThrowsAsync<HypervisorTransientException>(() => impatient.GetRequiredService<IHypervisorClient>().GetStatusAsync("h2"));
         Assert.Equal("timeout", timeout.Code);
 
         _fleet.Model.InjectFault(new FaultSpec("h3", FaultKind.Errors, Count: 1));
