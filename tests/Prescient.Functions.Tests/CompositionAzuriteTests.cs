@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Prescient.Functions.Dashboard;
 using Prescient.Functions.Evaluation;
 using Prescient.Functions.Http;
+
 using Prescient.Functions.Migration;
 using Prescient.Functions.Retrain;
 using Prescient.Functions.Telemetry;
