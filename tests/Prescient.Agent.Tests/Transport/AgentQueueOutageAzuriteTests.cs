@@ -54,6 +54,10 @@ public sealed class AgentQueueOutageAzuriteTests(RestartableAzuriteFixture fixtu
         output.WriteLine($"all in {clock.Elapsed}");
         ExactlyOnce.AssertWindowsMatch(taken, await pipeline.WindowsAsync(HostId));
         Assert.Equal([.. Enumerable.Range(0, taken.Count).Select(i => (long)i)], taken.Select(s => s.Sequence));
+
+        // The connection string's key never reaches the logs.
+        var key = RestartableAzurite.AccountKeyOf(azurite.ConnectionString);
+        Assert.DoesNotContain(agent.Logs, e => e.Message.Contains(key, StringComparison.Ordinal) || e.Values.Values.Any(v => v?.ToString()?.Contains(key, StringComparison.Ordinal) == true));
     }
 }
 

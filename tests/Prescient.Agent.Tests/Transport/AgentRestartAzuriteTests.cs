@@ -69,6 +69,8 @@ public sealed class AgentRestartAzuriteTests(RestartableAzuriteFixture fixture, 
         Assert.True(int.Parse(opened.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, "The restart found the crashed run's batches.");
         Assert.True(long.Parse(opened.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) > lastBufferedAtCrash, "Sequences continue after the crashed run's.");
         Assert.Empty(Directory.GetFiles(folder.Path, "batch-*.json"));
+        var key = RestartableAzurite.AccountKeyOf(azurite.ConnectionString);
+        Assert.DoesNotContain(key, firstLog + secondLog, StringComparison.Ordinal);
 
         var total = NextSequenceOnDisk(folder.Path);
         Assert.True(total > pendingAtCrash);

@@ -38,6 +38,9 @@ internal sealed class RestartableAzurite : IAsyncDisposable
         return azurite;
     }
 
+    public static string AccountKeyOf(string connectionString) =>
+        connectionString.Split(';').Single(p => p.StartsWith("AccountKey=", StringComparison.Ordinal))["AccountKey=".Length..];
+
     public async Task EnsureRunningAsync()
     {
         if (_process is null)
