@@ -81,7 +81,7 @@ public class SimulationEngineTests
         var setup = Setup([(Vm("pinned", _ => 0.2, auto: false), "a"), (Vm("free", _ => 0.2), "a"), (Vm("other", _ => 4), "b")]);
         var result = Run(setup);
         Assert.Empty(result.MigrationLog);
-        Assert.Contains(result.Decisions, d => d.Outcome.Contains("not movable", StringComparison.Ordinal));
+        Assert.Contains(result.Decisions, d => d.Outcome.StartsWith("cannot evacuate", StringComparison.Ordinal));
         Assert.Equal(0, result.HostHoursPoweredDown);
     }
 
