@@ -15,16 +15,16 @@ namespace Prescient.Cli.Simulate;
 /// </summary>
 public sealed class SimulateCommand(IAnsiConsole console) : AsyncCommand<SimulateSettings>
 {
-    /// <summary>The scenarios by name, each made from a seed.</summary>
-    public static IReadOnlyDictionary<string, Func<int, Scenario>> Scenarios { get; } = new Dictionary<string, Func<int, Scenario>>(StringComparer.Ordinal)
+    /// <summary>The scenarios by name, each made from a seed and a number of days to replay.</summary>
+    public static IReadOnlyDictionary<string, Func<int, int, Scenario>> Scenarios { get; } = new Dictionary<string, Func<int, int, Scenario>>(StringComparer.Ordinal)
     {
-        [PatentDayScenario.Name] = seed => PatentDayScenario.Create(new PatentDayScenario.Parameters { Seed = seed }),
+        [PatentDayScenario.Name] = (seed, days) => PatentDayScenario.Create(new PatentDayScenario.Parameters { Seed = seed, ReplayDays = days }),
     };
 
     public override Task<int> ExecuteAsync(CommandContext context, SimulateSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var scenario = Scenarios[settings.Scenario](settings.Seed);
+        var scenario = Scenarios[settings.Scenario](settings.Seed, settings.Days);
         var result = settings.Json ? ScenarioRunner.Run(scenario) : RunWithProgress(scenario);
         string? report = null;
         if (!settings.NoReport)
@@ -47,7 +47,7 @@ public sealed class SimulateCommand(IAnsiConsole console) : AsyncCommand<Simulat
         }
 
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Done: {result.Scenario}, {result.Policies.Count} policies, one simulated day each, {result.WallClock.TotalSeconds:F1} s."));
+            $"Done: {result.Scenario}, {result.Policies.Count} policies, {result.Days} simulated day(s) each, {result.WallClock.TotalSeconds:F1} s."));
         return Task.FromResult(0);
     }
 
@@ -103,7 +103,7 @@ public sealed class SimulateCommand(IAnsiConsole console) : AsyncCommand<Simulat
     private void PrintTable(ScenarioResult result)
     {
         var c = CultureInfo.InvariantCulture;
-        var table = new Table().Title($"{result.Scenario}, {result.Day:yyyy-MM-dd} (all hosts)");
+        var table = new Table().Title($"{result.Scenario}, {result.Day:yyyy-MM-dd}{(result.Days > 1 ? $" + {result.Days - 1} day(s)" : "")} (all hosts)");
         foreach (var header in new[] { "policy", "peak", "min > high", "migrations", "host-h off", "MAE", "kWh" })
         {
             table.AddColumn(new TableColumn(header).RightAligned());
@@ -171,6 +171,7 @@ public sealed class SimulateCommand(IAnsiConsole console) : AsyncCommand<Simulat
         {
             ["scenario"] = result.Scenario,
             ["day"] = result.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["days"] = result.Days,
             ["focusHost"] = result.FocusHostId,
             ["highThreshold"] = result.Policies[0].Hosts[0].Points[0].High,
             ["report"] = reportPath is null ? null : Path.GetFullPath(reportPath),

@@ -25,12 +25,22 @@ public sealed class SimulateSettings : CommandSettings
     [DefaultValue(7)]
     public int Seed { get; init; } = 7;
 
+    [CommandOption("--days <N>")]
+    [Description("Consecutive days to replay (1 to 14; 1 = the patent's day alone).")]
+    [DefaultValue(1)]
+    public int Days { get; init; } = 1;
+
     [CommandOption("--no-report")]
     [Description("Do not write the report folder.")]
     public bool NoReport { get; init; }
 
-    public override ValidationResult Validate() =>
-        SimulateCommand.Scenarios.ContainsKey(Scenario)
-            ? ValidationResult.Success()
-            : ValidationResult.Error($"Unknown scenario '{Scenario}'. Available: {string.Join(", ", SimulateCommand.Scenarios.Keys)}.");
+    public override ValidationResult Validate()
+    {
+        if (!SimulateCommand.Scenarios.ContainsKey(Scenario))
+        {
+            return ValidationResult.Error($"Unknown scenario '{Scenario}'. Available: {string.Join(", ", SimulateCommand.Scenarios.Keys)}.");
+        }
+
+        return Days is < 1 or > 14 ? ValidationResult.Error($"--days must be between 1 and 14, not {Days}.") : ValidationResult.Success();
+    }
 }

@@ -171,14 +171,14 @@ public sealed class SimulationEngine
             var started = DateTimeOffset.UtcNow;
             var stepsPerEval = (int)(_o.EvaluationInterval / _o.Step);
             var evalsPerPeriod = (int)(_o.PeriodLength / _o.EvaluationInterval);
-            var evals = (int)(TimeSpan.FromDays(1) / _o.EvaluationInterval);
+            var evals = (int)(TimeSpan.FromDays(_setup.Days) / _o.EvaluationInterval);
             var dayStart = _engine.DayStart;
             for (var e = 0; e < evals; e++)
             {
                 var t0 = dayStart + (_o.EvaluationInterval * e);
                 if (e % evalsPerPeriod == 0)
                 {
-                    StartPeriod(t0, e / evalsPerPeriod);
+                    StartPeriod(t0, e / evalsPerPeriod % _engine.PeriodsPerDay, first: e == 0);
                 }
 
                 foreach (var h in _hosts.Values)
@@ -228,17 +228,18 @@ public sealed class SimulationEngine
             return Summarise(DateTimeOffset.UtcNow - started);
         }
 
-        private void StartPeriod(DateTimeOffset start, int period)
+        private void StartPeriod(DateTimeOffset start, int period, bool first)
         {
             var date = DateOnly.FromDateTime(start.UtcDateTime);
-            if (period > 0)
+            if (!first)
             {
                 var prevStart = start - _o.PeriodLength;
                 var prevDate = DateOnly.FromDateTime(prevStart.UtcDateTime);
+                var prevPeriod = (period + _engine.PeriodsPerDay - 1) % _engine.PeriodsPerDay;
                 foreach (var v in _vms.Values)
                 {
                     var actual = v.PeriodSamples > 0 ? v.PeriodSum / v.PeriodSamples : v.LastActual;
-                    v.Forecaster.Observe(new VmPeriod(prevDate, period - 1, v.LastActual, actual));
+                    v.Forecaster.Observe(new VmPeriod(prevDate, prevPeriod, v.LastActual, actual));
                     v.LastActual = actual;
                 }
 

@@ -60,4 +60,8 @@ public sealed record ScenarioResult(
     TimeSpan EvaluationInterval,
     IReadOnlyList<string> Parameters,
     IReadOnlyList<PolicyResult> Policies,
-    TimeSpan WallClock);
+    TimeSpan WallClock)
+{
+    /// <summary>Number of replayed days from <see cref="Day"/>.</summary>
+    public int Days { get; init; } = 1;
+}

@@ -47,7 +47,7 @@ public sealed record PolicyDefinition(string Name, string Description, bool Migr
 
 /// <summary>
 /// What to simulate: the fleet, the VMs (with demand traces covering the training days and the replayed day), the
-/// migration costs, the day to replay (UTC midnight to midnight), the days to train the forecasters on, and the
+/// migration costs, the day to replay (UTC midnight to midnight; <see cref="Days"/> days from it), the days to train the forecasters on, and the
 /// host whose charts the report centres on.
 /// </summary>
 public sealed record SimulationSetup(
@@ -60,4 +60,8 @@ public sealed record SimulationSetup(
     IReadOnlyList<DateOnly> TrainingDays,
     string FocusHostId,
     EngineOptions Options,
-    IReadOnlyList<string> Parameters);
+    IReadOnlyList<string> Parameters)
+{
+    /// <summary>How many consecutive days from <see cref="Day"/> to replay (the VMs' traces must cover them).</summary>
+    public int Days { get; init; } = 1;
+}

@@ -29,6 +29,9 @@ public static class PatentDayScenario
 
         public int TrainingDays { get; init; } = 14;
 
+        /// <summary>Days replayed from <see cref="Day"/> (1: the patent's day alone).</summary>
+        public int ReplayDays { get; init; } = 1;
+
         public int Seed { get; init; } = 7;
 
         /// <summary>Cores of the patent host.</summary>
@@ -74,7 +77,9 @@ public static class PatentDayScenario
         var p = parameters ?? new Parameters();
         var first = p.Day.AddDays(-p.TrainingDays);
         var start = new DateTimeOffset(first.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var days = p.TrainingDays + 1;
+        ArgumentOutOfRangeException.ThrowIfLessThan(p.ReplayDays, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(p.TrainingDays, 1);
+        var days = p.TrainingDays + p.ReplayDays + 1;
         var step = TimeSpan.FromMinutes(1);
         var power = PowerModel.Linear(idle: 110, max: 250, reduced: 8);
         var wake = TimeSpan.FromMinutes(3);
@@ -168,7 +173,10 @@ public static class PatentDayScenario
             [.. Enumerable.Range(0, p.TrainingDays).Select(d => first.AddDays(d))],
             "host-a",
             engine,
-            parameterLines);
+            parameterLines)
+        {
+            Days = p.ReplayDays,
+        };
         return new Scenario(setup, NewForecaster, policies);
     }
 

@@ -134,3 +134,16 @@ public class SimulateCommandTests(PatentDayRunFixture run) : IClassFixture<Paten
         Assert.Contains("patent-day", output, StringComparison.Ordinal);
     }
 }
+
+public class SimulateOptionsTests
+{
+    [Theory]
+    [InlineData("0")]
+    [InlineData("15")]
+    public void Days_out_of_range_is_a_clear_error(string days)
+    {
+        var (code, output) = SimulateCli.Run("simulate", "--days", days, "--no-report");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--days must be between 1 and 14", output, StringComparison.Ordinal);
+    }
+}
