@@ -79,7 +79,7 @@ public sealed class SimulateCommand(IAnsiConsole console) : AsyncCommand<Simulat
                 var training = ctx.AddTask("training the networks", maxValue: 1);
                 foreach (var policy in scenario.Policies)
                 {
-                    tasks[policy.Name] = ctx.AddTask($"replaying: {policy.Name}", maxValue: 1);
+                    tasks[policy.Name] = ctx.AddTask($"replaying: {policy.Name}", autoStart: false, maxValue: 1);
                 }
 
                 result = ScenarioRunner.Run(scenario, new Callback(p =>
@@ -93,7 +93,17 @@ public sealed class SimulateCommand(IAnsiConsole console) : AsyncCommand<Simulat
                     var name = p.Stage[(p.Stage.LastIndexOf(':') + 2)..];
                     if (tasks.TryGetValue(name, out var task))
                     {
+                        if (!task.IsStarted)
+                        {
+                            training.StopTask();
+                            task.StartTask();
+                        }
+
                         task.Value = p.Fraction;
+                        if (p.Fraction >= 1)
+                        {
+                            task.StopTask();
+                        }
                     }
                 }));
             });
