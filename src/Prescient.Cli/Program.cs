@@ -1,3 +1,4 @@
+using Prescient.Cli.Bench;
 using Prescient.Cli.Simulate;
 using Spectre.Console.Cli;
 
@@ -6,5 +7,6 @@ app.Configure(config =>
 {
     config.SetApplicationName("prescient");
     config.AddSimulate();
+    config.AddBenchCommands();
 });
 return await app.RunAsync(args);
