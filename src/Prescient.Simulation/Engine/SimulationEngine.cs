@@ -1,4 +1,3 @@
-using System.Globalization;
 using Prescient.Core.Controller;
 using Prescient.Core.Selection;
 using Prescient.Core.Settings;
@@ -136,7 +135,7 @@ public sealed class SimulationEngine
         private readonly Dictionary<string, HostState> _hosts = new(StringComparer.Ordinal);
         private readonly Dictionary<string, VmState> _vms = new(StringComparer.Ordinal);
         private readonly List<DecisionRecord> _decisions = [];
-        private readonly HashSet<string> _focusOriginalVms;
+        private readonly Dictionary<string, string> _originalHost;
         private readonly Prescient.Core.Selection.MigrationCostModel _costModel;
 
         public Replay(SimulationEngine engine, SimulationSetup setup, PolicyDefinition policy, IReadOnlyDictionary<string, IVmForecaster> forecasters, IProgress<double>? progress)
@@ -163,7 +162,7 @@ public sealed class SimulationEngine
             }
 
             _costModel = new Prescient.Core.Selection.MigrationCostModel(setup.Migration.BandwidthMBps, setup.Migration.StopCopyThresholdMb, setup.Migration.MaxPreCopyRounds);
-            _focusOriginalVms = [.. setup.Placement.Where(p => p.HostId == setup.FocusHostId).Select(p => p.Vm.Id)];
+            _originalHost = setup.Placement.ToDictionary(p => p.Vm.Id, p => p.HostId, StringComparer.Ordinal);
         }
 
         public PolicyResult Execute()
@@ -191,7 +190,7 @@ public sealed class SimulationEngine
                     v.EvalDemandSum = 0;
                 }
 
-                var demandSum = 0.0;
+                var demandSums = _hosts.Keys.ToDictionary(k => k, _ => 0.0, StringComparer.Ordinal);
                 for (var s = 0; s < stepsPerEval; s++)
                 {
                     foreach (var v in _vms.Values)
@@ -200,10 +199,7 @@ public sealed class SimulationEngine
                         v.PeriodSum += Math.Clamp(d / v.Spec.Vcpus, 0, 1);
                         v.PeriodSamples++;
                         v.EvalDemandSum += d;
-                        if (_focusOriginalVms.Contains(v.Spec.Id))
-                        {
-                            demandSum += d;
-                        }
+                        demandSums[_originalHost[v.Spec.Id]] += d;
                     }
 
                     var utils = _fleet.Advance(_o.Step);
@@ -219,8 +215,8 @@ public sealed class SimulationEngine
                     }
                 }
 
-                var focusDemand = Math.Min(1, demandSum / stepsPerEval / _fleet.Host(_setup.FocusHostId).Spec.CpuCores);
-                Evaluate(_fleet.Now, stepsPerEval, focusDemand);
+                var demand = demandSums.ToDictionary(kv => kv.Key, kv => Math.Min(1, kv.Value / stepsPerEval / _fleet.Host(kv.Key).Spec.CpuCores), StringComparer.Ordinal);
+                Evaluate(_fleet.Now, stepsPerEval, demand);
                 _progress?.Report((e + 1.0) / evals);
             }
 
@@ -300,7 +296,7 @@ public sealed class SimulationEngine
             return any ? (current, look) : (0, 0);
         }
 
-        private void Evaluate(DateTimeOffset now, int stepsPerEval, double focusDemand)
+        private void Evaluate(DateTimeOffset now, int stepsPerEval, IReadOnlyDictionary<string, double> demand)
         {
             var measured = _hosts.ToDictionary(kv => kv.Key, kv => kv.Value.EvalSum / stepsPerEval, StringComparer.Ordinal);
             foreach (var h in _hosts.Values.OrderBy(h => h.Spec.Id, StringComparer.Ordinal))
@@ -351,7 +347,7 @@ public sealed class SimulationEngine
                 var point = new HostPoint(
                     now,
                     measured[h.Spec.Id],
-                    h.Spec.Id == _setup.FocusHostId ? focusDemand : measured[h.Spec.Id],
+                    demand[h.Spec.Id],
                     sim.PowerState == HostPowerState.On && sim.Vms.Count > 0 ? current : null,
                     high,
                     low,
@@ -556,6 +552,4 @@ public sealed class SimulationEngine
                 _decisions);
         }
     }
-
-    internal static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }
