@@ -337,11 +337,17 @@ public sealed class SimulationEngine
                     }
                 }
 
-                if (h.Evacuating && sim.PowerState == HostPowerState.On && sim.Vms.Count == 0 && !_fleet.HasActiveMigrations(h.Spec.Id))
+                var empty = sim.PowerState == HostPowerState.On && sim.Vms.Count == 0 && !_fleet.HasActiveMigrations(h.Spec.Id);
+                if (empty && (h.Evacuating || (_policy.Migrates && InPowerDownWindow(now))))
                 {
+                    // An evacuated host, or a powered host left with nothing to run, goes to reduced power.
                     _fleet.PowerDown(h.Spec.Id);
                     h.Evacuating = false;
                     h.Mode = "off";
+                }
+                else if (sim.PowerState == HostPowerState.On && h.Mode == "off")
+                {
+                    h.Mode = h.Control.Mode; // woken: it restarts in the mode it was in
                 }
 
                 var point = new HostPoint(
@@ -368,7 +374,7 @@ public sealed class SimulationEngine
             }
 
             var reducePower = output.Indication == HostIndication.ReducePower;
-            if (reducePower && _o.PowerDownWindow is { } w && !InWindow(TimeOnly.FromDateTime(now.UtcDateTime), w.From, w.Until))
+            if (reducePower && !InPowerDownWindow(now) && _o.PowerDownWindow is { } w)
             {
                 return $"not acted on: outside the power-down window {w.From:HH\\:mm}-{w.Until:HH\\:mm}";
             }
@@ -503,6 +509,9 @@ public sealed class SimulationEngine
                 state,
                 new WorkloadRange(range.Low, Math.Max(range.Low + 0.01, range.High - _o.OffloadHeadroom)));
         }
+
+        private bool InPowerDownWindow(DateTimeOffset now) =>
+            _o.PowerDownWindow is not { } w || InWindow(TimeOnly.FromDateTime(now.UtcDateTime), w.From, w.Until);
 
         private static bool InWindow(TimeOnly t, TimeOnly from, TimeOnly until) =>
             from <= until ? t >= from && t <= until : t >= from || t <= until;
