@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Prescient.Simulation.Engine;
 using Prescient.Simulation.Reports;
 using Prescient.Simulation.Scenarios;
+using Prescient.Simulation.Traces;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -15,16 +16,27 @@ namespace Prescient.Cli.Simulate;
 /// </summary>
 public sealed class SimulateCommand(IAnsiConsole console) : AsyncCommand<SimulateSettings>
 {
-    /// <summary>The scenarios by name, each made from a seed and a number of days to replay.</summary>
-    public static IReadOnlyDictionary<string, Func<int, int, Scenario>> Scenarios { get; } = new Dictionary<string, Func<int, int, Scenario>>(StringComparer.Ordinal)
+    /// <summary>The scenarios by name, each made from the command's settings.</summary>
+    public static IReadOnlyDictionary<string, Func<SimulateSettings, Scenario>> Scenarios { get; } = new Dictionary<string, Func<SimulateSettings, Scenario>>(StringComparer.Ordinal)
     {
-        [PatentDayScenario.Name] = (seed, days) => PatentDayScenario.Create(new PatentDayScenario.Parameters { Seed = seed, ReplayDays = days }),
+        [PatentDayScenario.Name] = s => PatentDayScenario.Create(new PatentDayScenario.Parameters { Seed = s.Seed, ReplayDays = s.Days }),
+        [AlibabaDayScenario.Name] = s => AlibabaDayScenario.Create(SharedData.Locate(s.Data), s.Days, s.Seed),
     };
 
     public override Task<int> ExecuteAsync(CommandContext context, SimulateSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var scenario = Scenarios[settings.Scenario](settings.Seed, settings.Days);
+        Scenario scenario;
+        try
+        {
+            scenario = Scenarios[settings.Scenario](settings);
+        }
+        catch (Exception e) when (e is TraceFormatException or DirectoryNotFoundException or ArgumentOutOfRangeException)
+        {
+            console.MarkupLineInterpolated($"[red]Cannot set up scenario '{settings.Scenario}':[/] {e.Message}");
+            return Task.FromResult(1);
+        }
+
         var result = settings.Json ? ScenarioRunner.Run(scenario) : RunWithProgress(scenario);
         string? report = null;
         if (!settings.NoReport)
@@ -54,7 +66,7 @@ public sealed class SimulateCommand(IAnsiConsole console) : AsyncCommand<Simulat
     private ScenarioResult RunWithProgress(Scenario scenario)
     {
         console.MarkupLineInterpolated($"[bold]{scenario.Setup.Name}[/]: {scenario.Setup.Description}");
-        console.WriteLine("Training each VM's network on synthetic days, then replaying the day under each policy in simulated time.");
+        console.WriteLine("Training each VM's network on the training days, then replaying the day under each policy in simulated time.");
         if (!console.Profile.Capabilities.Interactive)
         {
             // Without a terminal: one plain line per stage.

@@ -128,12 +128,7 @@ public static class PatentDayScenario
             AutostartAccuracyThreshold = 0.05,
             AutostartWindow = 6,
         };
-        var policies = new List<PolicyDefinition>
-        {
-            new("none", "no migration: the hosts keep their VMs", false, _ => new NoMigrationControl(0.15, 0.80)),
-            new("reactive", "patent reactive mode: measured workload vs 0.15..0.80", true, _ => new CoreHostControl(reactive)),
-            new("proactive", "patent proactive mode: network forecasts vs 0.15..0.75, autostart from reactive, failsafe 0.00..0.95", true, _ => new CoreHostControl(proactive)),
-        };
+        var policies = Policies(reactive, proactive);
 
         var categorizer = DayCategorizer.WeekdayWeekend;
         var seed = (ulong)p.Seed;
@@ -180,7 +175,21 @@ public static class PatentDayScenario
         return new Scenario(setup, NewForecaster, policies);
     }
 
-    private static uint StableHash(string s)
+    /// <summary>The three policies compared: no migration, the patent's reactive mode, its proactive mode (autostart).</summary>
+    public static IReadOnlyList<PolicyDefinition> Policies(HostSettings reactive, HostSettings proactive)
+    {
+        ArgumentNullException.ThrowIfNull(reactive);
+        ArgumentNullException.ThrowIfNull(proactive);
+        var c = CultureInfo.InvariantCulture;
+        return
+        [
+            new("none", "no migration: the hosts keep their VMs", false, _ => new NoMigrationControl(reactive.ReactiveRange.Low, reactive.ReactiveRange.High)),
+            new("reactive", string.Create(c, $"patent reactive mode: measured workload vs {reactive.ReactiveRange}"), true, _ => new CoreHostControl(reactive)),
+            new("proactive", string.Create(c, $"patent proactive mode: network forecasts vs {proactive.ProactiveRange}, autostart from reactive, failsafe {proactive.FailsafeRange}"), true, _ => new CoreHostControl(proactive)),
+        ];
+    }
+
+    internal static uint StableHash(string s)
     {
         var h = 2166136261u;
         foreach (var ch in s)
