@@ -142,7 +142,15 @@ public sealed class MigrationWorkflow
         var destination = _request.DestinationHostId;
 
         Progress("prepare", null, 0);
-        var status = await StepAsync<HostStatus>("source-status", null, MigrationTaskNames.GetHostStatus, new HostInput(source), _policy.Timeouts.Prepare, _transientRetry);
+        var sourceStatus = await TryAsync(() => StepAsync<HostStatus>("source-status", null, MigrationTaskNames.GetHostStatus, new HostInput(source), _policy.Timeouts.Status, _transientRetry));
+        if (sourceStatus.Error is { } statusError)
+        {
+            // Nothing has been asked of either host yet: the VM runs where it ran.
+            return Outcome(MigrationResult.Aborted, $"source {source} status unavailable: {statusError}",
+                [.. _request.VmIds.Select(v => new VmMigrationOutcome(v, MigrationResult.Aborted, source, 0, "not started"))], startedAt);
+        }
+
+        var status = sourceStatus.Value!;
         var vms = new List<VmStepInput>();
         foreach (var vmId in _request.VmIds)
         {
