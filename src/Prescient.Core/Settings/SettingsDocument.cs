@@ -63,9 +63,10 @@ public sealed record SettingsDocument
     public HostSettings ResolveHost(string hostId, int? dayCategory = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(hostId);
-        var errors = ResolveUnchecked(hostId, dayCategory).Validate();
+        var settings = ResolveUnchecked(hostId, dayCategory);
+        var errors = settings.Validate();
         return errors.Count == 0
-            ? ResolveUnchecked(hostId, dayCategory)
+            ? settings
             : throw new SettingsValidationException([.. errors.Select(e => Scope(hostId, dayCategory) + e)]);
     }
 
