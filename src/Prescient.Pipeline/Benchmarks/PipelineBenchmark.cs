@@ -25,7 +25,12 @@ public sealed record PipelineBenchmarkOptions
     /// <summary>Payloads per ingest call (a queue receive takes up to 32).</summary>
     public int PayloadsPerCall { get; init; } = 32;
 
+    public bool SkipIngest { get; init; }
+
     public int RetrainHosts { get; init; } = 100;
+
+    /// <summary>Hosts trained in memory only (no storage): the compute part of a fleet retrain.</summary>
+    public int ComputeOnlyHosts { get; init; } = 100;
 
     public int RetrainDays { get; init; } = 28;
 
@@ -44,7 +49,9 @@ public sealed record PipelineBenchmarkResult(
     double RetrainSeconds,
     int ModelsStored,
     double MeanHoldoutMae,
-    double MeanBaselineMae);
+    double MeanBaselineMae,
+    int ComputeOnlyHosts,
+    double ComputeOnlySeconds);
 
 /// <summary>
 /// Measures the pipeline on a fresh in-memory Azurite: ingest throughput (samples per second through validation,
@@ -69,54 +76,59 @@ public static class PipelineBenchmark
             new TelemetryValidator(time), windows, new DeadLetterStore(storage.Table(n => n.DeadLetters), time), hosts, time,
             NullLogger<TelemetryIngestor>.Instance);
 
-        // Ingest: each host sends consecutive batches (every 20 s a sample), as agents do.
         var now = time.GetUtcNow();
-        var payloads = new List<IncomingPayload>();
-        var totalSamples = options.BatchesPerHost * options.SamplesPerBatch;
-        for (var b = 0; b < options.BatchesPerHost; b++)
+        double ingestSeconds = double.NaN, naiveRate = double.NaN;
+        var sampleCount = 0;
+        if (!options.SkipIngest)
         {
-            for (var h = 0; h < options.IngestHosts; h++)
+            // Ingest: each host sends consecutive batches (every 20 s a sample), as agents do.
+            var payloads = new List<IncomingPayload>();
+            var totalSamples = options.BatchesPerHost * options.SamplesPerBatch;
+            for (var b = 0; b < options.BatchesPerHost; b++)
             {
-                var hostId = "ingest-" + h.ToString("D4", CultureInfo.InvariantCulture);
-                var samples = Enumerable.Range(0, options.SamplesPerBatch).Select(i =>
+                for (var h = 0; h < options.IngestHosts; h++)
                 {
-                    var n = b * options.SamplesPerBatch + i;
-                    var cpu = 0.3 + 0.2 * Math.Sin(n / 50.0 + h);
-                    return new TelemetrySample(n + 1, now.AddSeconds(-20 * (totalSamples - n)), cpu, 0.4, 0.05,
-                        Enumerable.Range(0, options.VmsPerSample).Select(v => new VmSample($"{hostId}-vm{v}", cpu / options.VmsPerSample, 4096, 8)).ToList());
-                }).ToList();
-                payloads.Add(new IncomingPayload(
-                    TelemetrySerializer.Serialize(TelemetryBatch.Create(hostId, samples)),
-                    new PayloadOrigin("bench", payloads.Count.ToString(CultureInfo.InvariantCulture), now)));
+                    var hostId = "ingest-" + h.ToString("D4", CultureInfo.InvariantCulture);
+                    var samples = Enumerable.Range(0, options.SamplesPerBatch).Select(i =>
+                    {
+                        var n = b * options.SamplesPerBatch + i;
+                        var cpu = 0.3 + 0.2 * Math.Sin(n / 50.0 + h);
+                        return new TelemetrySample(n + 1, now.AddSeconds(-20 * (totalSamples - n)), cpu, 0.4, 0.05,
+                            Enumerable.Range(0, options.VmsPerSample).Select(v => new VmSample($"{hostId}-vm{v}", cpu / options.VmsPerSample, 4096, 8)).ToList());
+                    }).ToList();
+                    payloads.Add(new IncomingPayload(
+                        TelemetrySerializer.Serialize(TelemetryBatch.Create(hostId, samples)),
+                        new PayloadOrigin("bench", payloads.Count.ToString(CultureInfo.InvariantCulture), now)));
+                }
             }
+
+            sampleCount = options.IngestHosts * totalSamples;
+            var ingestClock = Stopwatch.StartNew();
+            foreach (var call in payloads.Chunk(options.PayloadsPerCall))
+            {
+                await ingestor.IngestAsync(call, cancellationToken);
+            }
+
+            ingestSeconds = ingestClock.Elapsed.TotalSeconds;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ingest: {sampleCount} samples ({payloads.Count} payloads, {options.IngestHosts} hosts, {options.VmsPerSample} VMs each) in {ingestSeconds:0.00} s = {sampleCount / ingestSeconds:0} samples/s"));
+
+            // Baseline in the same run: one upsert per sample (what a store without windows would do), 8 at a time.
+            var naive = storage.Tables.GetTableClient("benchnaive");
+            await naive.CreateIfNotExistsAsync(cancellationToken);
+            const int naiveCount = 2_000;
+            ingestClock.Restart();
+            await Parallel.ForEachAsync(Enumerable.Range(0, naiveCount), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, ct) =>
+                await naive.UpsertEntityAsync(new TableEntity("h" + (i % 100).ToString(CultureInfo.InvariantCulture), i.ToString("D8", CultureInfo.InvariantCulture)) { ["Cpu"] = 0.5 }, cancellationToken: ct));
+            naiveRate = naiveCount / ingestClock.Elapsed.TotalSeconds;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"baseline: one table upsert per sample: {naiveRate:0} samples/s; windowed ingest is {sampleCount / ingestSeconds / naiveRate:0.0}x that"));
         }
-
-        var sampleCount = options.IngestHosts * totalSamples;
-        var clock = Stopwatch.StartNew();
-        foreach (var call in payloads.Chunk(options.PayloadsPerCall))
-        {
-            await ingestor.IngestAsync(call, cancellationToken);
-        }
-
-        var ingestSeconds = clock.Elapsed.TotalSeconds;
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ingest: {sampleCount} samples ({payloads.Count} payloads, {options.IngestHosts} hosts, {options.VmsPerSample} VMs each) in {ingestSeconds:0.00} s = {sampleCount / ingestSeconds:0} samples/s"));
-
-        // Baseline in the same run: one upsert per sample (what a store without windows would do), 8 at a time.
-        var naive = storage.Tables.GetTableClient("benchnaive");
-        await naive.CreateIfNotExistsAsync(cancellationToken);
-        const int naiveCount = 2_000;
-        clock.Restart();
-        await Parallel.ForEachAsync(Enumerable.Range(0, naiveCount), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, ct) =>
-            await naive.UpsertEntityAsync(new TableEntity("h" + (i % 100).ToString(CultureInfo.InvariantCulture), i.ToString("D8", CultureInfo.InvariantCulture)) { ["Cpu"] = 0.5 }, cancellationToken: ct));
-        var naiveRate = naiveCount / clock.Elapsed.TotalSeconds;
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"baseline: one table upsert per sample: {naiveRate:0} samples/s; windowed ingest is {sampleCount / ingestSeconds / naiveRate:0.0}x that"));
 
         // Retrain: weeks of windows per host (one sample per period is enough to make a window).
         var periods = options.RetrainDays * calendar.PeriodsPerDay;
         var end = calendar.StartOf(calendar.PeriodOf(now));
-        clock.Restart();
+        var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, options.RetrainHosts), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (h, ct) =>
         {
             var random = new Random(h);
@@ -141,7 +153,7 @@ public static class PipelineBenchmark
 
         clock.Restart();
         await Parallel.ForEachAsync(Enumerable.Range(0, options.RetrainHosts), new ParallelOptions { MaxDegreeOfParallelism = options.Retrain.Parallelism, CancellationToken = cancellationToken }, async (h, ct) =>
-            await windows.GetSinceAsync("retrain-" + h.ToString("D4", CultureInfo.InvariantCulture), now - options.Retrain.History, now, ct));
+            await windows.GetMeansAsync("retrain-" + h.ToString("D4", CultureInfo.InvariantCulture), calendar.PeriodOf(now - options.Retrain.History), calendar.PeriodOf(now), ct));
         var readSeconds = clock.Elapsed.TotalSeconds;
 
         var service = new RetrainService(
@@ -163,8 +175,32 @@ public static class PipelineBenchmark
             $"({retrainSeconds / options.RetrainHosts * 1000:0} ms/host); reading the windows alone: {readSeconds:0.0} s ({retrainSeconds / readSeconds:0.0}x)"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"accuracy: {fleet.Trained} models, mean held-out MAE {meanMae:0.0000} vs last-value baseline {meanBaseline:0.0000} ({meanMae / meanBaseline:0.00}x)"));
+        // The compute alone: the same training on in-memory series (no storage), for as many hosts.
+        var computeClock = Stopwatch.StartNew();
+        var computeHosts = options.ComputeOnlyHosts;
+        Parallel.For(0, computeHosts, new ParallelOptions { MaxDegreeOfParallelism = options.Retrain.Parallelism }, h =>
+        {
+            var random = new Random(h);
+            var series = Enumerable.Range(0, periods).Select(i =>
+            {
+                var key = calendar.PeriodOf(end - calendar.PeriodLength * (periods - i));
+                return (key, Math.Clamp(0.45 + 0.3 * Math.Sin(2 * Math.PI * key.Index / calendar.PeriodsPerDay) + (random.NextDouble() - 0.5) * 0.06, 0, 1));
+            });
+            var observations = Core.Network.PeriodObservation.FromSeries(series);
+            var predictor = Core.Network.WorkloadPredictor.Create(Core.Settings.HostSettings.Default, calendar, Core.Calendar.DayCategorizer.Default, options.Retrain.Network);
+            predictor.TrainBulk(observations.Take(observations.Count - options.Retrain.HoldoutPeriods).ToList(), options.Retrain.Epochs);
+            foreach (var o in observations.Skip(observations.Count - options.Retrain.HoldoutPeriods))
+            {
+                predictor.Observe(o);
+            }
+
+            _ = predictor.ToSnapshot();
+        });
+        var computeSeconds = computeClock.Elapsed.TotalSeconds;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"compute only: {computeHosts} hosts x {periods} periods x {options.Retrain.Epochs} epochs trained in memory in {computeSeconds:0.0} s ({computeSeconds / computeHosts * 1000:0} ms/host)"));
         return new PipelineBenchmarkResult(
             sampleCount, ingestSeconds, sampleCount / ingestSeconds, naiveRate, options.RetrainHosts, periods, loadSeconds, readSeconds,
-            retrainSeconds, fleet.Trained, meanMae, meanBaseline);
+            retrainSeconds, fleet.Trained, meanMae, meanBaseline, computeHosts, computeSeconds);
     }
 }
