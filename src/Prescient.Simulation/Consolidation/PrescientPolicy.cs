@@ -381,7 +381,6 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
             {
                 Move(v, h, dst, k, plan);
                 received[dst] = true;
-                evacuated.Add(_hostIds[dst]);
             }
         }
     }
