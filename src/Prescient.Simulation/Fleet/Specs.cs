@@ -21,11 +21,12 @@ public sealed record HostSpec(string Id, double CpuCores, double MemoryMb, Power
 }
 
 /// <summary>
-/// A VM: its CPU demand over time in cores, memory, memory dirty rate (MB/s, drives pre-copy), move-together group,
-/// priority (lower moves first) and whether automatic migration is enabled.
+/// A VM: its size in virtual CPUs, its CPU demand over time in cores, memory, memory dirty rate (MB/s, drives
+/// pre-copy), move-together group, priority (lower moves first) and whether automatic migration is enabled.
 /// </summary>
 public sealed record VmSpec(
     string Id,
+    double Vcpus,
     double MemoryMb,
     double DirtyRateMBps,
     TimeSeries DemandCores,
@@ -37,9 +38,9 @@ public sealed record VmSpec(
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Id);
         ArgumentNullException.ThrowIfNull(DemandCores);
-        if (!(MemoryMb > 0) || !(DirtyRateMBps >= 0))
+        if (!(Vcpus > 0) || !(MemoryMb > 0) || !(DirtyRateMBps >= 0))
         {
-            throw new ArgumentOutOfRangeException(nameof(MemoryMb), $"VM '{Id}': memory must be positive and the dirty rate not negative.");
+            throw new ArgumentOutOfRangeException(nameof(MemoryMb), $"VM '{Id}': vCPUs and memory must be positive and the dirty rate not negative.");
         }
     }
 }

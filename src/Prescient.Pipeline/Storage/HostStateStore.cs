@@ -1,0 +1,192 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace Prescient.Pipeline.Storage;
+
+/// <summary>What the pipeline knows about a host between runs.</summary>
+public sealed record HostState(
+    string HostId,
+    string? ControllerMode,
+    string? NetworkMode,
+    double? Accuracy,
+    DateTimeOffset? AccuracyAt,
+    string? ModelVersion,
+    string? PowerState,
+    string? LastDecision,
+    DateTimeOffset? LastDecisionAt,
+    string? ControllerStateJson,
+    DateTimeOffset? LastIngestAt,
+    ETag ETag)
+{
+    /// <summary>CPU capacity relative to the fleet's reference host (inventory; null: the evaluator's default).</summary>
+    public double? CpuCapacity { get; init; }
+
+    /// <summary>Installed memory in MB (inventory; null: the evaluator's default).</summary>
+    public double? MemoryMb { get; init; }
+
+    /// <summary>The last evaluated cycle (one evaluation per host per cycle).</summary>
+    public string? LastCycleId { get; init; }
+
+    /// <summary>Since when the current indication has held (for the hold-duration guard).</summary>
+    public DateTimeOffset? IndicationSince { get; init; }
+}
+
+/// <summary>
+/// Host state in one table partition (<c>host</c>, one row per host): the list of hosts is one query. Each job
+/// writes its own columns with merge updates (ingest: last ingest; retrain: model and accuracy; evaluate: controller
+/// state, with the ETag it read, so two evaluations of one host cannot both apply).
+/// </summary>
+public sealed class HostStateStore(TableClient table)
+{
+    public const string Partition = "host";
+    private const string VmMovePartition = "vmmove";
+
+    public TableClient Table { get; } = table;
+
+    /// <summary>Registers hosts (or refreshes their last-ingest time) in transactions of up to 100.</summary>
+    public async Task TouchAsync(IEnumerable<string> hostIds, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in hostIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Chunk(100))
+        {
+            var actions = chunk.Select(id => new TableTransactionAction(
+                TableTransactionActionType.UpsertMerge,
+                new TableEntity(Partition, id) { ["LastIngestAt"] = at }));
+            await Table.SubmitTransactionAsync(actions, cancellationToken);
+        }
+    }
+
+    /// <summary>When the evaluator last asked to move each VM (for the cooldown guard).</summary>
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> GetVmMovesAsync(CancellationToken cancellationToken)
+    {
+        var moves = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        await foreach (var e in Table.QueryAsync<TableEntity>(x => x.PartitionKey == VmMovePartition, cancellationToken: cancellationToken))
+        {
+            moves[e.GetString("VmId") ?? e.RowKey] = e.GetDateTimeOffset("MovedAt") ?? default;
+        }
+
+        return moves;
+    }
+
+    public async Task RecordVmMovesAsync(IEnumerable<string> vmIds, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in vmIds.Distinct(StringComparer.Ordinal).Chunk(100))
+        {
+            await Table.SubmitTransactionAsync(
+                chunk.Select(id => new TableTransactionAction(
+                    TableTransactionActionType.UpsertReplace,
+                    new TableEntity(VmMovePartition, TableKeys.Escape(id)) { ["VmId"] = id, ["MovedAt"] = at })),
+                cancellationToken);
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> ListHostIdsAsync(CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        await foreach (var entity in Table.QueryAsync<TableEntity>(e => e.PartitionKey == Partition, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            ids.Add(entity.RowKey);
+        }
+
+        return ids;
+    }
+
+    public async Task<HostState?> GetAsync(string hostId, CancellationToken cancellationToken)
+    {
+        var response = await Table.GetEntityIfExistsAsync<TableEntity>(Partition, hostId, cancellationToken: cancellationToken);
+        return response.HasValue && response.Value is { } e ? FromEntity(e) : null;
+    }
+
+    public async Task<IReadOnlyList<HostState>> ListAsync(CancellationToken cancellationToken)
+    {
+        var result = new List<HostState>();
+        await foreach (var entity in Table.QueryAsync<TableEntity>(e => e.PartitionKey == Partition, cancellationToken: cancellationToken))
+        {
+            result.Add(FromEntity(entity));
+        }
+
+        return result;
+    }
+
+    public Task UpdateModelAsync(string hostId, string modelVersion, double? accuracy, string networkMode, DateTimeOffset at, CancellationToken cancellationToken) =>
+        Table.UpsertEntityAsync(
+            new TableEntity(Partition, hostId)
+            {
+                ["ModelVersion"] = modelVersion,
+                ["Accuracy"] = accuracy,
+                ["AccuracyAt"] = at,
+                ["NetworkMode"] = networkMode,
+            },
+            TableUpdateMode.Merge,
+            cancellationToken);
+
+    /// <summary>Records a host's inventory (capacity relative to the reference host, memory in MB).</summary>
+    public Task SetInventoryAsync(string hostId, double cpuCapacity, double memoryMb, CancellationToken cancellationToken) =>
+        Table.UpsertEntityAsync(
+            new TableEntity(Partition, hostId) { ["CpuCapacity"] = cpuCapacity, ["MemoryMb"] = memoryMb },
+            TableUpdateMode.Merge,
+            cancellationToken);
+
+    public Task SetPowerStateAsync(string hostId, string powerState, CancellationToken cancellationToken) =>
+        Table.UpsertEntityAsync(new TableEntity(Partition, hostId) { ["PowerState"] = powerState }, TableUpdateMode.Merge, cancellationToken);
+
+    /// <summary>Stores the controller's state after a decision, if the row is still the one read (<paramref name="expected"/>).</summary>
+    /// <returns>False when another evaluation changed the host first (412): nothing was written.</returns>
+    public async Task<bool> TryUpdateControllerAsync(
+        string hostId,
+        string controllerMode,
+        string controllerStateJson,
+        string lastDecision,
+        DateTimeOffset at,
+        string cycleId,
+        DateTimeOffset? indicationSince,
+        ETag expected,
+        CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(Partition, hostId)
+        {
+            ["ControllerMode"] = controllerMode,
+            ["ControllerStateJson"] = controllerStateJson,
+            ["LastDecision"] = lastDecision.Length > 4000 ? lastDecision[..4000] : lastDecision,
+            ["LastDecisionAt"] = at,
+            ["LastCycleId"] = cycleId,
+            ["IndicationSince"] = indicationSince,
+        };
+        try
+        {
+            if (expected == default)
+            {
+                await Table.AddEntityAsync(entity, cancellationToken);
+            }
+            else
+            {
+                await Table.UpdateEntityAsync(entity, expected, TableUpdateMode.Merge, cancellationToken);
+            }
+
+            return true;
+        }
+        catch (RequestFailedException exception) when (exception.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+
+    private static HostState FromEntity(TableEntity e) => new(
+        e.RowKey,
+        e.GetString("ControllerMode"),
+        e.GetString("NetworkMode"),
+        e.GetDouble("Accuracy"),
+        e.GetDateTimeOffset("AccuracyAt"),
+        e.GetString("ModelVersion"),
+        e.GetString("PowerState"),
+        e.GetString("LastDecision"),
+        e.GetDateTimeOffset("LastDecisionAt"),
+        e.GetString("ControllerStateJson"),
+        e.GetDateTimeOffset("LastIngestAt"),
+        e.ETag)
+    {
+        CpuCapacity = e.GetDouble("CpuCapacity"),
+        MemoryMb = e.GetDouble("MemoryMb"),
+        LastCycleId = e.GetString("LastCycleId"),
+        IndicationSince = e.GetDateTimeOffset("IndicationSince"),
+    };
+}
