@@ -32,6 +32,10 @@ internal sealed class ConsolidationCommand : Command<ConsolidationCommand.Settin
         [Description("Print JSON instead of tables.")]
         public bool Json { get; init; }
 
+        [CommandOption("--cloudsim-vm-removal")]
+        [Description("Reproduce CloudSim 3.0.3's completed-VM rule: a VM whose trace reads 0 at a sample and the next leaves the fleet for the rest of the day (for comparison with the CloudSim reference figures only).")]
+        public bool CloudSimVmRemoval { get; init; }
+
         public override ValidationResult Validate() =>
             Parallel is < 1 ? ValidationResult.Error("--parallel must be at least 1.") : ValidationResult.Success();
     }
@@ -46,6 +50,7 @@ internal sealed class ConsolidationCommand : Command<ConsolidationCommand.Settin
             Days = BenchPaths.SplitList(settings.Days),
             Policies = BenchPaths.SplitList(settings.Policies),
             Parallelism = settings.Parallel ?? Environment.ProcessorCount,
+            Setup = new ConsolidationSetup { RemoveIdleVms = settings.CloudSimVmRemoval },
         };
 
         IReadOnlyList<string> days;

@@ -35,6 +35,16 @@ public sealed record ConsolidationSetup
     /// </summary>
     public bool EnforceMemory { get; init; }
 
+    /// <summary>
+    /// CloudSim 3.0.3's completed-VM rule: at every update its power datacenter removes, for the rest of the run, each
+    /// VM (not migrating) whose current CPU request is 0 (<c>HostDynamicWorkload.getCompletedVms</c>: a requested MIPS
+    /// of 0 is taken as a finished cloudlet). Its updates fall just after the sample instants, where the interpolated
+    /// PlanetLab utilisation is 0 only when a sample and the next are both 0, so with this switch a VM leaves the fleet
+    /// at the first step k with <c>Util[k] = Util[k + 1] = 0</c>. Off by default: the benchmark runs every VM for 24 h;
+    /// on only to reproduce CloudSim's figures (<c>--cloudsim-vm-removal</c>).
+    /// </summary>
+    public bool RemoveIdleVms { get; init; }
+
     public static IReadOnlyList<double> VmMips { get; } = [2500, 2000, 1000, 500];
 
     public static IReadOnlyList<double> VmRamMb { get; } = [870, 1740, 1740, 613];
@@ -139,6 +149,7 @@ public sealed class FleetState
 
         VmHost = new int[VmCount];
         Array.Fill(VmHost, -1);
+        VmRemoved = new bool[VmCount];
         HostVms = new List<int>[HostCount];
         for (var h = 0; h < HostCount; h++)
         {
@@ -177,7 +188,14 @@ public sealed class FleetState
 
     public double[] VmMigrationSeconds { get; }
 
+    /// <summary>Host of each VM; -1 before the initial placement and after the VM was removed.</summary>
     public int[] VmHost { get; }
+
+    /// <summary>VMs removed by <see cref="ConsolidationSetup.RemoveIdleVms"/> (they request nothing and sit on no host).</summary>
+    public bool[] VmRemoved { get; }
+
+    /// <summary>Number of VMs removed so far.</summary>
+    public int RemovedVms { get; private set; }
 
     /// <summary>VMs per host in arrival order (MMT breaks ties by it, as CloudSim does).</summary>
     public List<int>[] HostVms { get; }
@@ -218,9 +236,20 @@ public sealed class FleetState
     internal void RefreshDemand(int step)
     {
         Step = step;
+        var next = Math.Min(step + 1, Day.Steps - 1);
         for (var v = 0; v < VmCount; v++)
         {
-            Demand[v] = Day.Util[v][step] * VmMips[v];
+            if (!VmRemoved[v] && Setup.RemoveIdleVms && VmHost[v] >= 0 && Day.Util[v][step] == 0 && Day.Util[v][next] == 0)
+            {
+                var from = VmHost[v];
+                HostVms[from].Remove(v);
+                HostRamUsed[from] -= VmRam[v];
+                VmHost[v] = -1;
+                VmRemoved[v] = true;
+                RemovedVms++;
+            }
+
+            Demand[v] = VmRemoved[v] ? 0 : Day.Util[v][step] * VmMips[v];
         }
 
         for (var h = 0; h < HostCount; h++)

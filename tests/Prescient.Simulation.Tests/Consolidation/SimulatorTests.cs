@@ -76,4 +76,49 @@ public class SimulatorTests
         Assert.Equal(2, r.Migrations);
         Assert.Equal(1, r.MigrationsUndoneWithinHour);
     }
+
+    [Fact]
+    public void CloudSim_vm_removal_drops_a_vm_at_the_first_of_two_zero_samples_and_only_when_enabled()
+    {
+        // VM 0 (2500 MIPS) on host 1 (G5): 0.5, 0, 0.5, 0, 0 -> one zero followed by a non-zero sample keeps it
+        // (CloudSim's interpolated demand just after step 1 is > 0); steps 3 and 4 are both 0, so it leaves at step 3.
+        // VM 1 (2000 MIPS) on host 0 (G4) stays at 0.5 throughout.
+        var day = new PlanetLabDay("d", [[0.5, 0, 0.5, 0, 0], [0.5, 0.5, 0.5, 0.5, 0.5]]);
+        var cloudSim = new ConsolidationSetup { Hosts = 2, RemoveIdleVms = true };
+        var seen = new List<(int Step, int Host0, int Host1, bool Removed0, double Demand0)>();
+        var policy = new ObservingPolicy([1, 0], f => seen.Add((f.Step, f.HostVms[0].Count, f.HostVms[1].Count, f.VmRemoved[0], f.Demand[0])));
+        var r = new ConsolidationSimulator(cloudSim).Run(day, policy);
+
+        Assert.Equal([false, false, false, true, true], seen.Select(x => x.Removed0));
+        Assert.Equal([1, 1, 1, 0, 0], seen.Select(x => x.Host1));
+        Assert.All(seen, x => Assert.Equal(1, x.Host0));
+        Assert.Equal(0, seen[3].Demand0);
+
+        // Energy: host 1 is on at 1250 MIPS in steps 0 and 2 only (step 1 draws 0 W: no CPU in use); host 0 all along.
+        var g5 = 101 + (4 * ((1250.0 / 5320 * 10) - 2));
+        var g4 = 92.6 + (3.4 * ((1000.0 / 3720 * 10) - 2));
+        Assert.Equal(((2 * g5) + (5 * g4)) * 300 / 3.6e6, r.EnergyKWh, 9);
+
+        // Without the switch the VM stays placed all day.
+        seen.Clear();
+        new ConsolidationSimulator(cloudSim with { RemoveIdleVms = false }).Run(day, policy);
+        Assert.All(seen, x => Assert.Equal(1, x.Host1));
+    }
+
+    private sealed class ObservingPolicy(int[] initial, Action<FleetState> observe) : IConsolidationPolicy
+    {
+        public string Name => "observing";
+
+        public string Settings => "";
+
+        public void PlaceInitially(FleetState fleet, IPlacementSink sink)
+        {
+            for (var v = 0; v < initial.Length; v++)
+            {
+                sink.Place(v, initial[v]);
+            }
+        }
+
+        public void Decide(FleetState fleet, List<MigrationOrder> plan) => observe(fleet);
+    }
 }
