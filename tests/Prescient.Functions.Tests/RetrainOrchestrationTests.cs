@@ -12,7 +12,7 @@ public sealed class RetrainOrchestrationTests
     public async Task Every_host_is_retrained_once_and_a_failing_host_is_reported_without_stopping_the_others()
     {
         var calls = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
-        await using var host = await DurableTaskTestHost.StartAsync(registry =>
+        await using var host = await InMemoryDurableHost.StartAsync(registry =>
         {
             registry.AddOrchestratorFunc<RetrainFleetInput, RetrainFleetResult>(
                 RetrainFunctions.OrchestratorName, (context, _) => RetrainFunctions.RunOrchestrationAsync(context));

@@ -59,7 +59,7 @@ internal static class FleetRig
     {
         var hostList = hosts.ToList();
         var fleet = await FleetSimulatorService.StartAsync(ServiceOptions(acceleration), hostList, vms);
-        var host = await DurableTaskTestHost.StartAsync(
+        var host = await InMemoryDurableHost.StartAsync(
             registry => registry.AddMigrationTasks(),
             new DurableTaskTestHostOptions
             {
