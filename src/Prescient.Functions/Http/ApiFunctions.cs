@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Prescient.Pipeline.Api;
+
+namespace Prescient.Functions.Http;
+
+/// <summary>
+/// The operations API, one function per route group (docs/api.md). Each passes the request to the host-agnostic
+/// <see cref="OperationsApi"/>. Function keys protect them in Azure (or Entra ID in front); the API's own
+/// authoriser checks again in the worker.
+/// </summary>
+public sealed class ApiFunctions(OperationsApi api)
+{
+    [Function("ApiHosts")]
+    public Task<IActionResult> HostsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "hosts/{id?}/{part?}")] HttpRequest request,
+        CancellationToken cancellationToken) => AspNetCoreApiBridge.HandleAsync(api, request, cancellationToken);
+
+    [Function("ApiSettings")]
+    public Task<IActionResult> SettingsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", "put", Route = "settings/{part?}")] HttpRequest request,
+        CancellationToken cancellationToken) => AspNetCoreApiBridge.HandleAsync(api, request, cancellationToken);
+
+    [Function("ApiDecisions")]
+    public Task<IActionResult> DecisionsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", "put", Route = "decisions/{part?}")] HttpRequest request,
+        CancellationToken cancellationToken) => AspNetCoreApiBridge.HandleAsync(api, request, cancellationToken);
+
+    [Function("ApiMigrations")]
+    public Task<IActionResult> MigrationsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", "post", "delete", Route = "migrations/{id?}/{action?}")] HttpRequest request,
+        CancellationToken cancellationToken) => AspNetCoreApiBridge.HandleAsync(api, request, cancellationToken);
+}

@@ -1,0 +1,86 @@
+namespace Prescient.Pipeline.Api.Hosts;
+
+/// <summary>A host's controller mode (DESIGN.md section 1).</summary>
+public enum HostMode
+{
+    Reactive,
+    Proactive,
+}
+
+/// <summary>A host's network mode.</summary>
+public enum NetworkMode
+{
+    Training,
+    PredictOnly,
+    Disabled,
+}
+
+/// <summary>A host's power state as reported by its hypervisor endpoint.</summary>
+public enum PowerState
+{
+    On,
+    ReducedPower,
+    Waking,
+    Unknown,
+}
+
+/// <summary>A line of the host list: mode, network mode, accuracy (mean absolute error of recent predictions), power state, last decision.</summary>
+public sealed record HostSummary(
+    string Id,
+    HostMode Mode,
+    NetworkMode NetworkMode,
+    double? PredictionMae,
+    PowerState PowerState,
+    double? LastMeasured,
+    double? LastPredicted,
+    int VmCount,
+    Decisions.DecisionRecord? LastDecision);
+
+/// <summary>One host with its VMs.</summary>
+public sealed record HostDetail(HostSummary Host, IReadOnlyList<HostVm> Vms, DateTimeOffset? ModelTrainedAt);
+
+/// <summary>A VM on a host.</summary>
+public sealed record HostVm(string VmId, string? GroupId, int Priority, bool AutoMigrate, double Cpu, double MemoryMb);
+
+/// <summary>One 20-minute period of a host's series: measured and predicted workload, the range in force, the mode.</summary>
+public sealed record SeriesPoint(
+    DateTimeOffset PeriodStart,
+    double? Measured,
+    double? Predicted,
+    double Low,
+    double High,
+    HostMode Mode);
+
+/// <summary>A switch of controller mode (autostart, failsafe, or a user's change) with its reason.</summary>
+public sealed record ModeChange(DateTimeOffset At, HostMode From, HostMode To, string Reason);
+
+/// <summary>A migration touching the host: <c>out</c> of it or <c>in</c> to it.</summary>
+public sealed record SeriesMigration(
+    string MigrationId,
+    DateTimeOffset At,
+    string Direction,
+    string? OtherHostId,
+    IReadOnlyList<string> VmIds,
+    Migrations.MigrationStatus Status);
+
+/// <summary>What the dashboard draws for one host over a time range (the patent's display).</summary>
+public sealed record HostSeries(
+    string HostId,
+    DateTimeOffset From,
+    DateTimeOffset To,
+    IReadOnlyList<SeriesPoint> Points,
+    IReadOnlyList<ModeChange> ModeChanges,
+    IReadOnlyList<SeriesMigration> Migrations);
+
+/// <summary>
+/// What the hosts routes need from the pipeline's stores (host state, windows, predictions, decisions,
+/// migrations). Unknown hosts give null.
+/// </summary>
+public interface IHostReadModel
+{
+    Task<IReadOnlyList<HostSummary>> ListAsync(CancellationToken cancellationToken);
+
+    Task<HostDetail?> GetAsync(string hostId, CancellationToken cancellationToken);
+
+    Task<HostSeries?> GetSeriesAsync(string hostId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+}

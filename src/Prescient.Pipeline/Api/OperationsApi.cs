@@ -1,0 +1,405 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using Prescient.Pipeline.Api.Auth;
+using Prescient.Pipeline.Api.Decisions;
+using Prescient.Pipeline.Api.Hosts;
+using Prescient.Pipeline.Api.Migrations;
+using Prescient.Pipeline.Api.Settings;
+
+namespace Prescient.Pipeline.Api;
+
+/// <summary>
+/// The operations API under <c>/api</c> (docs/api.md, docs/api.openapi.json), host-agnostic: the Functions app and
+/// the local host turn their HTTP requests into <see cref="ApiRequest"/> and write back the <see cref="ApiResponse"/>.
+/// Every request passes the <see cref="IApiAuthorizer"/> first; a refused request changes nothing.
+/// </summary>
+public sealed partial class OperationsApi(
+    IApiAuthorizer authorizer,
+    IHostReadModel hosts,
+    ISettingsRepository settings,
+    IDecisionLog decisions,
+    IMigrationHistory migrations,
+    TimeProvider time,
+    ILogger<OperationsApi> logger)
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+    public static readonly TimeSpan DefaultSeriesRange = TimeSpan.FromHours(24);
+    public static readonly TimeSpan MaxSeriesRange = TimeSpan.FromDays(31);
+
+    public async Task<ApiResponse> HandleAsync(ApiRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var auth = await authorizer.AuthorizeAsync(request, cancellationToken);
+        if (!auth.Allowed)
+        {
+            LogRefused(request.Method, request.Path, auth.Reason);
+            return ApiResponse.Unauthorized(auth.Reason ?? "Credentials are required.");
+        }
+
+        var actor = auth.Actor ?? "unknown";
+        var segments = request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        try
+        {
+            return (segments, request.Method) switch
+            {
+                (["hosts"], "GET") => ApiResponse.Ok(await hosts.ListAsync(cancellationToken)),
+                (["hosts", var id], "GET") => await GetHostAsync(id, cancellationToken),
+                (["hosts", var id, "series"], "GET") => await GetSeriesAsync(request, id, cancellationToken),
+                (["hosts"] or ["hosts", _] or ["hosts", _, "series"], _) => MethodNotAllowed(request, "GET"),
+
+                (["settings"], "GET") => await GetSettingsAsync(cancellationToken),
+                (["settings"], "PUT") => await PutSettingsAsync(request, actor, cancellationToken),
+                (["settings"], _) => MethodNotAllowed(request, "GET, PUT"),
+                (["settings", "audit"], "GET") => await GetAuditAsync(request, cancellationToken),
+                (["settings", "audit"], _) => MethodNotAllowed(request, "GET"),
+
+                (["decisions"], "GET") => await GetDecisionsAsync(request, cancellationToken),
+                (["decisions"], _) => MethodNotAllowed(request, "GET"),
+                (["decisions", "dry-run"], "GET") => await GetDryRunAsync(cancellationToken),
+                (["decisions", "dry-run"], "PUT") => await PutDryRunAsync(request, actor, cancellationToken),
+                (["decisions", "dry-run"], _) => MethodNotAllowed(request, "GET, PUT"),
+
+                (["migrations"], "GET") => await ListMigrationsAsync(request, cancellationToken),
+                (["migrations"], "DELETE") => await PurgeMigrationsAsync(request, actor, cancellationToken),
+                (["migrations"], _) => MethodNotAllowed(request, "GET, DELETE"),
+                (["migrations", var id], "GET") => await GetMigrationAsync(id, cancellationToken),
+                (["migrations", _], _) => MethodNotAllowed(request, "GET"),
+                (["migrations", var id, "cancel"], "POST") => await CancelMigrationAsync(request, id, actor, cancellationToken),
+                (["migrations", _, "cancel"], _) => MethodNotAllowed(request, "POST"),
+
+                _ => ApiResponse.NotFound($"No route /api{request.Path}; see docs/api.md for the routes."),
+            };
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            LogFailed(exception, request.Method, request.Path);
+            return ApiResponse.Error(HttpStatusCode.InternalServerError, "internal-error",
+                "The request failed on the server; nothing was changed unless the response said so. See the logs for details.");
+        }
+    }
+
+    private static ApiResponse MethodNotAllowed(ApiRequest request, string allowed) =>
+        ApiResponse.MethodNotAllowed(request.Method, request.Path, allowed) with
+        {
+            Headers = new Dictionary<string, string> { ["Allow"] = allowed },
+        };
+
+    // ---- hosts ----
+
+    private async Task<ApiResponse> GetHostAsync(string id, CancellationToken cancellationToken) =>
+        await hosts.GetAsync(id, cancellationToken) is { } host
+            ? ApiResponse.Ok(host)
+            : ApiResponse.NotFound($"Host '{id}' is not known.");
+
+    private async Task<ApiResponse> GetSeriesAsync(ApiRequest request, string id, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        var to = ParseTime(request, "to", errors) ?? time.GetUtcNow();
+        var from = ParseTime(request, "from", errors) ?? to - DefaultSeriesRange;
+        if (errors.Count == 0 && from >= to)
+        {
+            errors.Add($"from ({from:O}) must be before to ({to:O}).");
+        }
+
+        if (errors.Count == 0 && to - from > MaxSeriesRange)
+        {
+            errors.Add($"The range from {from:O} to {to:O} is longer than {MaxSeriesRange.TotalDays} days; ask for a shorter one.");
+        }
+
+        if (errors.Count > 0)
+        {
+            return ApiResponse.BadRequest("The series range is not valid.", errors);
+        }
+
+        return await hosts.GetSeriesAsync(id, from, to, cancellationToken) is { } series
+            ? ApiResponse.Ok(series)
+            : ApiResponse.NotFound($"Host '{id}' is not known.");
+    }
+
+    // ---- settings ----
+
+    private async Task<ApiResponse> GetSettingsAsync(CancellationToken cancellationToken)
+    {
+        var current = await settings.GetAsync(cancellationToken);
+        return ApiResponse.Ok(new SettingsResponse(current.Document, current.ETag, [], SettingsValidator.SettingsByScope), current.ETag);
+    }
+
+    private async Task<ApiResponse> PutSettingsAsync(ApiRequest request, string actor, CancellationToken cancellationToken)
+    {
+        var ifMatch = request.Header("If-Match");
+        if (string.IsNullOrWhiteSpace(ifMatch))
+        {
+            return ApiResponse.Error((HttpStatusCode)428, "precondition-required",
+                "Send If-Match with the ETag from GET /api/settings, so a change made meanwhile by someone else is not overwritten.");
+        }
+
+        if (!ApiJson.TryRead<SettingsDocument>(request.Body, out var document, out var readError))
+        {
+            return ApiResponse.BadRequest(readError!);
+        }
+
+        var errors = SettingsValidator.Validate(document!);
+        if (errors.Count > 0)
+        {
+            return ApiResponse.BadRequest($"The settings are not valid ({errors.Count} problem{(errors.Count == 1 ? "" : "s")}); nothing was changed.", errors);
+        }
+
+        return await SaveAsync(document!, ifMatch.Trim(), actor, cancellationToken);
+    }
+
+    private async Task<ApiResponse> SaveAsync(SettingsDocument document, string ifMatch, string actor, CancellationToken cancellationToken)
+    {
+        var current = await settings.GetAsync(cancellationToken);
+        if (!string.Equals(current.ETag, ifMatch, StringComparison.Ordinal))
+        {
+            return Stale(current.ETag);
+        }
+
+        var changes = SettingsDiff.Compute(current.Document, document);
+        if (changes.Count == 0)
+        {
+            return ApiResponse.Ok(new SettingsResponse(current.Document, current.ETag, [], SettingsValidator.SettingsByScope), current.ETag);
+        }
+
+        var audit = new SettingsAuditEntry(time.GetUtcNow(), actor, current.ETag, changes);
+        var result = await settings.TryReplaceAsync(document, ifMatch, audit, cancellationToken);
+        if (!result.Saved)
+        {
+            return Stale(result.ETag);
+        }
+
+        LogSettingsChanged(actor, changes.Count);
+        return ApiResponse.Ok(new SettingsResponse(document, result.ETag, changes, SettingsValidator.SettingsByScope), result.ETag);
+    }
+
+    private static ApiResponse Stale(string currentETag) =>
+        ApiResponse.Error(HttpStatusCode.Conflict, "stale-etag",
+            "The settings were changed by someone else since you read them; nothing was changed. Read them again (GET /api/settings) and re-apply your change.",
+            [$"current ETag: {currentETag}"]) with { ETag = currentETag };
+
+    private async Task<ApiResponse> GetAuditAsync(ApiRequest request, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        var limit = ParseLimit(request, errors);
+        return errors.Count > 0
+            ? ApiResponse.BadRequest("The query is not valid.", errors)
+            : ApiResponse.Ok(await settings.GetAuditAsync(limit, cancellationToken));
+    }
+
+    // ---- decisions ----
+
+    private async Task<ApiResponse> GetDecisionsAsync(ApiRequest request, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        var limit = ParseLimit(request, errors);
+        var since = ParseTime(request, "since", errors);
+        if (errors.Count > 0)
+        {
+            return ApiResponse.BadRequest("The query is not valid.", errors);
+        }
+
+        var current = await settings.GetAsync(cancellationToken);
+        var recent = await decisions.RecentAsync(request.QueryValue("host"), since, limit, cancellationToken);
+        return ApiResponse.Ok(new DecisionsResponse(current.Document.Global.DryRun ?? false, recent));
+    }
+
+    private async Task<ApiResponse> GetDryRunAsync(CancellationToken cancellationToken)
+    {
+        var current = await settings.GetAsync(cancellationToken);
+        return ApiResponse.Ok(new DryRunSetting(current.Document.Global.DryRun ?? false), current.ETag);
+    }
+
+    /// <summary>
+    /// Turns dry-run on or off globally: a change of the settings document's <c>global.dryRun</c>, audited like any
+    /// other. With If-Match it is conditional; without, it applies to the current version.
+    /// </summary>
+    private async Task<ApiResponse> PutDryRunAsync(ApiRequest request, string actor, CancellationToken cancellationToken)
+    {
+        if (!ApiJson.TryRead<DryRunSetting>(request.Body, out var body, out var readError))
+        {
+            return ApiResponse.BadRequest(readError!);
+        }
+
+        var current = await settings.GetAsync(cancellationToken);
+        var ifMatch = request.Header("If-Match")?.Trim() ?? current.ETag;
+        var document = current.Document with { Global = current.Document.Global with { DryRun = body!.Enabled } };
+        var response = await SaveAsync(document, ifMatch, actor, cancellationToken);
+        return response.StatusCode == (int)HttpStatusCode.OK ? ApiResponse.Ok(body, response.ETag) : response;
+    }
+
+    // ---- migrations ----
+
+    private async Task<ApiResponse> ListMigrationsAsync(ApiRequest request, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        var filter = new MigrationFilter(
+            request.QueryValue("host"),
+            request.QueryValue("vm"),
+            ParseEnum<MigrationStatus>(request, "status", errors),
+            ParseEnum<MigrationKind>(request, "kind", errors),
+            ParseTime(request, "from", errors),
+            ParseTime(request, "to", errors),
+            ParseLimit(request, errors));
+        if (filter.From is { } from && filter.To is { } to && from >= to)
+        {
+            errors.Add($"from ({from:O}) must be before to ({to:O}).");
+        }
+
+        return errors.Count > 0
+            ? ApiResponse.BadRequest("The query is not valid.", errors)
+            : ApiResponse.Ok(await migrations.ListAsync(filter, cancellationToken));
+    }
+
+    private async Task<ApiResponse> GetMigrationAsync(string id, CancellationToken cancellationToken) =>
+        await migrations.GetAsync(id, cancellationToken) is { } migration
+            ? ApiResponse.Ok(migration)
+            : ApiResponse.NotFound($"Migration '{id}' is not known (or its history was purged).");
+
+    private async Task<ApiResponse> CancelMigrationAsync(ApiRequest request, string id, string actor, CancellationToken cancellationToken)
+    {
+        var reason = "cancelled by an operator";
+        if (!request.Body.IsEmpty)
+        {
+            if (!ApiJson.TryRead<CancelRequest>(request.Body, out var body, out var readError))
+            {
+                return ApiResponse.BadRequest(readError!);
+            }
+
+            reason = string.IsNullOrWhiteSpace(body!.Reason) ? reason : body.Reason.Trim();
+        }
+
+        var outcome = await migrations.CancelAsync(id, reason, actor, cancellationToken);
+        LogCancel(actor, id, outcome);
+        return outcome switch
+        {
+            CancelOutcome.Cancelled => ApiResponse.Accepted(new CancelResponse(id, outcome, reason)),
+            CancelOutcome.NotFound => ApiResponse.NotFound($"Migration '{id}' is not known."),
+            _ => ApiResponse.Error(HttpStatusCode.Conflict, "not-pending",
+                $"Migration '{id}' is no longer pending (it is moving the VM or has finished); it was not cancelled. A running migration aborts by itself on faults and leaves the VM on exactly one host."),
+        };
+    }
+
+    private async Task<ApiResponse> PurgeMigrationsAsync(ApiRequest request, string actor, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        var before = ParseTime(request, "completedBefore", errors);
+        if (before is null && errors.Count == 0)
+        {
+            errors.Add("completedBefore is required: the history of migrations that finished before this time (ISO 8601) is deleted.");
+        }
+
+        if (before is { } b && b > time.GetUtcNow())
+        {
+            errors.Add($"completedBefore ({b:O}) is in the future; only finished history can be purged.");
+        }
+
+        if (errors.Count > 0)
+        {
+            return ApiResponse.BadRequest("The purge request is not valid; nothing was deleted.", errors);
+        }
+
+        var purged = await migrations.PurgeAsync(before!.Value, cancellationToken);
+        LogPurged(actor, purged, before.Value);
+        return ApiResponse.Ok(new PurgeResponse(purged, before.Value));
+    }
+
+    // ---- query parsing ----
+
+    private static DateTimeOffset? ParseTime(ApiRequest request, string name, List<string> errors)
+    {
+        var text = request.QueryValue(name);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+        {
+            return value;
+        }
+
+        errors.Add($"{name}: '{text}' is not a date and time (ISO 8601, e.g. 2026-11-24T08:00:00Z).");
+        return null;
+    }
+
+    private static int ParseLimit(ApiRequest request, List<string> errors)
+    {
+        var text = request.QueryValue("limit");
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return DefaultLimit;
+        }
+
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxLimit)
+        {
+            return limit;
+        }
+
+        errors.Add($"limit: '{text}' is not a whole number from 1 to {MaxLimit}.");
+        return DefaultLimit;
+    }
+
+    private static T? ParseEnum<T>(ApiRequest request, string name, List<string> errors)
+        where T : struct, Enum
+    {
+        var text = request.QueryValue(name);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) && !int.TryParse(text, out _))
+        {
+            return value;
+        }
+
+        errors.Add($"{name}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(JsonNamingCamel))}.");
+        return null;
+    }
+
+    private static string JsonNamingCamel(string name) => char.ToLowerInvariant(name[0]) + name[1..];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Method} /api{Path}: {Reason}")]
+    private partial void LogRefused(string method, string path, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} /api{Path} failed")]
+    private partial void LogFailed(Exception exception, string method, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Settings changed by {Actor}: {Count} settings")]
+    private partial void LogSettingsChanged(string actor, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cancel of migration {MigrationId} by {Actor}: {Outcome}")]
+    private partial void LogCancel(string actor, string migrationId, CancelOutcome outcome);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Actor} purged {Count} migrations completed before {Before}")]
+    private partial void LogPurged(string actor, int count, DateTimeOffset before);
+}
+
+/// <summary>GET/PUT /api/settings: the document, its ETag, the changes a PUT made, and which settings each scope accepts.</summary>
+public sealed record SettingsResponse(
+    SettingsDocument Document,
+    string ETag,
+    IReadOnlyList<string> Changes,
+    IReadOnlyDictionary<string, IReadOnlySet<string>> SettingsByScope);
+
+/// <summary>GET /api/decisions.</summary>
+public sealed record DecisionsResponse(bool DryRun, IReadOnlyList<DecisionRecord> Decisions);
+
+/// <summary>GET/PUT /api/decisions/dry-run.</summary>
+public sealed record DryRunSetting([property: JsonRequired] bool Enabled);
+
+/// <summary>POST /api/migrations/{id}/cancel body (optional).</summary>
+public sealed record CancelRequest(string? Reason);
+
+/// <summary>POST /api/migrations/{id}/cancel answer.</summary>
+public sealed record CancelResponse(string MigrationId, CancelOutcome Outcome, string Reason);
+
+/// <summary>DELETE /api/migrations answer.</summary>
+public sealed record PurgeResponse(int Purged, DateTimeOffset CompletedBefore);

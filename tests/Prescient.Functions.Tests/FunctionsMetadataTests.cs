@@ -1,0 +1,153 @@
+using System.Reflection;
+using System.Text.Json;
+using Prescient.Pipeline.Configuration;
+
+namespace Prescient.Functions.Tests;
+
+/// <summary>
+/// The Functions host cannot run here; what it would load is the <c>functions.metadata</c> the SDK writes at build
+/// time. These tests read the file the build of src/Prescient.Functions produced (built before this project, which
+/// references it) and check every function and its trigger.
+/// </summary>
+public sealed class FunctionsMetadataTests
+{
+    private static readonly Lazy<JsonElement[]> Functions = new(Load);
+
+    public static TheoryData<string, string> ExpectedTriggers => new()
+    {
+        { "TelemetryEventHubDrain", "timerTrigger" },
+        { "TelemetryQueueIngest", "queueTrigger" },
+        { "Evaluate", "timerTrigger" },
+        { "RetrainTimer", "timerTrigger" },
+        { "RetrainFleet", "orchestrationTrigger" },
+        { "RetrainListHosts", "activityTrigger" },
+        { "RetrainHost", "activityTrigger" },
+        { "ApiHosts", "httpTrigger" },
+        { "ApiSettings", "httpTrigger" },
+        { "ApiDecisions", "httpTrigger" },
+        { "ApiMigrations", "httpTrigger" },
+        { "Dashboard", "httpTrigger" },
+        { "OpenApiDocument", "httpTrigger" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ExpectedTriggers))]
+    public void Every_function_is_listed_with_its_trigger(string name, string trigger)
+    {
+        var function = Find(name);
+        Assert.Equal("dotnet-isolated", function.GetProperty("language").GetString());
+        Assert.Equal("Prescient.Functions.dll", function.GetProperty("scriptFile").GetString());
+        var triggers = Bindings(function).Where(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal)).ToList();
+        var only = Assert.Single(triggers);
+        Assert.Equal(trigger, only.GetProperty("type").GetString());
+        Assert.Equal("In", only.GetProperty("direction").GetString());
+    }
+
+    [Fact]
+    public void No_function_is_listed_that_the_tests_do_not_know()
+    {
+        var expected = ExpectedTriggers.Select(row => (string)row[0]).ToHashSet();
+        var listed = Functions.Value.Select(f => f.GetProperty("name").GetString()!).ToList();
+        Assert.Equal(listed.Count, listed.Distinct().Count());
+        Assert.Equal([], listed.Where(n => !expected.Contains(n)).ToList());
+    }
+
+    [Theory]
+    [InlineData("ApiHosts", "hosts/{id?}/{part?}", "function", new[] { "get" })]
+    [InlineData("ApiSettings", "settings/{part?}", "function", new[] { "get", "put" })]
+    [InlineData("ApiDecisions", "decisions/{part?}", "function", new[] { "get", "put" })]
+    [InlineData("ApiMigrations", "migrations/{id?}/{action?}", "function", new[] { "get", "post", "delete" })]
+    [InlineData("Dashboard", "dashboard/{*path}", "anonymous", new[] { "get" })]
+    [InlineData("OpenApiDocument", "openapi.json", "anonymous", new[] { "get" })]
+    public void Http_functions_have_their_route_methods_and_authorization_level(string name, string route, string level, string[] methods)
+    {
+        var trigger = Bindings(Find(name)).Single(b => b.GetProperty("type").GetString() == "httpTrigger");
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal(level, trigger.GetProperty("authLevel").GetString(), ignoreCase: true);
+        Assert.Equal(methods.Order(), trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToLowerInvariant()).Order());
+    }
+
+    [Fact]
+    public void The_queue_trigger_reads_the_telemetry_queue_through_the_storage_connection()
+    {
+        var trigger = Bindings(Find("TelemetryQueueIngest")).Single();
+        Assert.Equal($"%{AppSettingNames.TelemetryQueueName}%", trigger.GetProperty("queueName").GetString());
+        Assert.Equal(AppSettingNames.Storage, trigger.GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public void The_retrain_timer_has_a_durable_client_to_start_the_fan_out()
+    {
+        var types = Bindings(Find("RetrainTimer")).Select(b => b.GetProperty("type").GetString()).ToList();
+        Assert.Contains("durableClient", types);
+    }
+
+    [Fact]
+    public void Every_app_setting_a_binding_reads_is_in_the_one_list_of_setting_names()
+    {
+        var known = typeof(AppSettingNames).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Select(f => (string)f.GetValue(null)!).ToHashSet(StringComparer.Ordinal);
+        foreach (var binding in Functions.Value.SelectMany(Bindings))
+        {
+            foreach (var property in binding.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String))
+            {
+                var value = property.Value.GetString()!;
+                if (property.Name == "connection")
+                {
+                    Assert.Contains(value, known);
+                }
+
+                if (value.StartsWith('%') && value.EndsWith('%'))
+                {
+                    Assert.Contains(value.Trim('%'), known);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void The_build_output_carries_the_repository_host_json_and_the_dashboard_files()
+    {
+        var output = OutputDirectory();
+        Assert.Equal(
+            File.ReadAllText(Path.Combine(RepositoryRoot(), "host.json")),
+            File.ReadAllText(Path.Combine(output, "host.json")));
+        Assert.True(File.Exists(Path.Combine(output, "wwwroot", "index.html")));
+        Assert.True(File.Exists(Path.Combine(output, "extensions.json")), "the extension bundle list (extensions.json) is missing");
+    }
+
+    private static JsonElement Find(string name) =>
+        Functions.Value.SingleOrDefault(f => f.GetProperty("name").GetString() == name) is { ValueKind: JsonValueKind.Object } found
+            ? found
+            : throw new Xunit.Sdk.XunitException($"functions.metadata does not list {name}.");
+
+    private static IEnumerable<JsonElement> Bindings(JsonElement function) => function.GetProperty("bindings").EnumerateArray();
+
+    private static JsonElement[] Load()
+    {
+        var path = Path.Combine(OutputDirectory(), "functions.metadata");
+        Assert.True(File.Exists(path), $"The build did not produce {path}.");
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        return document.RootElement.EnumerateArray().Select(e => e.Clone()).ToArray();
+    }
+
+    /// <summary>src/Prescient.Functions/bin/&lt;configuration&gt;/&lt;tfm&gt;, the configuration and framework of this test run.</summary>
+    internal static string OutputDirectory()
+    {
+        var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = testOutput.Name;
+        var configuration = testOutput.Parent!.Name;
+        return Path.Combine(RepositoryRoot(), "src", "Prescient.Functions", "bin", configuration, framework);
+    }
+
+    internal static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Functions.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Functions.sln not found above the test output.");
+    }
+}
