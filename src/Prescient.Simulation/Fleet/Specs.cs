@@ -1,0 +1,54 @@
+using Prescient.Simulation.Traces;
+
+namespace Prescient.Simulation.Fleet;
+
+/// <summary>A physical host: CPU capacity in cores, memory, power model, and how long waking from reduced power takes.</summary>
+public sealed record HostSpec(string Id, double CpuCores, double MemoryMb, PowerModel Power, TimeSpan WakeDelay)
+{
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Id);
+        if (!(CpuCores > 0) || !(MemoryMb > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(CpuCores), $"Host '{Id}': CPU cores and memory must be positive.");
+        }
+
+        if (WakeDelay < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WakeDelay), $"Host '{Id}': the wake delay cannot be negative.");
+        }
+    }
+}
+
+/// <summary>
+/// A VM: its size in virtual CPUs, its CPU demand over time in cores, memory, memory dirty rate (MB/s, drives
+/// pre-copy), move-together group, priority (lower moves first) and whether automatic migration is enabled.
+/// </summary>
+public sealed record VmSpec(
+    string Id,
+    double Vcpus,
+    double MemoryMb,
+    double DirtyRateMBps,
+    TimeSeries DemandCores,
+    string? GroupId = null,
+    int Priority = 0,
+    bool AutoMigrate = true)
+{
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Id);
+        ArgumentNullException.ThrowIfNull(DemandCores);
+        if (!(Vcpus > 0) || !(MemoryMb > 0) || !(DirtyRateMBps >= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MemoryMb), $"VM '{Id}': vCPUs and memory must be positive and the dirty rate not negative.");
+        }
+    }
+}
+
+/// <summary>Power state of a host.</summary>
+public enum HostPowerState
+{
+    On,
+    Reduced,
+    Waking,
+}

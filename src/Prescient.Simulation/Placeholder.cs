@@ -1,1 +1,0 @@
-namespace Prescient.Simulation; internal static class Placeholder { }
