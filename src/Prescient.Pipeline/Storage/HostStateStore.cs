@@ -16,7 +16,20 @@ public sealed record HostState(
     DateTimeOffset? LastDecisionAt,
     string? ControllerStateJson,
     DateTimeOffset? LastIngestAt,
-    ETag ETag);
+    ETag ETag)
+{
+    /// <summary>CPU capacity relative to the fleet's reference host (inventory; null: the evaluator's default).</summary>
+    public double? CpuCapacity { get; init; }
+
+    /// <summary>Installed memory in MB (inventory; null: the evaluator's default).</summary>
+    public double? MemoryMb { get; init; }
+
+    /// <summary>The last evaluated cycle (one evaluation per host per cycle).</summary>
+    public string? LastCycleId { get; init; }
+
+    /// <summary>Since when the current indication has held (for the hold-duration guard).</summary>
+    public DateTimeOffset? IndicationSince { get; init; }
+}
 
 /// <summary>
 /// Host state in one table partition (<c>host</c>, one row per host): the list of hosts is one query. Each job
@@ -26,6 +39,7 @@ public sealed record HostState(
 public sealed class HostStateStore(TableClient table)
 {
     public const string Partition = "host";
+    private const string VmMovePartition = "vmmove";
 
     public TableClient Table { get; } = table;
 
@@ -38,6 +52,30 @@ public sealed class HostStateStore(TableClient table)
                 TableTransactionActionType.UpsertMerge,
                 new TableEntity(Partition, id) { ["LastIngestAt"] = at }));
             await Table.SubmitTransactionAsync(actions, cancellationToken);
+        }
+    }
+
+    /// <summary>When the evaluator last asked to move each VM (for the cooldown guard).</summary>
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> GetVmMovesAsync(CancellationToken cancellationToken)
+    {
+        var moves = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        await foreach (var e in Table.QueryAsync<TableEntity>(x => x.PartitionKey == VmMovePartition, cancellationToken: cancellationToken))
+        {
+            moves[e.GetString("VmId") ?? e.RowKey] = e.GetDateTimeOffset("MovedAt") ?? default;
+        }
+
+        return moves;
+    }
+
+    public async Task RecordVmMovesAsync(IEnumerable<string> vmIds, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in vmIds.Distinct(StringComparer.Ordinal).Chunk(100))
+        {
+            await Table.SubmitTransactionAsync(
+                chunk.Select(id => new TableTransactionAction(
+                    TableTransactionActionType.UpsertReplace,
+                    new TableEntity(VmMovePartition, TableKeys.Escape(id)) { ["VmId"] = id, ["MovedAt"] = at })),
+                cancellationToken);
         }
     }
 
@@ -81,6 +119,13 @@ public sealed class HostStateStore(TableClient table)
             TableUpdateMode.Merge,
             cancellationToken);
 
+    /// <summary>Records a host's inventory (capacity relative to the reference host, memory in MB).</summary>
+    public Task SetInventoryAsync(string hostId, double cpuCapacity, double memoryMb, CancellationToken cancellationToken) =>
+        Table.UpsertEntityAsync(
+            new TableEntity(Partition, hostId) { ["CpuCapacity"] = cpuCapacity, ["MemoryMb"] = memoryMb },
+            TableUpdateMode.Merge,
+            cancellationToken);
+
     public Task SetPowerStateAsync(string hostId, string powerState, CancellationToken cancellationToken) =>
         Table.UpsertEntityAsync(new TableEntity(Partition, hostId) { ["PowerState"] = powerState }, TableUpdateMode.Merge, cancellationToken);
 
@@ -92,6 +137,8 @@ public sealed class HostStateStore(TableClient table)
         string controllerStateJson,
         string lastDecision,
         DateTimeOffset at,
+        string cycleId,
+        DateTimeOffset? indicationSince,
         ETag expected,
         CancellationToken cancellationToken)
     {
@@ -101,6 +148,8 @@ public sealed class HostStateStore(TableClient table)
             ["ControllerStateJson"] = controllerStateJson,
             ["LastDecision"] = lastDecision.Length > 4000 ? lastDecision[..4000] : lastDecision,
             ["LastDecisionAt"] = at,
+            ["LastCycleId"] = cycleId,
+            ["IndicationSince"] = indicationSince,
         };
         try
         {
@@ -133,5 +182,11 @@ public sealed class HostStateStore(TableClient table)
         e.GetDateTimeOffset("LastDecisionAt"),
         e.GetString("ControllerStateJson"),
         e.GetDateTimeOffset("LastIngestAt"),
-        e.ETag);
+        e.ETag)
+    {
+        CpuCapacity = e.GetDouble("CpuCapacity"),
+        MemoryMb = e.GetDouble("MemoryMb"),
+        LastCycleId = e.GetString("LastCycleId"),
+        IndicationSince = e.GetDateTimeOffset("IndicationSince"),
+    };
 }

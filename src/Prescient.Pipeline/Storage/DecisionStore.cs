@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Azure.Data.Tables;
+using Prescient.Core.Controller;
+using Prescient.Core.Settings;
+
+namespace Prescient.Pipeline.Storage;
+
+/// <summary>A migration the evaluator planned for a host in a cycle, and what became of it.</summary>
+public sealed record DecisionMigration(
+    string MigrationId,
+    IReadOnlyList<string> VmIds,
+    string? GroupId,
+    string DestinationHostId,
+    bool WakesHost,
+    string Outcome);
+
+/// <summary>One evaluated host in one cycle: the controller's decision with its explanation, and the actions taken.</summary>
+public sealed record DecisionRecord(
+    string HostId,
+    string CycleId,
+    DateTimeOffset At,
+    bool DryRun,
+    Decision? Decision,
+    string Summary,
+    IReadOnlyList<DecisionMigration> Migrations,
+    IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Decisions: partition = host, row key = cycle (newest first), so one row per evaluated host per cycle and a re-run
+/// of the same cycle overwrites its row. Key figures are columns (for queries and the dashboard); the full decision
+/// and the actions are JSON.
+/// </summary>
+public sealed class DecisionStore(TableClient table)
+{
+    public TableClient Table { get; } = table;
+
+    public Task WriteAsync(DecisionRecord record, DateTimeOffset cycleStart, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var d = record.Decision;
+        var entity = new TableEntity(record.HostId, TableKeys.NewestFirst(cycleStart))
+        {
+            ["CycleId"] = record.CycleId,
+            ["At"] = record.At,
+            ["DryRun"] = record.DryRun,
+            ["Summary"] = Cap(record.Summary),
+            ["Indication"] = d?.Indication.ToString(),
+            ["ModeBefore"] = d?.ModeBefore.ToString(),
+            ["ModeAfter"] = d?.ModeAfter.ToString(),
+            ["Transition"] = d?.Transition.ToString(),
+            ["Measured"] = d?.Measured,
+            ["Predicted"] = d?.Predicted,
+            ["PredictionError"] = d?.PredictionError,
+            ["ComparedWorkload"] = d?.ComparedWorkload,
+            ["RangeLow"] = d?.Range.Low,
+            ["RangeHigh"] = d?.Range.High,
+            ["Reason"] = d is null ? null : Cap(d.Reason),
+            ["MigrationCount"] = record.Migrations.Count,
+        };
+        TableText.Write(entity, "Json", JsonSerializer.Serialize(record, DecisionJsonContext.Default.DecisionRecord));
+        return Table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    /// <summary>A host's most recent decisions, newest first.</summary>
+    public async Task<IReadOnlyList<DecisionRecord>> ListAsync(string hostId, int max, CancellationToken cancellationToken)
+    {
+        var result = new List<DecisionRecord>();
+        await foreach (var e in Table.QueryAsync<TableEntity>(x => x.PartitionKey == hostId, maxPerPage: Math.Clamp(max, 1, 1000), cancellationToken: cancellationToken))
+        {
+            if (TableText.Read(e, "Json") is { } json && JsonSerializer.Deserialize(json, DecisionJsonContext.Default.DecisionRecord) is { } record)
+            {
+                result.Add(record);
+            }
+
+            if (result.Count >= max)
+            {
+                break;
+            }
+        }
+
+        return result;
+    }
+
+    private static string Cap(string text) => text.Length > 8_000 ? text[..8_000] : text;
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(DecisionRecord))]
+[JsonSerializable(typeof(WorkloadRange))]
+internal sealed partial class DecisionJsonContext : JsonSerializerContext;
+
+internal static class CycleIds
+{
+    public static string Of(Prescient.Core.Calendar.PeriodKey period) =>
+        period.Date.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + "-" + period.Index.ToString("D3", CultureInfo.InvariantCulture);
+}
