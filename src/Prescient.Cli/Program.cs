@@ -1,4 +1,5 @@
 using Prescient.Cli.Simulate;
+using Prescient.Cli.Up;
 using Spectre.Console.Cli;
 
 var app = new CommandApp();
@@ -6,5 +7,6 @@ app.Configure(config =>
 {
     config.SetApplicationName("prescient");
     config.AddSimulate();
+    config.AddUp();
 });
 return await app.RunAsync(args);

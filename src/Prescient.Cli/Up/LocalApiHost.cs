@@ -1,0 +1,142 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Prescient.Pipeline.Api;
+using Prescient.Pipeline.Api.Auth;
+
+namespace Prescient.Cli.Up;
+
+/// <summary>
+/// The operations API and the dashboard on 127.0.0.1: <c>/api/...</c> goes to the same <see cref="OperationsApi"/>
+/// handlers the Functions app serves, <c>/api/dashboard/...</c> serves the dashboard's files (the same files the
+/// Functions app serves from its wwwroot). Reads are open on loopback; changes need the generated bearer token.
+/// </summary>
+public sealed class LocalApiHost : IAsyncDisposable
+{
+    public const int MaxBodyBytes = 1024 * 1024;
+
+    private static readonly Dictionary<string, string> ContentTypes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [".html"] = "text/html; charset=utf-8",
+        [".js"] = "text/javascript; charset=utf-8",
+        [".css"] = "text/css; charset=utf-8",
+        [".json"] = "application/json; charset=utf-8",
+        [".svg"] = "image/svg+xml",
+        [".png"] = "image/png",
+    };
+
+    private readonly WebApplication _app;
+
+    private LocalApiHost(WebApplication app, Uri baseAddress, string token)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        Token = token;
+    }
+
+    /// <summary>e.g. http://127.0.0.1:7071/</summary>
+    public Uri BaseAddress { get; }
+
+    public string Token { get; }
+
+    public static async Task<LocalApiHost> StartAsync(
+        LocalReadModels readModels,
+        string token,
+        TimeProvider clock,
+        string dashboardRoot,
+        int port,
+        ILoggerFactory loggerFactory,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(readModels);
+        var authorizer = new BearerTokenAuthorizer(token);
+        var api = new OperationsApi(authorizer, readModels, readModels, readModels, readModels, clock, loggerFactory.CreateLogger<OperationsApi>());
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var root = Path.GetFullPath(dashboardRoot);
+        app.MapGet("/", () => Results.Redirect("/api/dashboard/"));
+        app.MapGet("/api/dashboard", () => Results.Redirect("/api/dashboard/"));
+        app.MapGet("/api/dashboard/{**path}", (string? path) => ServeFile(root, string.IsNullOrEmpty(path) ? "index.html" : path));
+        app.MapGet("/api/openapi.json", () => ServeFile(root, "openapi.json"));
+        app.Map("/api/{**path}", (HttpContext context) => HandleAsync(api, context));
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new LocalApiHost(app, new Uri(address.TrimEnd('/') + "/"), token);
+    }
+
+    private static IResult ServeFile(string root, string relative)
+    {
+        var full = Path.GetFullPath(Path.Combine(root, relative.Replace('\\', '/').TrimStart('/')));
+        if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(full))
+        {
+            return Results.NotFound();
+        }
+
+        return Results.File(full, ContentTypes.GetValueOrDefault(Path.GetExtension(full), "application/octet-stream"));
+    }
+
+    private static async Task HandleAsync(OperationsApi api, HttpContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                await WriteAsync(response, ApiResponse.Error(HttpStatusCode.RequestEntityTooLarge, "too-large", $"The request body is larger than {MaxBodyBytes} bytes."), context.RequestAborted);
+                return;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        var path = request.Path.Value ?? "/";
+        path = path.Length > 4 ? path[4..] : "/";
+        var apiRequest = ApiRequest.Create(
+            request.Method,
+            path,
+            request.Query.Select(q => KeyValuePair.Create(q.Key, q.Value.ToString())),
+            request.Headers.Select(h => KeyValuePair.Create(h.Key, h.Value.ToString())),
+            buffer.ToArray());
+        var result = await api.HandleAsync(apiRequest, context.RequestAborted);
+        await WriteAsync(response, result, context.RequestAborted);
+    }
+
+    private static async Task WriteAsync(HttpResponse http, ApiResponse response, CancellationToken cancellationToken)
+    {
+        http.StatusCode = response.StatusCode;
+        if (response.ETag is not null)
+        {
+            http.Headers.ETag = response.ETag;
+        }
+
+        foreach (var (name, value) in response.Headers)
+        {
+            http.Headers[name] = value;
+        }
+
+        http.Headers.CacheControl = "no-store";
+        if (response.Body is not null)
+        {
+            http.ContentType = "application/json; charset=utf-8";
+            await JsonSerializer.SerializeAsync(http.Body, response.Body, response.Body.GetType(), ApiJson.Options, cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+    }
+}
