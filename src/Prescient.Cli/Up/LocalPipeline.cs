@@ -71,6 +71,10 @@ public sealed partial class LocalPipeline : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
     private readonly ILogger _logger;
+
+    // Ingest touches the host rows that evaluate updates with their ETag: the two take turns, so an evaluation cycle
+    // is not lost to a concurrent ingest batch.
+    private readonly SemaphoreSlim _hostRows = new(1, 1);
     private long _published;
     private long _ingested;
     private int _cycles;
@@ -120,6 +124,13 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         LocalPipelineOptions options, ILoggerFactory? loggerFactory = null, Action<string>? stage = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (stage is not null)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var report = stage;
+            stage = s => report(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"[{watch.Elapsed.TotalSeconds,5:F1} s] {s}"));
+        }
+
         var pipeline = new LocalPipeline(options, loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         try
         {
@@ -239,6 +250,7 @@ public sealed partial class LocalPipeline : IAsyncDisposable
 
         stage("Starting agents, ingest, evaluate and retrain");
         var token = _stopping.Token;
+        Clock.Start();
         _loops.Add(Task.Run(() => AgentsLoopAsync(publisher, token), CancellationToken.None));
         _loops.Add(Task.Run(() => IngestLoopAsync(drainer, token), CancellationToken.None));
         _loops.Add(Task.Run(() => EvaluateLoopAsync(evaluate, calendar, token), CancellationToken.None));
@@ -373,8 +385,16 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         {
             try
             {
-                var result = await drainer.DrainAsync(500, cancellationToken);
-                Interlocked.Add(ref _ingested, result.Accepted);
+                await _hostRows.WaitAsync(cancellationToken);
+                try
+                {
+                    var result = await drainer.DrainAsync(500, cancellationToken);
+                    Interlocked.Add(ref _ingested, result.Accepted);
+                }
+                finally
+                {
+                    _hostRows.Release();
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -404,7 +424,17 @@ public sealed partial class LocalPipeline : IAsyncDisposable
 
             try
             {
-                var result = await evaluate.RunCycleAsync(cancellationToken);
+                EvaluationCycleResult result;
+                await _hostRows.WaitAsync(cancellationToken);
+                try
+                {
+                    result = await evaluate.RunCycleAsync(cancellationToken);
+                }
+                finally
+                {
+                    _hostRows.Release();
+                }
+
                 done = current;
                 _cycles++;
                 _migrationsStarted += result.MigrationsStarted;
@@ -494,6 +524,7 @@ public sealed partial class LocalPipeline : IAsyncDisposable
 
         _cleanup.Clear();
         _stopping.Dispose();
+        _hostRows.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The {Loop} loop failed; it tries again at its next tick")]

@@ -9,7 +9,7 @@ namespace Prescient.Cli.Up;
 public sealed class SimClock : TimeProvider
 {
     private readonly TimeProvider _wall;
-    private readonly DateTimeOffset _wallStart;
+    private DateTimeOffset? _wallStart;
 
     public SimClock(TimeProvider wall, double speed, DateTimeOffset epoch)
     {
@@ -20,7 +20,6 @@ public sealed class SimClock : TimeProvider
         }
 
         _wall = wall;
-        _wallStart = wall.GetUtcNow();
         Speed = speed;
         Epoch = epoch;
     }
@@ -29,9 +28,15 @@ public sealed class SimClock : TimeProvider
 
     public DateTimeOffset Epoch { get; }
 
+    /// <summary>True once <see cref="Start"/> was called; before, the clock stands still at <see cref="Epoch"/>.</summary>
+    public bool Running => _wallStart is not null;
+
+    /// <summary>Starts simulated time (start-up work before this does not use up simulated hours).</summary>
+    public void Start() => _wallStart ??= _wall.GetUtcNow();
+
     public override DateTimeOffset GetUtcNow() => ToSimulated(_wall.GetUtcNow());
 
-    public DateTimeOffset ToSimulated(DateTimeOffset wall) => Epoch + ((wall - _wallStart) * Speed);
+    public DateTimeOffset ToSimulated(DateTimeOffset wall) => _wallStart is { } start ? Epoch + ((wall - start) * Speed) : Epoch;
 
     /// <summary>Wall-clock time to wait for <paramref name="simulated"/> to pass.</summary>
     public TimeSpan WallTimeFor(TimeSpan simulated) => simulated / Speed;

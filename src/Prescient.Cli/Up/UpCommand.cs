@@ -29,7 +29,7 @@ public sealed class UpCommand(IAnsiConsole console) : AsyncCommand<UpSettings>
         Console.CancelKeyPress += onCancel;
         try
         {
-            using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)
+            using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .SetMinimumLevel(Environment.GetEnvironmentVariable("PRESCIENT_LOG") is { } level && Enum.TryParse<LogLevel>(level, true, out var l) ? l : LogLevel.Error));
             var options = new LocalPipelineOptions
             {
