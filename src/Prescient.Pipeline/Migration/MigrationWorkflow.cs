@@ -142,7 +142,15 @@ public sealed class MigrationWorkflow
         var destination = _request.DestinationHostId;
 
         Progress("prepare", null, 0);
-        var status = await StepAsync<HostStatus>("source-status", null, MigrationTaskNames.GetHostStatus, new HostInput(source), _policy.Timeouts.Prepare, _transientRetry);
+        var sourceStatus = await TryAsync(() => StepAsync<HostStatus>("source-status", null, MigrationTaskNames.GetHostStatus, new HostInput(source), _policy.Timeouts.Prepare, _transientRetry));
+        if (sourceStatus.Error is { } statusError)
+        {
+            // Nothing has been asked of either host yet: the VM runs where it ran.
+            return Outcome(MigrationResult.Aborted, $"source {source} status unavailable: {statusError}",
+                [.. _request.VmIds.Select(v => new VmMigrationOutcome(v, MigrationResult.Aborted, source, 0, "not started"))], startedAt);
+        }
+
+        var status = sourceStatus.Value!;
         var vms = new List<VmStepInput>();
         foreach (var vmId in _request.VmIds)
         {
@@ -346,7 +354,11 @@ public sealed class MigrationWorkflow
             throw new StepTimeoutException($"{step}{(vmId is null ? "" : " of " + vmId)} timed out after {timeout}");
         }
 
-        await cancelTimer.CancelAsync();
+        // Synchronous on purpose: CancelAsync would run the timer's callback, and resume this method, off the
+        // orchestrator's thread.
+#pragma warning disable CA1849
+        cancelTimer.Cancel();
+#pragma warning restore CA1849
         try
         {
             var value = await call;

@@ -479,6 +479,13 @@ public sealed class FleetModel
 
             if (migration.Phase is HostMigrationPhase.ResumeStarted or HostMigrationPhase.Finished)
             {
+                // The answer is the destination's: while it is silent the source cannot confirm resume-started.
+                if (!migration.ResumeAcknowledged && IsUnresponsive(_hosts[migration.DestinationId]))
+                {
+                    return DestinationUnresponsive<ResumeResponse>(migration);
+                }
+
+                migration.ResumeAcknowledged = true;
                 return SimResult<ResumeResponse>.Ok(new ResumeResponse(migrationId, true, migration.DestinationId));
             }
 
@@ -523,6 +530,7 @@ public sealed class FleetModel
                 return DestinationUnresponsive<ResumeResponse>(migration);
             }
 
+            migration.ResumeAcknowledged = true;
             return SimResult<ResumeResponse>.Ok(new ResumeResponse(migrationId, true, migration.DestinationId));
         }
     }
@@ -565,6 +573,11 @@ public sealed class FleetModel
     {
         lock (_gate)
         {
+            if (_migrations.TryGetValue(migrationId, out var refused) && refused.SourceId == sourceId && !refused.PrepareAnswer.OkToMigrate)
+            {
+                return SimResult<AbortResponse>.Ok(new AbortResponse(migrationId, true, sourceId)); // Refused: nothing to undo.
+            }
+
             var (migration, failure) = FindForSource<AbortResponse>(sourceId, migrationId);
             if (migration is null)
             {
@@ -745,6 +758,8 @@ public sealed class FleetModel
         public double FinishedSentMb { get; set; }
 
         public QuiesceResponse? QuiesceAnswer { get; set; }
+
+        public bool ResumeAcknowledged { get; set; }
 
         public bool IsActive => Phase is HostMigrationPhase.Prepared or HostMigrationPhase.Precopy or HostMigrationPhase.Quiesced or HostMigrationPhase.ResumeStarted;
     }
