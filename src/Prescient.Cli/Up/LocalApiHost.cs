@@ -63,8 +63,11 @@ public sealed class LocalApiHost : IAsyncDisposable
         var app = builder.Build();
         var root = Path.GetFullPath(dashboardRoot);
         app.MapGet("/", () => Results.Redirect("/api/dashboard/"));
-        app.MapGet("/api/dashboard", () => Results.Redirect("/api/dashboard/"));
-        app.MapGet("/api/dashboard/{**path}", (string? path) => ServeFile(root, string.IsNullOrEmpty(path) ? "index.html" : path));
+        // Relative links in the page need the trailing slash: /api/dashboard redirects to /api/dashboard/.
+        app.MapGet("/api/dashboard/{**path}", (HttpContext context, string? path) =>
+            !string.IsNullOrEmpty(path) ? ServeFile(root, path)
+            : context.Request.Path.Value?.EndsWith('/') == true ? ServeFile(root, "index.html")
+            : Results.Redirect("/api/dashboard/"));
         app.MapGet("/api/openapi.json", () => ServeFile(root, "openapi.json"));
         app.Map("/api/{**path}", (HttpContext context) => HandleAsync(api, context));
         await app.StartAsync(cancellationToken);

@@ -227,8 +227,15 @@ public sealed partial class LocalPipeline : IAsyncDisposable
             LoggerFactory,
             cancellationToken);
         _cleanup.Add(() => Durable.DisposeAsync());
-        var scheduler = Durable.Services.GetRequiredService<IMigrationScheduler>();
         var hypervisor = Durable.Services.GetRequiredService<IHypervisorClient>();
+        var scheduler = new SequentialEvacuationScheduler(
+            Durable.Services.GetRequiredService<IMigrationScheduler>(),
+            Durable.Services.GetRequiredService<MigrationActivities>(),
+            Durable.Client,
+            hypervisor,
+            Fleet.HostIds,
+            LoggerFactory.CreateLogger<SequentialEvacuationScheduler>(),
+            _stopping.Token);
         var records = Durable.Services.GetRequiredService<IMigrationRecordStore>();
 
         stage("Starting the operations API and the dashboard on 127.0.0.1");
