@@ -45,6 +45,7 @@ public sealed class UpRunFixture : IAsyncLifetime
         }
 
         RanFor = DateTimeOffset.UtcNow - started;
+        await Pipeline.StopDecidingAsync(TimeSpan.FromSeconds(45));
         Summary = await UpSummary.ReadAsync(Api, Pipeline.Clock.Epoch - TimeSpan.FromDays(Pipeline.Options.HistoryDays), Pipeline.Clock.GetUtcNow(), CancellationToken.None);
     }
 

@@ -24,6 +24,8 @@ public sealed class UpRunTests(UpRunFixture run, ITestOutputHelper output)
         Assert.True(summary.MigrationsCompleted >= 1, "no migration completed");
         Assert.True(summary.HostsPoweredDown >= 1, "no host was powered down");
         Assert.Equal(0, summary.VmsOnTwoHosts);
+        // The simulator agrees: no VM executes on two hosts, none is lost, each runs where its disk lock is.
+        Assert.Empty(run.Pipeline.FleetService.Model.Snapshot().Violations());
 
         // A completed migration carries every step of the patent's sequence, each with its timing and outcome.
         var completed = await run.Api.GetFromJsonAsync<JsonElement>("api/migrations?status=completed&limit=50");

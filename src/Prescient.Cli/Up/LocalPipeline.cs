@@ -69,7 +69,10 @@ public sealed partial class LocalPipeline : IAsyncDisposable
 {
     private readonly List<Func<ValueTask>> _cleanup = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _deciding = new();
+    private SequentialEvacuationScheduler? _scheduler;
     private readonly List<Task> _loops = [];
+    private readonly List<Task> _deciders = [];
     private readonly ILogger _logger;
 
     // Ingest touches the host rows that evaluate updates with their ETag: the two take turns, so an evaluation cycle
@@ -236,6 +239,7 @@ public sealed partial class LocalPipeline : IAsyncDisposable
             Fleet.HostIds,
             LoggerFactory.CreateLogger<SequentialEvacuationScheduler>(),
             _stopping.Token);
+        _scheduler = scheduler;
         var records = Durable.Services.GetRequiredService<IMigrationRecordStore>();
 
         stage("Starting the operations API and the dashboard on 127.0.0.1");
@@ -260,8 +264,14 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         Clock.Start();
         _loops.Add(Task.Run(() => AgentsLoopAsync(publisher, token), CancellationToken.None));
         _loops.Add(Task.Run(() => IngestLoopAsync(drainer, token), CancellationToken.None));
-        _loops.Add(Task.Run(() => EvaluateLoopAsync(evaluate, calendar, token), CancellationToken.None));
-        _loops.Add(Task.Run(() => RetrainLoopAsync(retrain, token), CancellationToken.None));
+        var deciding = CancellationTokenSource.CreateLinkedTokenSource(token, _deciding.Token);
+        _cleanup.Add(() =>
+        {
+            deciding.Dispose();
+            return ValueTask.CompletedTask;
+        });
+        _deciders.Add(Task.Run(() => EvaluateLoopAsync(evaluate, calendar, deciding.Token), CancellationToken.None));
+        _deciders.Add(Task.Run(() => RetrainLoopAsync(retrain, deciding.Token), CancellationToken.None));
     }
 
     /// <summary>The run's simulated start: the given time of day on the most recent weekday (so a day of work is ahead).</summary>
@@ -504,13 +514,37 @@ public sealed partial class LocalPipeline : IAsyncDisposable
 
     private static string Secret() => Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
 
+    /// <summary>
+    /// Stops deciding (no new evaluation cycles, so no new migrations) and waits, at most <paramref name="timeout"/>,
+    /// for evacuations and migrations in flight to finish, so that what the API reports next is a settled fleet.
+    /// Agents and ingest keep running.
+    /// </summary>
+    public async Task StopDecidingAsync(TimeSpan timeout)
+    {
+        await _deciding.CancelAsync();
+        await Task.WhenAll(_deciders);
+        var records = Durable.Services.GetRequiredService<IMigrationRecordStore>();
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            var running = (await records.ListAsync(5000)).Any(r => r.Result == MigrationResult.Running);
+            if (!running && _scheduler?.Evacuating == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+        }
+    }
+
     /// <summary>Stops the loops, then the API, the durable runtime (in-flight work finishes), the fleet and Azurite.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
+        await _deciding.CancelAsync();
         try
         {
-            await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(30));
+            await Task.WhenAll(_loops.Concat(_deciders)).WaitAsync(TimeSpan.FromSeconds(30));
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException)
         {
@@ -531,6 +565,7 @@ public sealed partial class LocalPipeline : IAsyncDisposable
 
         _cleanup.Clear();
         _stopping.Dispose();
+        _deciding.Dispose();
         _hostRows.Dispose();
     }
 

@@ -31,6 +31,9 @@ public sealed partial class SequentialEvacuationScheduler(
     private readonly ConcurrentDictionary<string, string> _evacuating = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
+    /// <summary>Evacuations queued or running.</summary>
+    public int Evacuating => _evacuating.Count;
+
     public Task<MigrationStartResult> StartAsync(MigrationRequest request, CancellationToken cancellationToken) =>
         migrations.StartAsync(request, cancellationToken);
 

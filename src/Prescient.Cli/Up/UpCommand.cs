@@ -66,6 +66,8 @@ public sealed class UpCommand(IAnsiConsole console) : AsyncCommand<UpSettings>
 
             if (settings.Json)
             {
+                progress.WriteLine("Settling: no new decisions; waiting for migrations in flight...");
+                await pipeline.StopDecidingAsync(TimeSpan.FromSeconds(60));
                 using var http = new HttpClient { BaseAddress = pipeline.Api.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
                 var summary = await UpSummary.ReadAsync(
                     http, pipeline.Clock.Epoch - TimeSpan.FromDays(options.HistoryDays), pipeline.Clock.GetUtcNow(), CancellationToken.None);
