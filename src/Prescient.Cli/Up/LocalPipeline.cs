@@ -270,8 +270,8 @@ public sealed partial class LocalPipeline : IAsyncDisposable
             deciding.Dispose();
             return ValueTask.CompletedTask;
         });
-        _deciders.Add(Task.Run(() => EvaluateLoopAsync(evaluate, calendar, deciding.Token), CancellationToken.None));
-        _deciders.Add(Task.Run(() => RetrainLoopAsync(retrain, deciding.Token), CancellationToken.None));
+        _deciders.Add(Task.Run(() => EvaluateLoopAsync(evaluate, calendar, deciding.Token, token), CancellationToken.None));
+        _deciders.Add(Task.Run(() => RetrainLoopAsync(retrain, deciding.Token, token), CancellationToken.None));
     }
 
     /// <summary>The run's simulated start: the given time of day on the most recent weekday (so a day of work is ahead).</summary>
@@ -425,12 +425,12 @@ public sealed partial class LocalPipeline : IAsyncDisposable
     /// One evaluation cycle per period, shortly after it starts (so the closed period's last samples are ingested):
     /// the controller per host, decisions, migrations and evacuations handed to the durable scheduler.
     /// </summary>
-    private async Task EvaluateLoopAsync(EvaluateService evaluate, PeriodCalendar calendar, CancellationToken cancellationToken)
+    private async Task EvaluateLoopAsync(EvaluateService evaluate, PeriodCalendar calendar, CancellationToken deciding, CancellationToken cancellationToken)
     {
         var grace = TimeSpan.FromSeconds(Math.Max(1.5, Options.AgentInterval.TotalSeconds * 2));
         PeriodKey? done = null;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
-        while (await Tick(timer, cancellationToken))
+        while (await Tick(timer, deciding))
         {
             var now = Clock.GetUtcNow();
             var current = calendar.PeriodOf(now);
@@ -464,11 +464,11 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         }
     }
 
-    private async Task RetrainLoopAsync(RetrainService retrain, CancellationToken cancellationToken)
+    private async Task RetrainLoopAsync(RetrainService retrain, CancellationToken deciding, CancellationToken cancellationToken)
     {
         var next = Clock.GetUtcNow() + Options.RetrainEvery;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
-        while (await Tick(timer, cancellationToken))
+        while (await Tick(timer, deciding))
         {
             if (Clock.GetUtcNow() < next)
             {
@@ -522,7 +522,15 @@ public sealed partial class LocalPipeline : IAsyncDisposable
     public async Task StopDecidingAsync(TimeSpan timeout)
     {
         await _deciding.CancelAsync();
-        await Task.WhenAll(_deciders);
+        try
+        {
+            await Task.WhenAll(_deciders);
+        }
+        catch (OperationCanceledException)
+        {
+            // The run is stopping altogether.
+        }
+
         var records = Durable.Services.GetRequiredService<IMigrationRecordStore>();
         var deadline = DateTimeOffset.UtcNow + timeout;
         while (DateTimeOffset.UtcNow < deadline)
