@@ -104,7 +104,7 @@ public sealed class SimulateCommand(IAnsiConsole console) : AsyncCommand<Simulat
     {
         var c = CultureInfo.InvariantCulture;
         var table = new Table().Title($"{result.Scenario}, {result.Day:yyyy-MM-dd} (all hosts)");
-        foreach (var header in new[] { "policy", "peak measured", "minutes above high", "migrations", "host-hours powered down", "prediction MAE", "energy kWh" })
+        foreach (var header in new[] { "policy", "peak", "min > high", "migrations", "host-h off", "MAE", "kWh" })
         {
             table.AddColumn(new TableColumn(header).RightAligned());
         }
@@ -122,7 +122,10 @@ public sealed class SimulateCommand(IAnsiConsole console) : AsyncCommand<Simulat
         }
 
         console.Write(table);
-        console.WriteLine("peak measured: highest 5-minute mean utilisation of any host, migration load included; high threshold 80 %.");
+        var c2 = CultureInfo.InvariantCulture;
+        console.WriteLine(string.Create(c2, $"peak: highest {result.EvaluationInterval.TotalMinutes:F0}-minute mean utilisation of any host (migration load included);"));
+        console.WriteLine(string.Create(c2, $"min > high: host-minutes above the {result.Policies[0].Hosts[0].Points[0].High:P0} threshold; host-h off: host-hours in reduced power;"));
+        console.WriteLine("MAE: mean absolute error of the 20-minute forecasts; kWh: energy of all hosts.");
     }
 
     /// <summary>The results as JSON: per policy the headline numbers, and per host the same.</summary>

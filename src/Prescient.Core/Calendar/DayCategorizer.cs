@@ -60,11 +60,11 @@ public sealed class DayCategorizer
     /// <summary>The category of holidays in <see cref="DayCategoryMode.Custom"/> mode, if any.</summary>
     public int? HolidayCategory { get; }
 
-    /// <summary>The holidays in <see cref="DayCategoryMode.Custom"/> mode.</summary>
-    public IReadOnlyCollection<DateOnly> Holidays => _holidays;
+    /// <summary>The holidays in <see cref="DayCategoryMode.Custom"/> mode, in date order.</summary>
+    public IReadOnlyList<DateOnly> Holidays => [.. _holidays.Order()];
 
     /// <summary>The category of each day of the week, indexed by <see cref="System.DayOfWeek"/> (Sunday = 0).</summary>
-    public IReadOnlyList<int> CategoryByDayOfWeek => _byDayOfWeek;
+    public IReadOnlyList<int> CategoryByDayOfWeek => [.. _byDayOfWeek];
 
     /// <summary>A categorizer for one of the built-in modes.</summary>
     /// <exception cref="ArgumentException"><paramref name="mode"/> is <see cref="DayCategoryMode.Custom"/> (use <see cref="Custom"/>).</exception>

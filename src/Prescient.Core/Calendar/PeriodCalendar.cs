@@ -87,6 +87,19 @@ public sealed class PeriodCalendar
     /// <summary>The instant <paramref name="period"/> ends (the start of the next one).</summary>
     public DateTimeOffset EndOf(PeriodKey period) => StartOf(Next(period));
 
+    /// <summary>
+    /// The last instant a sample can still fall into <paramref name="period"/>: its end, or, when the end's wall-clock
+    /// time occurs twice (clocks going back), the second occurrence. Windows must not close before it.
+    /// </summary>
+    public DateTimeOffset FinalEndOf(PeriodKey period)
+    {
+        var next = Next(period);
+        var local = next.Date.ToDateTime(TimeOnly.MinValue) + PeriodLength * next.Index;
+        return TimeZone.IsAmbiguousTime(local)
+            ? new DateTimeOffset(local, TimeZone.GetAmbiguousTimeOffsets(local).Min())
+            : EndOf(period);
+    }
+
     /// <summary>The period after <paramref name="period"/> (period 0 of the next day after the last one).</summary>
     public PeriodKey Next(PeriodKey period)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Prescient.Core.Settings;
@@ -115,6 +116,7 @@ public sealed record ControllerState(
 /// <param name="RecentMeanError">Mean prediction error over <paramref name="RecentErrorCount"/> recent periods (autostart's measure), if any.</param>
 /// <param name="RecentErrorCount">Number of recent periods the mean covers.</param>
 /// <param name="ModeSetting">The controller mode setting in force.</param>
+/// <param name="NetworkMode">The network mode setting in force.</param>
 /// <param name="ModeBefore">The mode before the evaluation.</param>
 /// <param name="ModeAfter">The mode after the evaluation (the one whose comparison produced the indication).</param>
 /// <param name="Transition">Why the mode changed, if it did.</param>
@@ -124,7 +126,6 @@ public sealed record ControllerState(
 /// <param name="AutostartAccuracyThreshold">The autostart threshold in force.</param>
 /// <param name="AutostartWindow">The number of periods autostart needs.</param>
 /// <param name="Indication">The outcome.</param>
-/// <param name="Reason">Why, in words.</param>
 public sealed record Decision(
     DateTimeOffset? At,
     double Measured,
@@ -133,6 +134,7 @@ public sealed record Decision(
     double? RecentMeanError,
     int RecentErrorCount,
     ControllerModeSetting ModeSetting,
+    NetworkMode NetworkMode,
     ControllerMode ModeBefore,
     ControllerMode ModeAfter,
     ModeTransition Transition,
@@ -141,5 +143,37 @@ public sealed record Decision(
     WorkloadRange FailsafeRange,
     double AutostartAccuracyThreshold,
     int AutostartWindow,
-    Indication Indication,
-    string Reason);
+    Indication Indication)
+{
+    /// <summary>Why, in words: the mode change (if any) and the comparison, with the numbers and thresholds used. Built on demand.</summary>
+    public string Reason
+    {
+        get
+        {
+            var c = CultureInfo.InvariantCulture;
+            var change = Transition switch
+            {
+                ModeTransition.Command when ModeAfter == ControllerMode.Reactive => "Controller mode setting 'Reactive': switched to reactive. ",
+                ModeTransition.Command => "Controller mode setting 'Proactive' and a prediction is available: switched to proactive. ",
+                ModeTransition.NetworkUnavailable when NetworkMode == NetworkMode.Disabled => "The network is disabled: switched to reactive. ",
+                ModeTransition.NetworkUnavailable => "No prediction is available: switched to reactive. ",
+                ModeTransition.Failsafe => string.Create(c,
+                    $"Failsafe: measured {F(Measured)} is outside the failsafe range {FailsafeRange}: switched to reactive. "),
+                ModeTransition.Autostart => string.Create(c,
+                    $"Autostart: mean prediction error {F(RecentMeanError ?? 0)} over the last {RecentErrorCount} periods is below " +
+                    $"the autostart accuracy threshold {F(AutostartAccuracyThreshold)}: switched to proactive. "),
+                _ => string.Empty,
+            };
+            var (what, range) = ModeAfter == ControllerMode.Proactive ? ("predicted", "proactive") : ("measured", "reactive");
+            var outcome = Indication switch
+            {
+                Indication.Offload => $"is above the {range} range {Range}: offload (migrate at least one VM away).",
+                Indication.ReducePower => $"is below the {range} range {Range}: reduce power (migrate every VM away, then power down).",
+                _ => $"is inside the {range} range {Range}: no action.",
+            };
+            return string.Create(c, $"{change}{ModeAfter}: {what} {F(ComparedWorkload)} {outcome}");
+        }
+    }
+
+    private static string F(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+}

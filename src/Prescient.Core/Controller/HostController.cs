@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Prescient.Core.Settings;
 using Prescient.Core.Workload;
 
@@ -17,7 +15,8 @@ namespace Prescient.Core.Controller;
 /// <item>The controller mode setting: "reactive" keeps the host reactive; "proactive" makes it proactive whenever a
 /// prediction is available, unless the failsafe has tripped since the setting was last applied (the failsafe latch;
 /// changing the setting, or clearing <see cref="ControllerState.AppliedSetting"/>, re-issues the command);
-/// "autostart" leaves the mode to autostart and failsafe.</item>
+/// "autostart" leaves the mode to autostart and failsafe. Like autostart, the proactive command waits while the
+/// measured workload is outside the failsafe range.</item>
 /// <item>Proactive without a prediction (network disabled or none given) falls back to reactive.</item>
 /// <item>Failsafe: proactive and the measured workload outside the failsafe range: reactive at once; the recent
 /// errors are cleared (autostart needs N fresh accurate periods) and the latch is set.</item>
@@ -44,7 +43,6 @@ public static class HostController
 
         var window = settings.AutostartWindow;
         var errors = NextErrors(state.RecentErrors, error, window);
-        var reason = new StringBuilder();
         var modeBefore = state.Mode;
         var mode = state.Mode;
         var transition = ModeTransition.None;
@@ -55,13 +53,12 @@ public static class HostController
         var latched = state.FailsafeLatched && settings.ControllerMode == state.AppliedSetting;
         if (settings.ControllerMode == ControllerModeSetting.Reactive && mode != ControllerMode.Reactive)
         {
-            reason.Append("Controller mode setting 'Reactive': switched to reactive. ");
             mode = ControllerMode.Reactive;
             transition = ModeTransition.Command;
         }
-        else if (settings.ControllerMode == ControllerModeSetting.Proactive && mode == ControllerMode.Reactive && !latched && networkAvailable)
+        else if (settings.ControllerMode == ControllerModeSetting.Proactive && mode == ControllerMode.Reactive && !latched &&
+                 networkAvailable && settings.FailsafeRange.Contains(measured))
         {
-            reason.Append("Controller mode setting 'Proactive' and a prediction is available: switched to proactive. ");
             mode = ControllerMode.Proactive;
             transition = ModeTransition.Command;
         }
@@ -69,9 +66,6 @@ public static class HostController
         // 2. Proactive needs a prediction.
         if (mode == ControllerMode.Proactive && !networkAvailable)
         {
-            reason.Append(settings.NetworkMode == NetworkMode.Disabled
-                ? "The network is disabled: switched to reactive. "
-                : "No prediction is available: switched to reactive. ");
             mode = ControllerMode.Reactive;
             transition = ModeTransition.NetworkUnavailable;
         }
@@ -79,8 +73,6 @@ public static class HostController
         // 3. Failsafe.
         if (mode == ControllerMode.Proactive && !settings.FailsafeRange.Contains(measured))
         {
-            reason.Append(CultureInfo.InvariantCulture,
-                $"Failsafe: measured {F(measured)} is outside the failsafe range {settings.FailsafeRange}: switched to reactive. ");
             mode = ControllerMode.Reactive;
             transition = ModeTransition.Failsafe;
             errors = [];
@@ -94,40 +86,22 @@ public static class HostController
             errors.Count >= window && recentMean < settings.AutostartAccuracyThreshold &&
             settings.FailsafeRange.Contains(measured))
         {
-            reason.Append(CultureInfo.InvariantCulture,
-                $"Autostart: mean prediction error {F(recentMean.Value)} over the last {errors.Count} periods is below " +
-                $"the autostart accuracy threshold {F(settings.AutostartAccuracyThreshold)}: switched to proactive. ");
             mode = ControllerMode.Proactive;
             transition = ModeTransition.Autostart;
         }
 
         // 5. The mode's comparison.
-        var (compared, range, what) = mode == ControllerMode.Proactive
-            ? (predicted!.Value, settings.ProactiveRange, "predicted")
-            : (measured, settings.ReactiveRange, "measured");
-        Indication indication;
-        if (compared > range.High)
-        {
-            indication = Indication.Offload;
-            reason.Append(CultureInfo.InvariantCulture,
-                $"{mode}: {what} {F(compared)} is above the {Lower(mode)} range {range}: offload (migrate at least one VM away).");
-        }
-        else if (compared < range.Low)
-        {
-            indication = Indication.ReducePower;
-            reason.Append(CultureInfo.InvariantCulture,
-                $"{mode}: {what} {F(compared)} is below the {Lower(mode)} range {range}: reduce power (migrate every VM away, then power down).");
-        }
-        else
-        {
-            indication = Indication.None;
-            reason.Append(CultureInfo.InvariantCulture, $"{mode}: {what} {F(compared)} is inside the {Lower(mode)} range {range}: no action.");
-        }
+        var (compared, range) = mode == ControllerMode.Proactive
+            ? (predicted!.Value, settings.ProactiveRange)
+            : (measured, settings.ReactiveRange);
+        var indication = compared > range.High ? Indication.Offload
+            : compared < range.Low ? Indication.ReducePower
+            : Indication.None;
 
         var decision = new Decision(
-            input.At, measured, predicted, error, recentMean, errors.Count, settings.ControllerMode, modeBefore, mode,
-            transition, compared, range, settings.FailsafeRange, settings.AutostartAccuracyThreshold, window, indication,
-            reason.ToString());
+            input.At, measured, predicted, error, recentMean, errors.Count, settings.ControllerMode, settings.NetworkMode,
+            modeBefore, mode, transition, compared, range, settings.FailsafeRange, settings.AutostartAccuracyThreshold,
+            window, indication);
         return (decision, new ControllerState(mode, errors, settings.ControllerMode, decision) { FailsafeLatched = latched });
     }
 
@@ -148,8 +122,4 @@ public static class HostController
         next[keep] = value;
         return next;
     }
-
-    private static string Lower(ControllerMode mode) => mode == ControllerMode.Proactive ? "proactive" : "reactive";
-
-    private static string F(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }

@@ -247,6 +247,26 @@ public sealed class WorkloadPredictor
         return new TrainingReport(epochs, rows.Length, rows.Length == 0 ? 0 : sum / rows.Length);
     }
 
+    /// <summary>A deep copy (weights, optimiser state, accuracy window, counters, shuffling state), without serialising.</summary>
+    public WorkloadPredictor Clone()
+    {
+        var copy = new WorkloadPredictor(Options, Categorizer, PeriodsPerDay);
+        for (var c = 0; c < _networks.Length; c++)
+        {
+            copy._networks[c] = _networks[c].Clone();
+        }
+
+        Array.Copy(_errors, copy._errors, _errors.Length);
+        copy._errorStart = _errorStart;
+        copy._errorCount = _errorCount;
+        copy._random = _random;
+        copy.Mode = Mode;
+        copy.TrainingPeriods = TrainingPeriods;
+        copy.Converged = Converged;
+        copy.DisabledByDeadline = DisabledByDeadline;
+        return copy;
+    }
+
     /// <summary>Weights, optimiser state, accuracy window and metadata as versioned JSON (UTF-8).</summary>
     public byte[] ToSnapshot()
     {

@@ -128,6 +128,31 @@ public sealed class DestinationSelector
         return new Placement(unit, sourceHostId, best.View.HostId, wakes, bestPeak, bestMemory, reason);
     }
 
+    /// <summary>
+    /// Undoes a placement returned by <see cref="Place"/> (for example when a whole evacuation cannot be placed).
+    /// Undo placements in the reverse order they were made.
+    /// </summary>
+    public void Unplace(Placement placement)
+    {
+        ArgumentNullException.ThrowIfNull(placement);
+        if (placement.DestinationHostId is not { } destinationId)
+        {
+            return;
+        }
+
+        var source = _hosts[placement.SourceHostId];
+        var destination = _hosts[destinationId];
+        destination.ExtraLoad -= placement.Unit.Cpu * source.View.CpuCapacity / destination.View.CpuCapacity;
+        destination.ExtraMemoryMb -= placement.Unit.MemoryMb;
+        if (placement.WakesHost)
+        {
+            destination.Woken = false;
+        }
+
+        source.ExtraLoad += placement.Unit.Cpu;
+        source.ExtraMemoryMb += placement.Unit.MemoryMb;
+    }
+
     private sealed class HostSlot(HostView view)
     {
         public HostView View { get; } = view;

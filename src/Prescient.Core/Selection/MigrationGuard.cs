@@ -53,6 +53,9 @@ public enum GuardRule
 
     /// <summary>The cap on migrations per host per cycle was reached for the source or destination.</summary>
     HostCap,
+
+    /// <summary>Another move of the same evacuation was stopped, so the host could not be powered down anyway.</summary>
+    IncompleteEvacuation,
 }
 
 /// <summary>A move the guard stopped, and why.</summary>

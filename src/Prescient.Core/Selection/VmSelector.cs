@@ -42,10 +42,15 @@ public sealed class VmSelector
     /// The fewest units that bring <paramref name="load"/> down to <paramref name="targetLoad"/> (for an offload:
     /// the predicted or measured load that crossed the high threshold, and the high threshold). Lower priority levels
     /// are used up before a higher one is touched; within the level that completes the selection, the fewest units
-    /// are chosen, the cheapest where there is a choice.
+    /// are chosen, the cheapest where there is a choice (and, at equal cost, the smallest that suffice).
     /// </summary>
     public VmSelection Offload(IReadOnlyList<VmInfo> vms, double load, double targetLoad)
     {
+        if (!double.IsFinite(load) || !double.IsFinite(targetLoad))
+        {
+            throw new ArgumentOutOfRangeException(nameof(load), "The load and the target load must be finite numbers.");
+        }
+
         var (units, unmovable) = Units(vms);
         var remaining = load - targetLoad;
         if (remaining <= Epsilon)
@@ -57,7 +62,7 @@ public sealed class VmSelector
         var chosen = new List<MigrationUnit>();
         foreach (var level in units.GroupBy(u => u.Priority).OrderBy(g => g.Key))
         {
-            var levelUnits = level.OrderBy(u => u.Cost.Duration).ThenByDescending(u => u.Cpu).ThenBy(u => u.Id, StringComparer.Ordinal).ToList();
+            var levelUnits = level.OrderBy(u => u.Cost.Duration).ThenBy(u => u.Cpu).ThenBy(u => u.Id, StringComparer.Ordinal).ToList();
             var total = levelUnits.Sum(u => u.Cpu);
             if (total < remaining - Epsilon)
             {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Prescient.Core.Calendar;
 
 namespace Prescient.Core.Settings;
 
@@ -10,6 +11,12 @@ public sealed record HostSettings
 {
     /// <summary>The defaults.</summary>
     public static HostSettings Default { get; } = new();
+
+    /// <summary>Length of a period (20 minutes: periods 0..71). Whole minutes dividing a day. All days only.</summary>
+    public TimeSpan PeriodLength { get; init; } = PeriodCalendar.DefaultPeriodLength;
+
+    /// <summary>The host's time zone (IANA or Windows id); local midnight starts period 0. All days only.</summary>
+    public string TimeZoneId { get; init; } = "UTC";
 
     /// <summary>Range compared with the measured workload in reactive mode.</summary>
     public WorkloadRange ReactiveRange { get; init; } = new(0.15, 0.80);
@@ -70,6 +77,17 @@ public sealed record HostSettings
         {
             errors.Add("The reactive, proactive and failsafe ranges are required.");
             return errors;
+        }
+
+        if (PeriodLength < TimeSpan.FromMinutes(1) || PeriodLength > TimeSpan.FromDays(1) ||
+            PeriodLength.Ticks % TimeSpan.TicksPerMinute != 0 || TimeSpan.TicksPerDay % PeriodLength.Ticks != 0)
+        {
+            errors.Add($"The period length must be whole minutes between 1 minute and 24 hours that divide a day evenly, not {PeriodLength}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(TimeZoneId) || !TimeZoneInfo.TryFindSystemTimeZoneById(TimeZoneId, out _))
+        {
+            errors.Add($"The time zone '{TimeZoneId}' is unknown (use an IANA id such as 'Europe/Berlin', or 'UTC').");
         }
 
         errors.AddRange(ReactiveRange.Validate("reactive range"));
@@ -141,6 +159,25 @@ public sealed record HostSettings
         }
 
         return errors;
+    }
+
+    /// <summary>The host's period calendar (period length and time zone).</summary>
+    /// <exception cref="SettingsValidationException">The period length or time zone is invalid.</exception>
+    public PeriodCalendar Calendar()
+    {
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZoneId ?? string.Empty, out var zone))
+        {
+            throw new SettingsValidationException($"The time zone '{TimeZoneId}' is unknown (use an IANA id such as 'Europe/Berlin', or 'UTC').");
+        }
+
+        try
+        {
+            return new PeriodCalendar(PeriodLength, zone);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new SettingsValidationException(e.Message, e);
+        }
     }
 
     /// <summary>Throws when <see cref="Validate"/> finds problems.</summary>

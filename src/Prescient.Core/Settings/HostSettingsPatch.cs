@@ -5,6 +5,12 @@ namespace Prescient.Core.Settings;
 /// </summary>
 public sealed record HostSettingsPatch
 {
+    /// <inheritdoc cref="HostSettings.PeriodLength"/>
+    public TimeSpan? PeriodLength { get; init; }
+
+    /// <inheritdoc cref="HostSettings.TimeZoneId"/>
+    public string? TimeZoneId { get; init; }
+
     /// <inheritdoc cref="HostSettings.ReactiveRange"/>
     public WorkloadRange? ReactiveRange { get; init; }
 
@@ -56,12 +62,41 @@ public sealed record HostSettingsPatch
     /// <inheritdoc cref="HostSettings.DryRun"/>
     public bool? DryRun { get; init; }
 
+    /// <summary>Names of the settings set here that only make sense for all days (empty when none).</summary>
+    public IReadOnlyList<string> AllDaysOnlySettings()
+    {
+        var names = new List<string>();
+        if (PeriodLength is not null)
+        {
+            names.Add("period length");
+        }
+
+        if (TimeZoneId is not null)
+        {
+            names.Add("time zone");
+        }
+
+        if (NetworkPerDayCategory is not null)
+        {
+            names.Add("network per day category");
+        }
+
+        if (TrainingDeadline is not null)
+        {
+            names.Add("training deadline");
+        }
+
+        return names;
+    }
+
     /// <summary>Applies the values set here on top of <paramref name="settings"/>.</summary>
     public HostSettings ApplyTo(HostSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         return settings with
         {
+            PeriodLength = PeriodLength ?? settings.PeriodLength,
+            TimeZoneId = TimeZoneId ?? settings.TimeZoneId,
             ReactiveRange = ReactiveRange ?? settings.ReactiveRange,
             ProactiveRange = ProactiveRange ?? settings.ProactiveRange,
             FailsafeRange = FailsafeRange ?? settings.FailsafeRange,

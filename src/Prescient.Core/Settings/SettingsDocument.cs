@@ -63,9 +63,10 @@ public sealed record SettingsDocument
     public HostSettings ResolveHost(string hostId, int? dayCategory = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(hostId);
-        var errors = ResolveUnchecked(hostId, dayCategory).Validate();
+        var settings = ResolveUnchecked(hostId, dayCategory);
+        var errors = settings.Validate();
         return errors.Count == 0
-            ? ResolveUnchecked(hostId, dayCategory)
+            ? settings
             : throw new SettingsValidationException([.. errors.Select(e => Scope(hostId, dayCategory) + e)]);
     }
 
@@ -113,7 +114,20 @@ public sealed record SettingsDocument
             errors.AddRange(ResolveUnchecked(hostId, category).Validate().Select(e => Scope(hostId, category) + e));
         }
 
+        void CheckAllDaysOnly(string scope, IReadOnlyDictionary<int, HostSettingsPatch>? byCategory)
+        {
+            foreach (var (category, patch) in byCategory ?? new Dictionary<int, HostSettingsPatch>())
+            {
+                var names = patch?.AllDaysOnlySettings() ?? [];
+                if (names.Count > 0)
+                {
+                    errors.Add($"{scope}day category {category}: {string.Join(", ", names)} can only be set for all days.");
+                }
+            }
+        }
+
         CheckCategories("Global: ", GlobalByDayCategory.Keys);
+        CheckAllDaysOnly("Global, ", GlobalByDayCategory);
         CheckResolved(null, null);
         foreach (var category in GlobalByDayCategory.Keys.Order())
         {
@@ -136,6 +150,7 @@ public sealed record SettingsDocument
             }
 
             CheckCategories($"Host '{hostId}': ", own?.Keys ?? []);
+            CheckAllDaysOnly($"Host '{hostId}', ", own);
             CheckResolved(hostId, null);
             foreach (var category in GlobalByDayCategory.Keys.Union(own?.Keys ?? []).Order())
             {

@@ -70,8 +70,8 @@ public sealed class WindowAccumulator
     /// <summary>Number of distinct samples counted.</summary>
     public int Count => _count;
 
-    /// <summary>The sequences counted so far.</summary>
-    public SequenceSet Sequences => _sequences;
+    /// <summary>The sequences counted so far (read-only).</summary>
+    public IReadOnlySequenceSet Sequences => _sequences;
 
     /// <summary>Resumes from stored state.</summary>
     /// <exception cref="ArgumentException">The state is inconsistent (the count differs from the sequences, a negative sum, a max outside [0, 1]).</exception>

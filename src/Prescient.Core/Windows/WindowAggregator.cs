@@ -107,12 +107,19 @@ public sealed class WindowAggregator
 
     /// <summary>
     /// Closes, for every host (also hosts not seen yet), the windows whose period ended at least
-    /// <paramref name="grace"/> before <paramref name="now"/>; returns them ordered by host id, then period.
+    /// <paramref name="grace"/> before <paramref name="now"/>; returns them ordered by host id, then period. On a day
+    /// when clocks go back, the periods of the repeated hour stay open until its second pass has ended.
     /// </summary>
     public IReadOnlyList<PeriodWindow> CloseElapsed(DateTimeOffset now, TimeSpan grace)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(grace, TimeSpan.Zero);
-        var through = Calendar.Previous(Calendar.PeriodOf(now - grace));
+        var cutoff = now - grace;
+        var through = Calendar.Previous(Calendar.PeriodOf(cutoff));
+        while (Calendar.FinalEndOf(through) > cutoff)
+        {
+            through = Calendar.Previous(through);
+        }
+
         if (_closedThroughAll is null || through > _closedThroughAll.Value)
         {
             _closedThroughAll = through;

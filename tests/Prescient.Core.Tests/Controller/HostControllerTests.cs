@@ -220,6 +220,34 @@ public class HostControllerTests
     }
 
     [Fact]
+    public void Proactive_setting_waits_while_the_measured_workload_is_outside_the_failsafe_range()
+    {
+        var (decision, state) = Run(ControllerState.Initial, Proactive, 0.99, 0.5);
+        Assert.Equal(ControllerMode.Reactive, decision.ModeAfter);
+        Assert.Equal(ModeTransition.None, decision.Transition);
+        Assert.Equal(Indication.Offload, decision.Indication);
+        Assert.Equal(ControllerMode.Proactive, Run(state, Proactive, 0.5, 0.5).State.Mode);
+    }
+
+    [Fact]
+    public void Every_transition_is_explained()
+    {
+        Assert.StartsWith("Controller mode setting 'Proactive'", Run(ControllerState.Initial, Proactive, 0.5, 0.5).Decision.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("Controller mode setting 'Reactive'", Run(ProactiveState(), Reactive, 0.5, 0.5).Decision.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("No prediction is available", Run(ProactiveState(), Autostart, 0.5, null, null).Decision.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("The network is disabled", Run(ProactiveState(), Autostart with { NetworkMode = NetworkMode.Disabled }, 0.5, 0.5).Decision.Reason, StringComparison.Ordinal);
+        Assert.Equal(
+            "Failsafe: measured 0.99 is outside the failsafe range [0.05, 0.95]: switched to reactive. " +
+            "Reactive: measured 0.99 is above the reactive range [0.15, 0.8]: offload (migrate at least one VM away).",
+            Run(ProactiveState(), Autostart, 0.99, 0.5).Decision.Reason);
+        var state = Run(Run(ControllerState.Initial, Autostart, 0.5, 0.5).State, Autostart, 0.5, 0.5).State;
+        Assert.Equal(
+            "Autostart: mean prediction error 0.01 over the last 3 periods is below the autostart accuracy threshold 0.05: " +
+            "switched to proactive. Proactive: predicted 0.1 is below the proactive range [0.2, 0.75]: reduce power (migrate every VM away, then power down).",
+            Run(state, Autostart, 0.5, 0.1).Decision.Reason);
+    }
+
+    [Fact]
     public void Proactive_setting_stays_reactive_after_failsafe_until_the_command_is_issued_again()
     {
         var state = Run(ControllerState.Initial, Proactive, 0.5, 0.5).State;

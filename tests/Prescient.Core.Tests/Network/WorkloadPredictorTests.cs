@@ -182,6 +182,25 @@ public class WorkloadPredictorTests
     }
 
     [Fact]
+    public void A_clone_is_independent_and_identical()
+    {
+        var data = SyntheticWorkload.Days(SyntheticWorkload.FirstDay, 1, 0.04, seed: 8);
+        var original = NewPredictor();
+        original.TrainBulk(data, 1);
+        foreach (var o in data.Take(10))
+        {
+            original.Observe(o);
+        }
+
+        var clone = original.Clone();
+        Assert.Equal(original.ToSnapshot(), clone.ToSnapshot());
+        clone.TrainBulk(data, 1);
+        Assert.NotEqual(original.ToSnapshot(), clone.ToSnapshot());
+        original.TrainBulk(data, 1);
+        Assert.Equal(original.ToSnapshot(), clone.ToSnapshot());
+    }
+
+    [Fact]
     public void Snapshot_errors_are_clear()
     {
         var bytes = NewPredictor().ToSnapshot();

@@ -102,3 +102,26 @@ public class WindowAggregatorTests
         Assert.Throws<ArgumentException>(() => Sample(1, 0, 0.5, " "));
     }
 }
+
+public class WindowAggregatorDaylightSavingTests
+{
+    private static readonly TimeZoneInfo Berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+
+    [Fact]
+    public void The_repeated_hour_stays_open_until_its_second_pass_ends()
+    {
+        var calendar = new PeriodCalendar(Berlin);
+        var aggregator = new WindowAggregator(calendar);
+        var firstPass = new DateTimeOffset(2026, 10, 25, 0, 30, 0, TimeSpan.Zero);  // 02:30 CEST
+        var secondPass = new DateTimeOffset(2026, 10, 25, 1, 30, 0, TimeSpan.Zero); // 02:30 CET
+        Assert.Equal(SampleOutcome.Accepted, aggregator.Add(new WorkloadSample("h1", 1, firstPass, 0.2)));
+        Assert.DoesNotContain(aggregator.CloseElapsed(firstPass.AddMinutes(20), TimeSpan.FromMinutes(1)), w => w.Period.Index == 7);
+
+        Assert.Equal(SampleOutcome.Accepted, aggregator.Add(new WorkloadSample("h1", 2, secondPass, 0.4)));
+        var closed = aggregator.CloseElapsed(secondPass.AddMinutes(20), TimeSpan.FromMinutes(1));
+        var window = Assert.Single(closed, w => w.Period.Index == 7);
+        Assert.Equal(2, window.Count);
+        Assert.Equal(0.3, window.Mean, 12);
+        Assert.Equal(new DateTimeOffset(2026, 10, 25, 1, 40, 0, TimeSpan.Zero), calendar.FinalEndOf(new PeriodKey(new DateOnly(2026, 10, 25), 7)));
+    }
+}

@@ -1,0 +1,136 @@
+using System.Text.Json.Nodes;
+using Prescient.Cli.Simulate;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Prescient.Simulation.Tests.Cli;
+
+/// <summary>Runs <c>prescient simulate --scenario patent-day --json --out DIR</c> once, through the real command app.</summary>
+public sealed class PatentDayRunFixture : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public PatentDayRunFixture()
+    {
+        ReportFolder = Path.Combine(_folder.Path, "report");
+        (ExitCode, Output) = SimulateCli.Run("simulate", "--scenario", "patent-day", "--json", "--out", ReportFolder);
+        Json = JsonNode.Parse(Output)!.AsObject();
+    }
+
+    public string ReportFolder { get; }
+
+    public int ExitCode { get; }
+
+    public string Output { get; }
+
+    public JsonObject Json { get; }
+
+    public JsonObject Policy(string name) =>
+        Json["policies"]!.AsArray().Single(p => (string?)p!["name"] == name)!.AsObject();
+
+    public void Dispose() => _folder.Dispose();
+}
+
+internal static class SimulateCli
+{
+    public static (int ExitCode, string Output) Run(params string[] args)
+    {
+        using var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("prescient");
+            config.Settings.Console = console;
+            config.AddSimulate();
+        });
+        var code = app.Run(args);
+        return (code, writer.ToString());
+    }
+}
+
+public class SimulateCommandTests(PatentDayRunFixture run) : IClassFixture<PatentDayRunFixture>
+{
+    [Fact]
+    public void Json_has_the_three_policies_with_their_headline_numbers()
+    {
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("patent-day", (string?)run.Json["scenario"]);
+        var names = run.Json["policies"]!.AsArray().Select(p => (string?)p!["name"]).ToList();
+        Assert.Equal(["none", "reactive", "proactive"], names);
+        foreach (var p in run.Json["policies"]!.AsArray())
+        {
+            foreach (var key in new[] { "name", "peakMeasured", "minutesAboveHigh", "migrations", "hostHoursPoweredDown", "predictionMae" })
+            {
+                Assert.True(p!.AsObject().ContainsKey(key), $"{key} missing");
+            }
+        }
+    }
+
+    [Fact]
+    public void Without_migration_the_patent_host_saturates_and_nothing_moves()
+    {
+        var none = run.Policy("none");
+        Assert.Equal(0, (int)none["migrations"]!);
+        Assert.True((double)none["peakMeasured"]! > 0.95);
+        Assert.True((double)none["minutesAboveHigh"]! > 120);
+        Assert.Equal(0, (double)none["hostHoursPoweredDown"]!);
+    }
+
+    [Fact]
+    public void Reactive_goes_above_the_high_threshold_and_migrates_more_than_once()
+    {
+        var reactive = run.Policy("reactive");
+        var high = (double)run.Json["highThreshold"]!;
+        Assert.Equal(0.80, high);
+        Assert.True((double)reactive["peakMeasured"]! > high, $"reactive peak {reactive["peakMeasured"]}");
+        Assert.True((double)reactive["minutesAboveHigh"]! > 0);
+        var hostA = reactive["hosts"]!.AsArray().Single(h => (string?)h!["id"] == "host-a")!;
+        Assert.True((int)hostA["migrationsAway"]! > 1);
+        Assert.True((int)reactive["migrations"]! > 1);
+    }
+
+    [Fact]
+    public void Proactive_stays_at_or_below_the_high_threshold_all_day_and_powers_the_host_down_in_the_evening()
+    {
+        var proactive = run.Policy("proactive");
+        Assert.True((double)proactive["peakMeasured"]! <= 0.80, $"proactive peak {proactive["peakMeasured"]}");
+        Assert.Equal(0, (double)proactive["minutesAboveHigh"]!);
+        var hostA = proactive["hosts"]!.AsArray().Single(h => (string?)h!["id"] == "host-a")!;
+        Assert.True((double)hostA["hoursPoweredDown"]! > 1, "host-a powered down in the evening");
+        Assert.True((double)hostA["hoursPoweredDown"]! < 8, "only in the evening, not all night");
+        Assert.InRange((double)proactive["predictionMae"]!, 0, 0.1);
+    }
+
+    [Fact]
+    public void Report_folder_has_markdown_and_charts()
+    {
+        Assert.Equal(Path.GetFullPath(Path.Combine(run.ReportFolder, "README.md")), (string?)run.Json["report"]);
+        var md = File.ReadAllText(Path.Combine(run.ReportFolder, "README.md"));
+        Assert.Contains("| proactive |", md, StringComparison.Ordinal);
+        Assert.Contains("![", md, StringComparison.Ordinal);
+        foreach (var png in new[] { "comparison.png", "none-host-a.png", "reactive-host-a.png", "proactive-host-a.png", "proactive-fleet.png" })
+        {
+            var path = Path.Combine(run.ReportFolder, png);
+            Assert.True(File.Exists(path), png);
+            var bytes = File.ReadAllBytes(path);
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
+            Assert.True(bytes.Length > 20_000, $"{png} is only {bytes.Length} bytes");
+        }
+    }
+
+    [Fact]
+    public void Unknown_scenario_is_a_clear_error()
+    {
+        var (code, output) = SimulateCli.Run("simulate", "--scenario", "nope", "--no-report");
+        Assert.NotEqual(0, code);
+        Assert.Contains("Unknown scenario 'nope'", output, StringComparison.Ordinal);
+        Assert.Contains("patent-day", output, StringComparison.Ordinal);
+    }
+}
