@@ -1,3 +1,4 @@
+using Prescient.Cli.Bench;
 using Prescient.Cli.Simulate;
 using Prescient.Cli.Up;
 using Spectre.Console.Cli;
@@ -7,6 +8,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("prescient");
     config.AddSimulate();
+    config.AddBenchCommands();
     config.AddUp();
 });
 return await app.RunAsync(args);

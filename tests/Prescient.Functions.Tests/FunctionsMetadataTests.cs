@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using Prescient.Pipeline.Configuration;
+using Prescient.Pipeline.Migration;
 
 namespace Prescient.Functions.Tests;
 
@@ -28,7 +29,32 @@ public sealed class FunctionsMetadataTests
         { "ApiMigrations", "httpTrigger" },
         { "Dashboard", "httpTrigger" },
         { "OpenApiDocument", "httpTrigger" },
+        { MigrationTaskNames.MigrateOrchestrator, "orchestrationTrigger" },
+        { MigrationTaskNames.EvacuateOrchestrator, "orchestrationTrigger" },
+        { MigrationTaskNames.AcquireLeases, "activityTrigger" },
+        { MigrationTaskNames.ReleaseLeases, "activityTrigger" },
+        { MigrationTaskNames.RecordMigration, "activityTrigger" },
+        { MigrationTaskNames.GetHostStatus, "activityTrigger" },
+        { MigrationTaskNames.SetHostPower, "activityTrigger" },
+        { MigrationTaskNames.Prepare, "activityTrigger" },
+        { MigrationTaskNames.StartRound, "activityTrigger" },
+        { MigrationTaskNames.GetRound, "activityTrigger" },
+        { MigrationTaskNames.Quiesce, "activityTrigger" },
+        { MigrationTaskNames.Resume, "activityTrigger" },
+        { MigrationTaskNames.Finish, "activityTrigger" },
+        { MigrationTaskNames.Abort, "activityTrigger" },
+        { MigrationTaskNames.PlanEvacuation, "activityTrigger" },
     };
+
+    [Fact]
+    public void Every_migration_task_the_workflows_call_has_a_function()
+    {
+        var names = typeof(MigrationTaskNames).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!);
+        foreach (var name in names)
+        {
+            Assert.NotEqual(JsonValueKind.Undefined, Find(name).ValueKind);
+        }
+    }
 
     [Theory]
     [MemberData(nameof(ExpectedTriggers))]

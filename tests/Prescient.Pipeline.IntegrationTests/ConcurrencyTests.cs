@@ -40,6 +40,33 @@ public sealed class ConcurrencyTests(AzuriteFixture fixture)
     }
 
     [Fact]
+    public async Task A_writer_that_loses_the_etag_race_rereads_and_counts_both_its_samples_and_the_rivals()
+    {
+        var harness = await PipelineHarness.CreateAsync(fixture);
+        var samples = PipelineHarness.Samples("race", 1, 90);
+        var slow = harness.NewWindowStore();
+        var rival = harness.NewWindowStore();
+        await slow.ApplyAsync("race", samples.Take(30).ToList(), CancellationToken.None);
+
+        // The slow writer reads the rows, then the rival writes the same windows before the slow writer commits.
+        var interleaved = false;
+        slow.AfterRead = async ct =>
+        {
+            if (!interleaved)
+            {
+                interleaved = true;
+                Assert.Equal(30, (await rival.ApplyAsync("race", samples.Skip(30).Take(30).ToList(), ct)).Accepted);
+            }
+        };
+        var result = await slow.ApplyAsync("race", samples.Skip(60).Concat(samples.Take(10)).ToList(), CancellationToken.None);
+
+        Assert.Equal(1, result.Conflicts);
+        Assert.Equal(30, result.Accepted);
+        Assert.Equal(10, result.Duplicates);
+        PipelineHarness.AssertWindows(PipelineHarness.Expected(samples), await harness.WindowsAsync("race"));
+    }
+
+    [Fact]
     public async Task Concurrent_writers_on_one_window_resolve_through_etags()
     {
         var harness = await PipelineHarness.CreateAsync(fixture);

@@ -55,6 +55,33 @@ public sealed class EventHubIngestTests(AzuriteFixture fixture)
     }
 
     [Fact]
+    public async Task A_partition_claimed_by_another_consumer_is_skipped_and_a_run_stops_at_its_budget()
+    {
+        var harness = await PipelineHarness.CreateAsync(fixture);
+        var source = new FakePartitionSource();
+        var samples = PipelineHarness.Samples("b1", 1, 250);
+        source.Append("0", samples.Chunk(10).Select(c => TelemetryBatch.Create("b1", c)));
+        var store = Checkpoints(harness, source);
+        var other = await store.TryClaimAsync("0", "other-consumer", TimeSpan.FromMinutes(2), CancellationToken.None);
+
+        var skipped = await Drainer(harness, source).DrainPartitionAsync("0", CancellationToken.None);
+        Assert.False(skipped.Claimed);
+        Assert.Equal(0, source.Opened);
+
+        await store.ReleaseAsync(other!, CancellationToken.None);
+        var budgeted = new EventHubPartitionDrainer(source, store, harness.NewIngestor(), harness.Time, NullLogger<EventHubPartitionDrainer>.Instance,
+            new EventHubDrainOptions { BatchSize = 4, MaxEventsPerPartition = 10 });
+        var first = await budgeted.DrainPartitionAsync("0", CancellationToken.None);
+        Assert.Equal(("event budget spent", 10, 9L), (first.StoppedBecause, first.Events, first.CheckpointSequenceNumber!.Value));
+        var second = await budgeted.DrainPartitionAsync("0", CancellationToken.None);
+        Assert.Equal(("event budget spent", 10, 19L), (second.StoppedBecause, second.Events, second.CheckpointSequenceNumber!.Value));
+        var rest = await Drainer(harness, source).DrainPartitionAsync("0", CancellationToken.None);
+        Assert.Equal((5, 24L), (rest.Events, rest.CheckpointSequenceNumber!.Value));
+        Assert.Equal(0, first.Ingest.Duplicates + second.Ingest.Duplicates + rest.Ingest.Duplicates);
+        PipelineHarness.AssertWindows(PipelineHarness.Expected(samples), await harness.WindowsAsync("b1"));
+    }
+
+    [Fact]
     public async Task A_crash_before_deleting_queue_messages_redelivers_them_without_double_counting()
     {
         var harness = await PipelineHarness.CreateAsync(fixture);

@@ -29,6 +29,24 @@ public sealed partial class OperationsApi(
     public static readonly TimeSpan DefaultSeriesRange = TimeSpan.FromHours(24);
     public static readonly TimeSpan MaxSeriesRange = TimeSpan.FromDays(31);
 
+    /// <summary>Every route and method the API answers (the OpenAPI document lists exactly these).</summary>
+    public static IReadOnlyList<(string Method, string Template)> Routes { get; } =
+    [
+        ("GET", "/hosts"),
+        ("GET", "/hosts/{id}"),
+        ("GET", "/hosts/{id}/series"),
+        ("GET", "/settings"),
+        ("PUT", "/settings"),
+        ("GET", "/settings/audit"),
+        ("GET", "/decisions"),
+        ("GET", "/decisions/dry-run"),
+        ("PUT", "/decisions/dry-run"),
+        ("GET", "/migrations"),
+        ("DELETE", "/migrations"),
+        ("GET", "/migrations/{id}"),
+        ("POST", "/migrations/{id}/cancel"),
+    ];
+
     public async Task<ApiResponse> HandleAsync(ApiRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -54,6 +54,10 @@ public sealed record EvaluationCycleResult(
 /// selector, migration guard; busy VMs are left alone), hand them to <see cref="IMigrationScheduler"/> (dry-run
 /// hosts: recorded only), and store one decision row per host with its explanation and actions. The controller
 /// state is written with the ETag it was read with, so a second evaluator racing on the same host backs off.
+/// A host is evaluated once per cycle (period): a timer firing twice changes nothing. The controller state is
+/// committed before actions are handed over, so a crash in between skips that cycle's actions (at most once per
+/// cycle); the next cycle re-evaluates the host, and migration ids are deterministic per cycle and unit, so the
+/// scheduler refuses a repeat.
 /// </summary>
 public sealed partial class EvaluateService(
     WindowStore windows,

@@ -156,13 +156,24 @@ public sealed partial class EventHubPartitionDrainer(
         {
             if (ownership is not null)
             {
-                await checkpoints.ReleaseAsync(ownership, CancellationToken.None);
+                try
+                {
+                    await checkpoints.ReleaseAsync(ownership, CancellationToken.None);
+                }
+                catch (Azure.RequestFailedException exception)
+                {
+                    // The claim expires by itself; do not hide the original failure behind this one.
+                    LogReleaseFailed(logger, partitionId, exception.Message);
+                }
             }
         }
 
         LogDrained(logger, partitionId, events, total.Accepted, total.DeadLettered, checkpoint?.SequenceNumber, stoppedBecause);
         return new PartitionDrainResult(partitionId, true, events, checkpoint?.SequenceNumber, total, stoppedBecause);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {PartitionId}: releasing the claim failed ({Message}); it will expire")]
+    private static partial void LogReleaseFailed(ILogger logger, string partitionId, string message);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Partition {PartitionId} is owned by another consumer; {OwnerId} skips it")]
     private static partial void LogNotClaimed(ILogger logger, string partitionId, string ownerId);

@@ -83,6 +83,9 @@ public sealed class WindowStore
 
     public PeriodCalendar Calendar { get; }
 
+    /// <summary>Test hook: runs after a chunk's rows are read and before they are written (to interleave a rival writer).</summary>
+    internal Func<CancellationToken, Task>? AfterRead { get; set; }
+
     public WorkloadMeasure Measure { get; }
 
     public TableClient Table => _table;
@@ -95,13 +98,15 @@ public sealed class WindowStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(hostId);
         ArgumentNullException.ThrowIfNull(samples);
-        var byPeriod = samples
+        // One sequence number is one sample: a second copy in the same call (even with another timestamp) is a duplicate.
+        var distinct = samples.DistinctBy(s => s.Sequence).ToList();
+        var byPeriod = distinct
             .GroupBy(s => Calendar.PeriodOf(s.Timestamp))
             .OrderBy(g => g.Key)
             .Select(g => (Period: g.Key, Samples: g.OrderBy(s => s.Sequence).ToList()))
             .ToList();
 
-        int accepted = 0, duplicates = 0, conflicts = 0;
+        int accepted = 0, duplicates = samples.Count - distinct.Count, conflicts = 0;
         var refused = new List<RefusedSample>();
         foreach (var chunk in byPeriod.Chunk(MaxRowsPerTransaction))
         {
@@ -154,6 +159,10 @@ public sealed class WindowStore
         CancellationToken cancellationToken)
     {
         var existing = await ReadRowsAsync(hostId, chunk, cancellationToken);
+        if (AfterRead is { } afterRead)
+        {
+            await afterRead(cancellationToken);
+        }
         var actions = new List<TableTransactionAction>(chunk.Length);
         int accepted = 0, duplicates = 0, chars = 0;
         var refused = new List<RefusedSample>();

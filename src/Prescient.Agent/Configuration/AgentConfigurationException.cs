@@ -1,0 +1,29 @@
+namespace Prescient.Agent.Configuration;
+
+/// <summary>Bad configuration: the agent exits with <see cref="ExitCodes.Config"/> and this message, which names the setting.</summary>
+public sealed class AgentConfigurationException : Exception
+{
+    public AgentConfigurationException()
+    {
+    }
+
+    public AgentConfigurationException(string message)
+        : base(message)
+    {
+    }
+
+    public AgentConfigurationException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>Exit codes systemd understands (sysexits.h): the unit file does not restart on <see cref="Config"/>.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failure = 1;
+
+    /// <summary>EX_CONFIG: the configuration is wrong; restarting will not help.</summary>
+    public const int Config = 78;
+}

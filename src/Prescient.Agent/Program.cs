@@ -1,0 +1,3 @@
+using Prescient.Agent.Hosting;
+
+return await AgentApplication.RunAsync(args);

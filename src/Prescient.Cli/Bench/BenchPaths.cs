@@ -1,0 +1,30 @@
+namespace Prescient.Cli.Bench;
+
+/// <summary>Default data locations: ../shared/data relative to the repository root.</summary>
+internal static class BenchPaths
+{
+    public static string RepoRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            var dir = new DirectoryInfo(start);
+            while (dir is not null)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Functions.sln")))
+                {
+                    return dir.FullName;
+                }
+
+                dir = dir.Parent;
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+
+    public static string SharedData(params string[] parts) =>
+        Path.GetFullPath(Path.Combine([RepoRoot(), "..", "shared", "data", .. parts]));
+
+    public static IReadOnlyList<string> SplitList(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? [] : [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+}

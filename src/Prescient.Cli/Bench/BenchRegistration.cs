@@ -1,0 +1,19 @@
+using Spectre.Console.Cli;
+
+namespace Prescient.Cli.Bench;
+
+/// <summary>Registers the <c>bench</c> branch: consolidation, forecast, throughput.</summary>
+internal static class BenchRegistration
+{
+    public static void AddBenchCommands(this IConfigurator config)
+    {
+        config.AddBranch("bench", bench =>
+        {
+            bench.SetDescription("Benchmarks: consolidation quality (CCPE 2012 setup), forecast accuracy, throughput.");
+            bench.AddCommand<ConsolidationCommand>("consolidation")
+                .WithDescription("Replay PlanetLab days on 800 hosts: baselines (THR/IQR/MAD/LR/LRR-MMT), the oracle and Prescient's policies.");
+            bench.AddCommand<ForecastCommand>("forecast")
+                .WithDescription("Next-period (20-minute) forecast accuracy per trace family: baselines, the patent's network, FastTree, a selection rule.");
+        });
+    }
+}

@@ -1,0 +1,242 @@
+using Prescient.Simulation.Fleet;
+using Prescient.Simulation.Traces;
+
+namespace Prescient.Simulation.Consolidation;
+
+/// <summary>The CCPE-2012 fleet: host and VM types, bandwidth, decision interval.</summary>
+public sealed record ConsolidationSetup
+{
+    /// <summary>Number of hosts; host i is G4 when i is even and G5 when odd (half each).</summary>
+    public int Hosts { get; init; } = 800;
+
+    public double StepSeconds { get; init; } = 300;
+
+    public double HostRamMb { get; init; } = 4096;
+
+    public double HostBandwidthMbps { get; init; } = 1000;
+
+    public double VmBandwidthMbps { get; init; } = 100;
+
+    /// <summary>
+    /// Share of a host's bandwidth a migration uses (CloudSim reserves half for VM traffic), so a 1740 MB VM moves in
+    /// 1740 / (1000 / 8 / 2) = 27.8 s.
+    /// </summary>
+    public double MigrationBandwidthShare { get; init; } = 0.5;
+
+    /// <summary>CPU lost by a VM while it migrates (fraction of its demand).</summary>
+    public double MigrationDegradation { get; init; } = 0.1;
+
+    /// <summary>
+    /// Whether VM memory (4 GB per host) and bandwidth (10 VMs per host) limit placements after the start. CloudSim
+    /// 3.0.3's PlanetLab setup reserves a VM's RAM and bandwidth only while it is being created (its RAM and bandwidth
+    /// utilisation models are null, so a running VM requests 0 MB), so only CPU limits consolidation there; the
+    /// default follows it so the baselines can be compared with the published figures. VM RAM always sets the
+    /// migration time.
+    /// </summary>
+    public bool EnforceMemory { get; init; }
+
+    public static IReadOnlyList<double> VmMips { get; } = [2500, 2000, 1000, 500];
+
+    public static IReadOnlyList<double> VmRamMb { get; } = [870, 1740, 1740, 613];
+
+    public double MigrationSeconds(double ramMb) => ramMb / (HostBandwidthMbps / 8 * MigrationBandwidthShare);
+}
+
+/// <summary>One PlanetLab day as a dense utilisation matrix: <c>Util[v][k]</c> in [0, 1], 288 five-minute steps.</summary>
+public sealed class PlanetLabDay
+{
+    public PlanetLabDay(string name, double[][] util)
+    {
+        ArgumentNullException.ThrowIfNull(util);
+        if (util.Length == 0)
+        {
+            throw new ArgumentException($"Day {name} has no VM traces.", nameof(util));
+        }
+
+        Name = name;
+        Util = util;
+        Steps = util[0].Length;
+        foreach (var row in util)
+        {
+            if (row.Length != Steps)
+            {
+                throw new ArgumentException($"Day {name}: every VM needs {Steps} samples.", nameof(util));
+            }
+        }
+    }
+
+    public string Name { get; }
+
+    public double[][] Util { get; }
+
+    public int Steps { get; }
+
+    public int VmCount => Util.Length;
+
+    /// <summary>
+    /// Reads a day folder (files in ordinal name order). A file shorter than 288 samples is padded with its last
+    /// value, as CloudSim repeats the last sample.
+    /// </summary>
+    public static PlanetLabDay Load(string folder, int steps = 288)
+    {
+        var series = PlanetLabReader.ReadDay(folder);
+        var util = new double[series.Count][];
+        for (var v = 0; v < series.Count; v++)
+        {
+            var values = series[v].Values;
+            var row = new double[steps];
+            for (var k = 0; k < steps; k++)
+            {
+                row[k] = values[Math.Min(k, values.Count - 1)];
+            }
+
+            util[v] = row;
+        }
+
+        return new PlanetLabDay(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), util);
+    }
+}
+
+/// <summary>
+/// The fleet's static description and dynamic placement, as plain arrays so the simulation loop allocates nothing.
+/// </summary>
+public sealed class FleetState
+{
+    internal FleetState(ConsolidationSetup setup, PlanetLabDay day)
+    {
+        Setup = setup;
+        Day = day;
+        HostCount = setup.Hosts;
+        VmCount = day.VmCount;
+        HostType = new int[HostCount];
+        HostCapacity = new double[HostCount];
+        HostPeMips = new double[HostCount];
+        HostPower = new PowerModel[HostCount];
+        HostVmSlots = (int)Math.Floor(setup.HostBandwidthMbps / setup.VmBandwidthMbps);
+        for (var h = 0; h < HostCount; h++)
+        {
+            var g5 = h % 2 == 1;
+            HostType[h] = g5 ? 1 : 0;
+            HostPeMips[h] = g5 ? 2660 : 1860;
+            HostCapacity[h] = 2 * HostPeMips[h];
+            HostPower[h] = g5 ? PowerModel.HpProLiantMl110G5 : PowerModel.HpProLiantMl110G4;
+        }
+
+        VmMips = new double[VmCount];
+        VmRam = new double[VmCount];
+        VmMigrationSeconds = new double[VmCount];
+        // CloudSim's PlanetLab helper assigns types in four blocks (type = index / ceil(n / 4)) over the files, so the
+        // initial placement sees the VMs in decreasing size; dealing types round-robin instead leaves no G5 host free
+        // for the last 2500-MIPS VMs at the start.
+        var block = (int)Math.Ceiling(VmCount / 4.0);
+        for (var v = 0; v < VmCount; v++)
+        {
+            var type = Math.Min(3, v / block);
+            VmMips[v] = ConsolidationSetup.VmMips[type];
+            VmRam[v] = ConsolidationSetup.VmRamMb[type];
+            VmMigrationSeconds[v] = setup.MigrationSeconds(VmRam[v]);
+        }
+
+        VmHost = new int[VmCount];
+        Array.Fill(VmHost, -1);
+        HostVms = new List<int>[HostCount];
+        for (var h = 0; h < HostCount; h++)
+        {
+            HostVms[h] = new List<int>(8);
+        }
+
+        HostRamUsed = new double[HostCount];
+        Demand = new double[VmCount];
+        HostAllocatedMips = new double[HostCount];
+        HostRequestedMips = new double[HostCount];
+    }
+
+    public ConsolidationSetup Setup { get; }
+
+    public PlanetLabDay Day { get; }
+
+    public int HostCount { get; }
+
+    public int VmCount { get; }
+
+    /// <summary>0 = G4, 1 = G5.</summary>
+    public int[] HostType { get; }
+
+    public double[] HostCapacity { get; }
+
+    public double[] HostPeMips { get; }
+
+    public PowerModel[] HostPower { get; }
+
+    /// <summary>Most VMs a host can carry by bandwidth (1 Gbit/s / 100 Mbit/s = 10).</summary>
+    public int HostVmSlots { get; }
+
+    public double[] VmMips { get; }
+
+    public double[] VmRam { get; }
+
+    public double[] VmMigrationSeconds { get; }
+
+    public int[] VmHost { get; }
+
+    /// <summary>VMs per host in arrival order (MMT breaks ties by it, as CloudSim does).</summary>
+    public List<int>[] HostVms { get; }
+
+    public double[] HostRamUsed { get; }
+
+    /// <summary>The current step's CPU demand of each VM in MIPS.</summary>
+    public double[] Demand { get; }
+
+    /// <summary>MIPS the host gives its VMs at the current step before decisions (demand capped per PE and at capacity).</summary>
+    public double[] HostAllocatedMips { get; }
+
+    /// <summary>Sum of the VMs' demand at the current step before decisions.</summary>
+    public double[] HostRequestedMips { get; }
+
+    /// <summary>The current step (0-based); -1 during initial placement.</summary>
+    public int Step { get; internal set; } = -1;
+
+    public double Util(int vm, int step) => Day.Util[vm][step];
+
+    /// <summary>Host utilisation (allocated / capacity) at the current step before decisions.</summary>
+    public double HostUtilisation(int host) => HostAllocatedMips[host] / HostCapacity[host];
+
+    internal void Place(int vm, int host)
+    {
+        var from = VmHost[vm];
+        if (from >= 0)
+        {
+            HostVms[from].Remove(vm);
+            HostRamUsed[from] -= VmRam[vm];
+        }
+
+        VmHost[vm] = host;
+        HostVms[host].Add(vm);
+        HostRamUsed[host] += VmRam[vm];
+    }
+
+    internal void RefreshDemand(int step)
+    {
+        Step = step;
+        for (var v = 0; v < VmCount; v++)
+        {
+            Demand[v] = Day.Util[v][step] * VmMips[v];
+        }
+
+        for (var h = 0; h < HostCount; h++)
+        {
+            double req = 0, alloc = 0;
+            var pe = HostPeMips[h];
+            var vms = HostVms[h];
+            for (var i = 0; i < vms.Count; i++)
+            {
+                var d = Demand[vms[i]];
+                req += d;
+                alloc += d > pe ? pe : d;
+            }
+
+            HostRequestedMips[h] = req;
+            HostAllocatedMips[h] = Math.Min(alloc, HostCapacity[h]);
+        }
+    }
+}

@@ -1,0 +1,436 @@
+using System.Globalization;
+using Prescient.Core.Calendar;
+using Prescient.Core.Controller;
+using Prescient.Core.Network;
+using Prescient.Core.Selection;
+using Prescient.Core.Settings;
+
+namespace Prescient.Simulation.Consolidation;
+
+/// <summary>Where a Prescient policy's predictions come from.</summary>
+public enum PrescientForecastSource
+{
+    /// <summary>No prediction: the patent's reactive controller.</summary>
+    None,
+
+    /// <summary>The patent's per-host network (3-20-1), trained online on the host's measured workload.</summary>
+    HostNetwork,
+
+    /// <summary>One network per VM, trained online on the VM's own utilisation; a host's forecast is the sum over its VMs (DESIGN section 5).</summary>
+    VmNetworks,
+}
+
+/// <summary>A Prescient policy's settings (reported with its results).</summary>
+public sealed record PrescientPolicyOptions
+{
+    public required string Name { get; init; }
+
+    public PrescientForecastSource Forecast { get; init; } = PrescientForecastSource.None;
+
+    /// <summary>
+    /// Controller settings. The benchmark's period is the harness's 5-minute step. Ranges: offload above 0.8 (as
+    /// THR-0.8), reduce power below 0.4 (two such hosts fit in one under 0.8); failsafe 0.05..0.95.
+    /// </summary>
+    public HostSettings Settings { get; init; } = HostSettings.Default with
+    {
+        ReactiveRange = new WorkloadRange(0.4, 0.8),
+        ProactiveRange = new WorkloadRange(0.4, 0.8),
+        FailsafeRange = new WorkloadRange(0.05, 0.95),
+        ControllerMode = ControllerModeSetting.Reactive,
+        VmCooldown = TimeSpan.FromHours(1),
+    };
+
+    public NetworkOptions Network { get; init; } = NetworkOptions.Default with { Optimizer = OptimizerKind.Adam, LearningRate = 0.01 };
+
+    /// <summary>Sleeping hosts offered as wake-up candidates per cycle (most efficient type first).</summary>
+    public int WakeCandidates { get; init; } = 40;
+
+    public string Describe()
+    {
+        var s = Settings;
+        var inv = CultureInfo.InvariantCulture;
+        var mode = Forecast == PrescientForecastSource.None ? "reactive" : $"{s.ControllerMode} (autostart threshold {s.AutostartAccuracyThreshold.ToString(inv)} over {s.AutostartWindow} periods, failsafe {s.FailsafeRange})";
+        var forecast = Forecast switch
+        {
+            PrescientForecastSource.HostNetwork => $"per-host 3-20-1 network, {Network.Optimizer}, lr {Network.LearningRate.ToString(inv)}, online training from an untrained start",
+            PrescientForecastSource.VmNetworks => $"per-VM 3-20-1 networks summed per host, {Network.Optimizer}, lr {Network.LearningRate.ToString(inv)}, online training from an untrained start",
+            _ => "none",
+        };
+        return $"controller {mode}; range {(Forecast == PrescientForecastSource.None ? s.ReactiveRange : s.ProactiveRange)}; forecast: {forecast}; " +
+               $"offload: Core VmSelector (fewest VMs, cheapest) to the range's high; destinations: Core DestinationSelector (best fit with peak of measured and predicted <= high, wake a sleeping host only if none fits); " +
+               $"reduce power: evacuate all-or-nothing to running hosts only; VM cooldown {s.VmCooldown.TotalMinutes.ToString(inv)} min; period = 5-min step";
+    }
+}
+
+/// <summary>
+/// Prescient's method in the consolidation harness: per host, the patent's controller (Core) turns the measured and
+/// predicted workload into offload / reduce-power indications; Core's selectors choose which VMs move and where.
+/// Same initial placement, same inputs (the current step's demand) and the same simulator as the baselines.
+/// </summary>
+public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolidationPolicy
+{
+    private static readonly DayCategorizer Categories = DayCategorizer.None;
+    private static readonly MigrationCostModel CostModel = new(BandwidthMbps: 62.5);
+
+    private FleetState _fleet = null!;
+    private ControllerState[] _state = [];
+    private WorkloadPredictor?[] _hostNets = [];
+    private WorkloadPredictor?[] _vmNets = [];
+    private double[] _hostLast = [];
+    private double[] _hostPredForNow = [];
+    private double[] _vmPredNext = [];
+    private double[] _vmPredForNow = [];
+    private int[] _lastMoved = [];
+    private double[] _meas = [];
+    private double[] _pred = [];
+    private bool[] _hasPred = [];
+    private string[] _hostIds = [];
+    private string[] _vmIds = [];
+    private DateOnly _date;
+    private readonly VmSelector _selector = new(CostModel);
+
+    public string Name => options.Name;
+
+    public string Settings => options.Describe();
+
+    public void PlaceInitially(FleetState fleet, IPlacementSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        _fleet = fleet;
+        var h = fleet.HostCount;
+        var v = fleet.VmCount;
+        _state = new ControllerState[h];
+        Array.Fill(_state, ControllerState.Initial);
+        _hostNets = new WorkloadPredictor?[h];
+        _vmNets = new WorkloadPredictor?[v];
+        _hostLast = new double[h];
+        _hostPredForNow = new double[h];
+        Array.Fill(_hostPredForNow, double.NaN);
+        _vmPredNext = new double[v];
+        _vmPredForNow = new double[v];
+        Array.Fill(_vmPredForNow, double.NaN);
+        _lastMoved = new int[v];
+        Array.Fill(_lastMoved, int.MinValue / 2);
+        _meas = new double[h];
+        _pred = new double[h];
+        _indication = new Indication[h];
+        _proactive = new bool[h];
+        _hasPred = new bool[h];
+        _hostIds = [.. Enumerable.Range(0, h).Select(i => i.ToString("D3", CultureInfo.InvariantCulture))];
+        _vmIds = [.. Enumerable.Range(0, v).Select(i => "vm" + i.ToString(CultureInfo.InvariantCulture))];
+        _date = DateOnly.TryParseExact(fleet.Day.Name, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : new DateOnly(2011, 3, 3);
+        var predictorOptions = new PredictorOptions { Network = options.Network, AccuracyWindow = options.Settings.AutostartWindow, TrainingDeadlinePeriods = int.MaxValue };
+        if (options.Forecast == PrescientForecastSource.HostNetwork)
+        {
+            for (var i = 0; i < h; i++)
+            {
+                _hostNets[i] = new WorkloadPredictor(predictorOptions with { Network = options.Network with { Seed = (ulong)(i + 1) } }, Categories, fleet.Day.Steps);
+            }
+        }
+        else if (options.Forecast == PrescientForecastSource.VmNetworks)
+        {
+            for (var i = 0; i < v; i++)
+            {
+                _vmNets[i] = new WorkloadPredictor(predictorOptions with { Network = options.Network with { Seed = (ulong)(i + 1) } }, Categories, fleet.Day.Steps);
+            }
+        }
+
+        PowerAwarePolicy.PlaceInitially(fleet, sink, 1.0);
+    }
+
+    public void Decide(FleetState fleet, List<MigrationOrder> plan)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentNullException.ThrowIfNull(plan);
+        var k = fleet.Step;
+        var n = fleet.HostCount;
+        var settings = options.Settings;
+        var cooldownSteps = (int)Math.Ceiling(settings.VmCooldown.TotalSeconds / fleet.Setup.StepSeconds);
+        var nextPeriod = Math.Min(k + 1, fleet.Day.Steps - 1);
+
+        // 1. Learn from this step, forecast the next.
+        if (options.Forecast == PrescientForecastSource.VmNetworks)
+        {
+            for (var v = 0; v < fleet.VmCount; v++)
+            {
+                var u = fleet.Util(v, k);
+                var net = _vmNets[v]!;
+                if (k > 0)
+                {
+                    net.Observe(new PeriodObservation(_date, k, fleet.Util(v, k - 1), u));
+                }
+
+                _vmPredForNow[v] = _vmPredNext[v];
+                _vmPredNext[v] = net.Predict(_date, nextPeriod, u) ?? u;
+            }
+        }
+
+        for (var h = 0; h < n; h++)
+        {
+            var vms = fleet.HostVms[h];
+            var cap = fleet.HostCapacity[h];
+            _meas[h] = Math.Min(1, fleet.HostRequestedMips[h] / cap);
+            _hasPred[h] = false;
+            _pred[h] = _meas[h];
+            if (vms.Count == 0)
+            {
+                continue;
+            }
+
+            double? predicted = null, error = null;
+            if (options.Forecast == PrescientForecastSource.HostNetwork)
+            {
+                var net = _hostNets[h]!;
+                if (k > 0)
+                {
+                    net.Observe(new PeriodObservation(_date, k, _hostLast[h], _meas[h]));
+                }
+
+                if (!double.IsNaN(_hostPredForNow[h]))
+                {
+                    error = Math.Abs(_meas[h] - _hostPredForNow[h]);
+                }
+
+                predicted = net.Predict(_date, nextPeriod, _meas[h]);
+                _hostPredForNow[h] = predicted ?? double.NaN;
+            }
+            else if (options.Forecast == PrescientForecastSource.VmNetworks && k > 0)
+            {
+                double now = 0, next = 0;
+                for (var i = 0; i < vms.Count; i++)
+                {
+                    var v = vms[i];
+                    now += _vmPredForNow[v] * fleet.VmMips[v];
+                    next += _vmPredNext[v] * fleet.VmMips[v];
+                }
+
+                error = Math.Min(1, Math.Abs(_meas[h] - Math.Min(1, now / cap)));
+                predicted = Math.Clamp(next / cap, 0, 1);
+            }
+
+            _hostLast[h] = _meas[h];
+            if (predicted is { } p)
+            {
+                _pred[h] = Math.Clamp(p, 0, 1);
+                _hasPred[h] = true;
+            }
+
+            var (decision, state) = HostController.Evaluate(_state[h], new ControllerInput(_meas[h], predicted, error), settings);
+            _state[h] = state;
+            _indication[h] = fleet.HostUtilisation(h) > 0 ? decision.Indication : Indication.None;
+            _proactive[h] = decision.ModeAfter == ControllerMode.Proactive;
+        }
+
+        var received = new bool[n];
+        var excluded = new HashSet<string>(StringComparer.Ordinal);
+        var offload = new List<int>();
+        var reduce = new List<int>();
+        for (var h = 0; h < n; h++)
+        {
+            if (fleet.HostVms[h].Count == 0)
+            {
+                continue;
+            }
+
+            if (_indication[h] == Indication.Offload)
+            {
+                offload.Add(h);
+                excluded.Add(_hostIds[h]);
+            }
+            else if (_indication[h] == Indication.ReducePower)
+            {
+                reduce.Add(h);
+            }
+        }
+
+        // 2. Offload: fewest VMs bringing the host's compared load under its high threshold, best-fit destinations.
+        offload.Sort((a, b) => Load(b).CompareTo(Load(a)));
+        if (offload.Count > 0)
+        {
+            var destinations = new DestinationSelector(Views(includeSleeping: true), excluded);
+            foreach (var h in offload)
+            {
+                var high = (_proactive[h] ? settings.ProactiveRange : settings.ReactiveRange).High;
+                var infos = VmInfos(h, k, cooldownSteps, allowCooling: false);
+                var selection = _selector.Offload(infos, Load(h), high);
+                if (!selection.Sufficient)
+                {
+                    selection = _selector.Offload(VmInfos(h, k, cooldownSteps, allowCooling: true), Load(h), high);
+                }
+
+                foreach (var unit in selection.Units)
+                {
+                    var placement = destinations.Place(unit, _hostIds[h]);
+                    if (!placement.Placed)
+                    {
+                        continue;
+                    }
+
+                    var dst = int.Parse(placement.DestinationHostId!, CultureInfo.InvariantCulture);
+                    foreach (var vm in unit.Vms)
+                    {
+                        var v = int.Parse(vm.VmId.AsSpan(2), CultureInfo.InvariantCulture);
+                        Move(v, h, dst, k, plan);
+                    }
+
+                    received[dst] = true;
+                }
+            }
+        }
+
+        // 3. Reduce power: empty the least loaded hosts first, all VMs or none, onto running hosts only.
+        reduce.Sort((a, b) => Load(a).CompareTo(Load(b)));
+        var evacuated = new HashSet<string>(excluded, StringComparer.Ordinal);
+        foreach (var h in reduce)
+        {
+            if (received[h])
+            {
+                continue;
+            }
+
+            var vms = fleet.HostVms[h];
+            var cooling = false;
+            for (var i = 0; i < vms.Count; i++)
+            {
+                cooling |= k - _lastMoved[vms[i]] < cooldownSteps;
+            }
+
+            evacuated.Add(_hostIds[h]);
+            if (cooling)
+            {
+                continue;
+            }
+
+            var selection = _selector.Evacuate(VmInfos(h, k, cooldownSteps, allowCooling: true));
+            if (selection.Unmovable.Count > 0)
+            {
+                continue;
+            }
+
+            var destinations = new DestinationSelector(Views(includeSleeping: false), evacuated);
+            var placements = new List<(int Vm, int Dst)>();
+            var ok = true;
+            foreach (var unit in selection.Units)
+            {
+                var placement = destinations.Place(unit, _hostIds[h]);
+                if (!placement.Placed)
+                {
+                    ok = false;
+                    break;
+                }
+
+                var dst = int.Parse(placement.DestinationHostId!, CultureInfo.InvariantCulture);
+                foreach (var vm in unit.Vms)
+                {
+                    placements.Add((int.Parse(vm.VmId.AsSpan(2), CultureInfo.InvariantCulture), dst));
+                }
+            }
+
+            if (!ok)
+            {
+                continue;
+            }
+
+            foreach (var (v, dst) in placements)
+            {
+                Move(v, h, dst, k, plan);
+                received[dst] = true;
+                evacuated.Add(_hostIds[dst]);
+            }
+        }
+    }
+
+    private Indication[] _indication = [];
+    private bool[] _proactive = [];
+
+    private double Load(int h) => _proactive[h] ? Math.Max(_pred[h], 0) : _meas[h];
+
+    private void Move(int v, int from, int to, int k, List<MigrationOrder> plan)
+    {
+        var fleet = _fleet;
+        var u = fleet.Util(v, k) * fleet.VmMips[v];
+        var p = (options.Forecast == PrescientForecastSource.VmNetworks ? _vmPredNext[v] : fleet.Util(v, k)) * fleet.VmMips[v];
+        _meas[from] -= u / fleet.HostCapacity[from];
+        _meas[to] += u / fleet.HostCapacity[to];
+        _pred[from] -= p / fleet.HostCapacity[from];
+        _pred[to] += p / fleet.HostCapacity[to];
+        if (_hasPred[from] || _hasPred[to])
+        {
+            _hasPred[to] = true;
+        }
+
+        _lastMoved[v] = k;
+        plan.Add(new MigrationOrder(v, to));
+    }
+
+    private List<VmInfo> VmInfos(int h, int k, int cooldownSteps, bool allowCooling)
+    {
+        var fleet = _fleet;
+        var vms = fleet.HostVms[h];
+        var list = new List<VmInfo>(vms.Count);
+        var cap = fleet.HostCapacity[h];
+        foreach (var v in vms)
+        {
+            var u = fleet.Util(v, k);
+            var share = options.Forecast == PrescientForecastSource.VmNetworks ? Math.Max(u, _vmPredNext[v]) : u;
+            var auto = allowCooling || k - _lastMoved[v] >= cooldownSteps;
+            list.Add(new VmInfo(_vmIds[v], null, 0, auto, Math.Clamp(share * fleet.VmMips[v] / cap, 0, 1), fleet.VmRam[v], 0));
+        }
+
+        return list;
+    }
+
+    private List<HostView> Views(bool includeSleeping)
+    {
+        var fleet = _fleet;
+        var views = new List<HostView>(128);
+        var sleeping = 0;
+        // Running hosts, then (most efficient per MIPS first: G5) sleeping ones as wake-up candidates.
+        for (var pass = 0; pass < 3; pass++)
+        {
+            for (var h = 0; h < fleet.HostCount; h++)
+            {
+                var running = fleet.HostVms[h].Count > 0;
+                if (pass == 0 && !running)
+                {
+                    continue;
+                }
+
+                if (pass > 0)
+                {
+                    if (running || !includeSleeping || sleeping >= options.WakeCandidates || fleet.HostType[h] != (pass == 1 ? 1 : 0))
+                    {
+                        continue;
+                    }
+
+                    sleeping++;
+                }
+
+                var range = _proactive.Length > h && _proactive[h] ? options.Settings.ProactiveRange : options.Settings.ReactiveRange;
+                IReadOnlyList<double> next = _hasPred[h] ? [Math.Clamp(_pred[h], 0, 1)] : [];
+                views.Add(new HostView(_hostIds[h], fleet.HostCapacity[h], 1e12, 0, Math.Clamp(_meas[h], 0, 1), next,
+                    running ? PowerState.On : PowerState.Sleeping, range));
+            }
+        }
+
+        return views;
+    }
+
+    /// <summary>The three Prescient policies with their default settings.</summary>
+    public static IReadOnlyList<Func<IConsolidationPolicy>> Standard { get; } =
+    [
+        () => new PrescientPolicy(new PrescientPolicyOptions { Name = "prescient-reactive" }),
+        () => new PrescientPolicy(new PrescientPolicyOptions
+        {
+            Name = "prescient-proactive-host",
+            Forecast = PrescientForecastSource.HostNetwork,
+            Settings = new PrescientPolicyOptions { Name = "x" }.Settings with { ControllerMode = ControllerModeSetting.Autostart },
+        }),
+        () => new PrescientPolicy(new PrescientPolicyOptions
+        {
+            Name = "prescient-proactive-vm",
+            Forecast = PrescientForecastSource.VmNetworks,
+            Settings = new PrescientPolicyOptions { Name = "x" }.Settings with { ControllerMode = ControllerModeSetting.Autostart },
+        }),
+    ];
+}
