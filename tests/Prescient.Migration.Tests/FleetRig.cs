@@ -22,10 +22,11 @@ internal static class FleetRig
         Timeouts = new StepTimeouts
         {
             Bookkeeping = TimeSpan.FromSeconds(20),
-            Prepare = TimeSpan.FromSeconds(4),
-            RoundCall = TimeSpan.FromSeconds(4),
+            Status = TimeSpan.FromSeconds(6),
+            Prepare = TimeSpan.FromSeconds(6),
+            RoundCall = TimeSpan.FromSeconds(6),
             Round = TimeSpan.FromSeconds(30),
-            Quiesce = TimeSpan.FromSeconds(4),
+            Quiesce = TimeSpan.FromSeconds(6),
             Resume = TimeSpan.FromSeconds(3),
             Finish = TimeSpan.FromSeconds(20),
             Abort = TimeSpan.FromSeconds(10),
@@ -49,7 +50,8 @@ internal static class FleetRig
     {
         o.FleetBaseUri = fleet.BaseAddress;
         o.FleetSecret = Secret;
-        o.AttemptTimeout = TimeSpan.FromMilliseconds(500);
+        // Generous for a loaded 2-core machine (first calls pay JIT); unresponsive hosts cost this per attempt.
+        o.AttemptTimeout = TimeSpan.FromSeconds(1.5);
     }
 
     public static async Task<(FleetSimulatorService Fleet, DurableTaskTestHost Host)> StartInMemoryAsync(
@@ -75,13 +77,18 @@ internal static class FleetRig
     public static MigrationRequest Request(string migrationId, string source, string destination, params string[] vmIds) =>
         new(migrationId, source, destination, vmIds, null, "test", DateTimeOffset.UnixEpoch);
 
-    public static async Task<OrchestrationMetadata> WaitAsync(DurableTaskClient client, string instanceId, TimeSpan timeout)
+    /// <summary>
+    /// Waits until the instance completes; with <paramref name="migrationId"/>, until it completes that migration (the
+    /// instance id of a VM is reused by its next migration, and the previous run stays visible until the new one starts).
+    /// </summary>
+    public static async Task<OrchestrationMetadata> WaitAsync(DurableTaskClient client, string instanceId, TimeSpan timeout, string? migrationId = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             var state = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true);
-            if (state is { IsCompleted: true })
+            if (state is { IsCompleted: true } &&
+                (migrationId is null || state.ReadInputAs<MigrationWorkflowInput>()?.Request.MigrationId == migrationId))
             {
                 return state;
             }

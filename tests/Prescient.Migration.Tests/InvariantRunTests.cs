@@ -105,7 +105,7 @@ public sealed class InvariantRunTests(ITestOutputHelper output)
                     return;
                 }
 
-                var state = await FleetRig.WaitAsync(host.Client, MigrationInstanceIds.ForRequest(request), TimeSpan.FromSeconds(90));
+                var state = await FleetRig.WaitAsync(host.Client, MigrationInstanceIds.ForRequest(request), TimeSpan.FromSeconds(90), migrationId);
                 var outcome = state.ReadOutputAs<MigrationOutcome>()!;
                 var runningOn = fleet.Model.Snapshot().RunningOn(vmId);
                 var expected = outcome.Result switch

@@ -154,9 +154,9 @@ public sealed class MigrationFaultTests
     [Fact]
     public async Task A_step_slower_than_its_timeout_aborts_before_resume()
     {
-        var policy = FleetRig.FastPolicy() with { Timeouts = FleetRig.FastPolicy().Timeouts with { Prepare = TimeSpan.FromSeconds(1) } };
+        var policy = FleetRig.FastPolicy() with { Timeouts = FleetRig.FastPolicy().Timeouts with { Prepare = TimeSpan.FromSeconds(2) } };
         var (outcome, snapshot, busy) = await MigrateAsync(new SimVmSpec("vm1", "h1", 2, 2048, 50), policy: policy,
-            fault: new FaultSpec("h2", FaultKind.Slow, DelayMs: 1500));
+            fault: new FaultSpec("h2", FaultKind.Slow, DelayMs: 4000));
 
         Assert.Equal(MigrationResult.Aborted, outcome.Result);
         Assert.Contains(outcome.Steps, s => s.Step == "prepare" && s.Outcome.StartsWith("timeout", StringComparison.Ordinal));
@@ -186,6 +186,29 @@ public sealed class MigrationFaultTests
         var snapshot = fleet.Model.Snapshot();
         Assert.Single(snapshot.Migrations);
         Assert.Equal("h2", snapshot.RunningOn("vm1"));
+        Assert.Empty(await scheduler.GetBusyVmIdsAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_group_moves_together_and_a_second_request_for_a_member_is_refused()
+    {
+        var (fleet, host) = await FleetRig.StartInMemoryAsync(TwoHosts,
+            [new SimVmSpec("a1", "h1", 2, 2048, 50, GroupId: "app"), new SimVmSpec("a2", "h1", 2, 1024, 50, GroupId: "app")]);
+        await using var _ = fleet;
+        await using var __ = host;
+        var scheduler = host.Services.GetRequiredService<IMigrationScheduler>();
+        var request = new MigrationRequest("g1", "h1", "h2", ["a1", "a2"], "app", "test", DateTimeOffset.UnixEpoch);
+
+        Assert.True((await scheduler.StartAsync(request, CancellationToken.None)).Started);
+        Assert.False((await scheduler.StartAsync(FleetRig.Request("solo", "h1", "h2", "a2"), CancellationToken.None)).Started);
+        var state = await FleetRig.WaitAsync(host.Client, "migrate-group-app", TimeSpan.FromSeconds(60));
+
+        var outcome = state.ReadOutputAs<MigrationOutcome>()!;
+        Assert.Equal(MigrationResult.Completed, outcome.Result);
+        Assert.Equal(["a1", "a2"], outcome.Vms.Select(v => v.VmId));
+        var snapshot = fleet.Model.Snapshot();
+        Assert.Equal("h2", snapshot.RunningOn("a1"));
+        Assert.Equal("h2", snapshot.RunningOn("a2"));
         Assert.Empty(await scheduler.GetBusyVmIdsAsync(CancellationToken.None));
     }
 

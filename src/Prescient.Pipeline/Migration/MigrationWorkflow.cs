@@ -142,7 +142,7 @@ public sealed class MigrationWorkflow
         var destination = _request.DestinationHostId;
 
         Progress("prepare", null, 0);
-        var sourceStatus = await TryAsync(() => StepAsync<HostStatus>("source-status", null, MigrationTaskNames.GetHostStatus, new HostInput(source), _policy.Timeouts.Prepare, _transientRetry));
+        var sourceStatus = await TryAsync(() => StepAsync<HostStatus>("source-status", null, MigrationTaskNames.GetHostStatus, new HostInput(source), _policy.Timeouts.Status, _transientRetry));
         if (sourceStatus.Error is { } statusError)
         {
             // Nothing has been asked of either host yet: the VM runs where it ran.

@@ -7,6 +7,9 @@ public sealed record StepTimeouts
 {
     public TimeSpan Bookkeeping { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>Reading a host's status.</summary>
+    public TimeSpan Status { get; init; } = TimeSpan.FromSeconds(60);
+
     public TimeSpan Prepare { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Starting or polling a pre-copy round (one call).</summary>
