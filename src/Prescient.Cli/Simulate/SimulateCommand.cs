@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Prescient.Simulation.Engine;
 using Prescient.Simulation.Reports;
 using Prescient.Simulation.Scenarios;
+using Prescient.Simulation.Traces;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -15,16 +16,27 @@ namespace Prescient.Cli.Simulate;
 /// </summary>
 public sealed class SimulateCommand(IAnsiConsole console) : AsyncCommand<SimulateSettings>
 {
-    /// <summary>The scenarios by name, each made from a seed.</summary>
-    public static IReadOnlyDictionary<string, Func<int, Scenario>> Scenarios { get; } = new Dictionary<string, Func<int, Scenario>>(StringComparer.Ordinal)
+    /// <summary>The scenarios by name, each made from the command's settings.</summary>
+    public static IReadOnlyDictionary<string, Func<SimulateSettings, Scenario>> Scenarios { get; } = new Dictionary<string, Func<SimulateSettings, Scenario>>(StringComparer.Ordinal)
     {
-        [PatentDayScenario.Name] = seed => PatentDayScenario.Create(new PatentDayScenario.Parameters { Seed = seed }),
+        [PatentDayScenario.Name] = s => PatentDayScenario.Create(new PatentDayScenario.Parameters { Seed = s.Seed, ReplayDays = s.Days }),
+        [AlibabaDayScenario.Name] = s => AlibabaDayScenario.Create(SharedData.Locate(s.Data), s.Days, s.Seed),
     };
 
     public override Task<int> ExecuteAsync(CommandContext context, SimulateSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var scenario = Scenarios[settings.Scenario](settings.Seed);
+        Scenario scenario;
+        try
+        {
+            scenario = Scenarios[settings.Scenario](settings);
+        }
+        catch (Exception e) when (e is TraceFormatException or DirectoryNotFoundException or ArgumentOutOfRangeException)
+        {
+            console.MarkupLineInterpolated($"[red]Cannot set up scenario '{settings.Scenario}':[/] {e.Message}");
+            return Task.FromResult(1);
+        }
+
         var result = settings.Json ? ScenarioRunner.Run(scenario) : RunWithProgress(scenario);
         string? report = null;
         if (!settings.NoReport)
@@ -47,14 +59,14 @@ public sealed class SimulateCommand(IAnsiConsole console) : AsyncCommand<Simulat
         }
 
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Done: {result.Scenario}, {result.Policies.Count} policies, one simulated day each, {result.WallClock.TotalSeconds:F1} s."));
+            $"Done: {result.Scenario}, {result.Policies.Count} policies, {result.Days} simulated day(s) each, {result.WallClock.TotalSeconds:F1} s."));
         return Task.FromResult(0);
     }
 
     private ScenarioResult RunWithProgress(Scenario scenario)
     {
         console.MarkupLineInterpolated($"[bold]{scenario.Setup.Name}[/]: {scenario.Setup.Description}");
-        console.WriteLine("Training each VM's network on synthetic days, then replaying the day under each policy in simulated time.");
+        console.WriteLine("Training each VM's network on the training days, then replaying the day under each policy in simulated time.");
         if (!console.Profile.Capabilities.Interactive)
         {
             // Without a terminal: one plain line per stage.
@@ -79,7 +91,7 @@ public sealed class SimulateCommand(IAnsiConsole console) : AsyncCommand<Simulat
                 var training = ctx.AddTask("training the networks", maxValue: 1);
                 foreach (var policy in scenario.Policies)
                 {
-                    tasks[policy.Name] = ctx.AddTask($"replaying: {policy.Name}", maxValue: 1);
+                    tasks[policy.Name] = ctx.AddTask($"replaying: {policy.Name}", autoStart: false, maxValue: 1);
                 }
 
                 result = ScenarioRunner.Run(scenario, new Callback(p =>
@@ -93,7 +105,17 @@ public sealed class SimulateCommand(IAnsiConsole console) : AsyncCommand<Simulat
                     var name = p.Stage[(p.Stage.LastIndexOf(':') + 2)..];
                     if (tasks.TryGetValue(name, out var task))
                     {
+                        if (!task.IsStarted)
+                        {
+                            training.StopTask();
+                            task.StartTask();
+                        }
+
                         task.Value = p.Fraction;
+                        if (p.Fraction >= 1)
+                        {
+                            task.StopTask();
+                        }
                     }
                 }));
             });
@@ -103,7 +125,7 @@ public sealed class SimulateCommand(IAnsiConsole console) : AsyncCommand<Simulat
     private void PrintTable(ScenarioResult result)
     {
         var c = CultureInfo.InvariantCulture;
-        var table = new Table().Title($"{result.Scenario}, {result.Day:yyyy-MM-dd} (all hosts)");
+        var table = new Table().Title($"{result.Scenario}, {result.Day:yyyy-MM-dd}{(result.Days > 1 ? $" + {result.Days - 1} day(s)" : "")} (all hosts)");
         foreach (var header in new[] { "policy", "peak", "min > high", "migrations", "host-h off", "MAE", "kWh" })
         {
             table.AddColumn(new TableColumn(header).RightAligned());
@@ -171,6 +193,7 @@ public sealed class SimulateCommand(IAnsiConsole console) : AsyncCommand<Simulat
         {
             ["scenario"] = result.Scenario,
             ["day"] = result.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["days"] = result.Days,
             ["focusHost"] = result.FocusHostId,
             ["highThreshold"] = result.Policies[0].Hosts[0].Points[0].High,
             ["report"] = reportPath is null ? null : Path.GetFullPath(reportPath),

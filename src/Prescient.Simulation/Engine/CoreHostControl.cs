@@ -28,6 +28,8 @@ public sealed class CoreHostControl : IHostControl
 
     public ControllerState State => _state;
 
+    public HostSettings Settings => _settings;
+
     public Decision? LastDecision { get; private set; }
 
     public void RecordPeriodError(double? absoluteError)

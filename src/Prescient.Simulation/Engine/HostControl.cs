@@ -1,3 +1,5 @@
+using Prescient.Core.Settings;
+
 namespace Prescient.Simulation.Engine;
 
 /// <summary>What a host's controller asks for.</summary>
@@ -22,6 +24,9 @@ public interface IHostControl
     /// <summary>"reactive", "proactive" or "none".</summary>
     string Mode { get; }
 
+    /// <summary>The host's effective settings (ranges, anti-ping-pong knobs for the migration guard).</summary>
+    HostSettings Settings { get; }
+
     /// <summary>The reactive range (for charts and minutes-above-high).</summary>
     (double Low, double High) ReactiveRange { get; }
 
@@ -35,6 +40,8 @@ public interface IHostControl
 public sealed class NoMigrationControl(double low, double high) : IHostControl
 {
     public string Mode => "none";
+
+    public HostSettings Settings { get; } = HostSettings.Default with { ReactiveRange = new WorkloadRange(low, high) };
 
     public (double Low, double High) ReactiveRange => (low, high);
 

@@ -1,4 +1,6 @@
-using System.Globalization;
+using Prescient.Core.Controller;
+using Prescient.Core.Selection;
+using Prescient.Core.Settings;
 using Prescient.Simulation.Fleet;
 
 namespace Prescient.Simulation.Engine;
@@ -94,6 +96,10 @@ public sealed class SimulationEngine
 
         public bool Evacuating { get; set; }
 
+        public HostIndication Indication { get; set; }
+
+        public DateTimeOffset? IndicationSince { get; set; }
+
         public string Mode { get; set; } = control.Mode;
     }
 
@@ -129,7 +135,8 @@ public sealed class SimulationEngine
         private readonly Dictionary<string, HostState> _hosts = new(StringComparer.Ordinal);
         private readonly Dictionary<string, VmState> _vms = new(StringComparer.Ordinal);
         private readonly List<DecisionRecord> _decisions = [];
-        private readonly HashSet<string> _focusOriginalVms;
+        private readonly Dictionary<string, string> _originalHost;
+        private readonly Prescient.Core.Selection.MigrationCostModel _costModel;
 
         public Replay(SimulationEngine engine, SimulationSetup setup, PolicyDefinition policy, IReadOnlyDictionary<string, IVmForecaster> forecasters, IProgress<double>? progress)
         {
@@ -154,7 +161,8 @@ public sealed class SimulationEngine
                 _vms[vm.Id] = new VmState(vm, f.Clone()) { LastActual = engine.VmPeriodMean(vm, engine.DayStart - _o.PeriodLength) };
             }
 
-            _focusOriginalVms = [.. setup.Placement.Where(p => p.HostId == setup.FocusHostId).Select(p => p.Vm.Id)];
+            _costModel = new Prescient.Core.Selection.MigrationCostModel(setup.Migration.BandwidthMBps, setup.Migration.StopCopyThresholdMb, setup.Migration.MaxPreCopyRounds);
+            _originalHost = setup.Placement.ToDictionary(p => p.Vm.Id, p => p.HostId, StringComparer.Ordinal);
         }
 
         public PolicyResult Execute()
@@ -162,14 +170,14 @@ public sealed class SimulationEngine
             var started = DateTimeOffset.UtcNow;
             var stepsPerEval = (int)(_o.EvaluationInterval / _o.Step);
             var evalsPerPeriod = (int)(_o.PeriodLength / _o.EvaluationInterval);
-            var evals = (int)(TimeSpan.FromDays(1) / _o.EvaluationInterval);
+            var evals = (int)(TimeSpan.FromDays(_setup.Days) / _o.EvaluationInterval);
             var dayStart = _engine.DayStart;
             for (var e = 0; e < evals; e++)
             {
                 var t0 = dayStart + (_o.EvaluationInterval * e);
                 if (e % evalsPerPeriod == 0)
                 {
-                    StartPeriod(t0, e / evalsPerPeriod);
+                    StartPeriod(t0, e / evalsPerPeriod % _engine.PeriodsPerDay, first: e == 0);
                 }
 
                 foreach (var h in _hosts.Values)
@@ -182,7 +190,7 @@ public sealed class SimulationEngine
                     v.EvalDemandSum = 0;
                 }
 
-                var demandSum = 0.0;
+                var demandSums = _hosts.Keys.ToDictionary(k => k, _ => 0.0, StringComparer.Ordinal);
                 for (var s = 0; s < stepsPerEval; s++)
                 {
                     foreach (var v in _vms.Values)
@@ -191,10 +199,7 @@ public sealed class SimulationEngine
                         v.PeriodSum += Math.Clamp(d / v.Spec.Vcpus, 0, 1);
                         v.PeriodSamples++;
                         v.EvalDemandSum += d;
-                        if (_focusOriginalVms.Contains(v.Spec.Id))
-                        {
-                            demandSum += d;
-                        }
+                        demandSums[_originalHost[v.Spec.Id]] += d;
                     }
 
                     var utils = _fleet.Advance(_o.Step);
@@ -210,8 +215,8 @@ public sealed class SimulationEngine
                     }
                 }
 
-                var focusDemand = Math.Min(1, demandSum / stepsPerEval / _fleet.Host(_setup.FocusHostId).Spec.CpuCores);
-                Evaluate(_fleet.Now, stepsPerEval, focusDemand);
+                var demand = demandSums.ToDictionary(kv => kv.Key, kv => Math.Min(1, kv.Value / stepsPerEval / _fleet.Host(kv.Key).Spec.CpuCores), StringComparer.Ordinal);
+                Evaluate(_fleet.Now, stepsPerEval, demand);
                 _progress?.Report((e + 1.0) / evals);
             }
 
@@ -219,17 +224,18 @@ public sealed class SimulationEngine
             return Summarise(DateTimeOffset.UtcNow - started);
         }
 
-        private void StartPeriod(DateTimeOffset start, int period)
+        private void StartPeriod(DateTimeOffset start, int period, bool first)
         {
             var date = DateOnly.FromDateTime(start.UtcDateTime);
-            if (period > 0)
+            if (!first)
             {
                 var prevStart = start - _o.PeriodLength;
                 var prevDate = DateOnly.FromDateTime(prevStart.UtcDateTime);
+                var prevPeriod = (period + _engine.PeriodsPerDay - 1) % _engine.PeriodsPerDay;
                 foreach (var v in _vms.Values)
                 {
                     var actual = v.PeriodSamples > 0 ? v.PeriodSum / v.PeriodSamples : v.LastActual;
-                    v.Forecaster.Observe(new VmPeriod(prevDate, period - 1, v.LastActual, actual));
+                    v.Forecaster.Observe(new VmPeriod(prevDate, prevPeriod, v.LastActual, actual));
                     v.LastActual = actual;
                 }
 
@@ -290,7 +296,7 @@ public sealed class SimulationEngine
             return any ? (current, look) : (0, 0);
         }
 
-        private void Evaluate(DateTimeOffset now, int stepsPerEval, double focusDemand)
+        private void Evaluate(DateTimeOffset now, int stepsPerEval, IReadOnlyDictionary<string, double> demand)
         {
             var measured = _hosts.ToDictionary(kv => kv.Key, kv => kv.Value.EvalSum / stepsPerEval, StringComparer.Ordinal);
             foreach (var h in _hosts.Values.OrderBy(h => h.Spec.Id, StringComparer.Ordinal))
@@ -302,6 +308,17 @@ public sealed class SimulationEngine
                 {
                     var output = h.Control.Evaluate(new ControlInput(now, measured[h.Spec.Id], look));
                     h.Mode = output.Mode;
+                    if (h.Evacuating && output.Indication != HostIndication.ReducePower)
+                    {
+                        // An evacuation once started runs to the end (the migrations' own load must not cancel it).
+                        output = output with { Indication = HostIndication.ReducePower, Reason = "Evacuation in progress: the remaining VMs leave before the host powers down." };
+                    }
+
+                    if (output.Indication != h.Indication)
+                    {
+                        h.Indication = output.Indication;
+                        h.IndicationSince = now;
+                    }
                     if (_policy.Migrates && output.Indication != HostIndication.None)
                     {
                         var outcome = Act(h, output, now, measured);
@@ -320,17 +337,23 @@ public sealed class SimulationEngine
                     }
                 }
 
-                if (h.Evacuating && sim.PowerState == HostPowerState.On && sim.Vms.Count == 0 && !_fleet.HasActiveMigrations(h.Spec.Id))
+                var empty = sim.PowerState == HostPowerState.On && sim.Vms.Count == 0 && !_fleet.HasActiveMigrations(h.Spec.Id);
+                if (empty && (h.Evacuating || (_policy.Migrates && InPowerDownWindow(now))))
                 {
+                    // An evacuated host, or a powered host left with nothing to run, goes to reduced power.
                     _fleet.PowerDown(h.Spec.Id);
                     h.Evacuating = false;
                     h.Mode = "off";
+                }
+                else if (sim.PowerState == HostPowerState.On && h.Mode == "off")
+                {
+                    h.Mode = h.Control.Mode; // woken: it restarts in the mode it was in
                 }
 
                 var point = new HostPoint(
                     now,
                     measured[h.Spec.Id],
-                    h.Spec.Id == _setup.FocusHostId ? focusDemand : measured[h.Spec.Id],
+                    demand[h.Spec.Id],
                     sim.PowerState == HostPowerState.On && sim.Vms.Count > 0 ? current : null,
                     high,
                     low,
@@ -344,114 +367,151 @@ public sealed class SimulationEngine
         {
             var id = h.Spec.Id;
             var cores = h.Spec.CpuCores;
+            var settings = h.Control.Settings;
             if (_fleet.Migrations.Any(m => m.IsActive && m.Source == id))
             {
                 return "waiting: migrations from this host are still running";
             }
 
-            var proactive = output.Mode == "proactive";
-            var stepsPerEval = _o.EvaluationInterval / _o.Step;
-            double VmLoad(VmSpec vm)
+            var reducePower = output.Indication == HostIndication.ReducePower;
+            if (reducePower && !InPowerDownWindow(now) && _o.PowerDownWindow is { } w)
             {
-                var v = _vms[vm.Id];
-                return proactive && v.Current is { } c
-                    ? Math.Max(c, v.Next ?? c) * vm.Vcpus / cores
-                    : v.EvalDemandSum / stepsPerEval / cores;
+                return $"not acted on: outside the power-down window {w.From:HH\\:mm}-{w.Until:HH\\:mm}";
             }
 
-            bool Movable(VmSpec vm) =>
-                !_fleet.IsMigrating(vm.Id) && (_vms[vm.Id].LastMoved is not { } t || now - t >= _o.VmCooldown || output.Indication == HostIndication.ReducePower);
+            var proactive = output.Mode == "proactive";
+            var stepsPerEval = _o.EvaluationInterval / _o.Step;
+            double VmShare(VmSpec vm)
+            {
+                var v = _vms[vm.Id];
+                var share = proactive && v.Current is { } c
+                    ? Math.Max(c, v.Next ?? c) * vm.Vcpus / cores
+                    : v.EvalDemandSum / stepsPerEval / cores;
+                return Math.Clamp(share, 0, 1);
+            }
 
             var vms = _fleet.Host(id).Vms.Select(_fleet.Vm).ToList();
-            var units = MigrationPlanner.Units(vms, VmLoad, Movable);
-            IReadOnlyList<MoveUnit> chosen;
-            if (output.Indication == HostIndication.Offload)
+            var infos = vms.Select(vm => new VmInfo(vm.Id, vm.GroupId, vm.Priority, vm.AutoMigrate, VmShare(vm), vm.MemoryMb, vm.DirtyRateMBps)).ToList();
+            var selector = new VmSelector(_costModel);
+            VmSelection selection;
+            if (reducePower)
             {
-                var load = proactive ? HostForecast(id).LookAhead ?? measured[id] : measured[id];
-                var excess = load - (output.High - _o.OffloadHeadroom);
-                chosen = MigrationPlanner.ChooseOffload(units, excess, _o.MaxMigrationsPerHostPerCycle);
-                if (chosen.Count == 0)
+                selection = selector.Evacuate(infos);
+                if (!selection.Sufficient)
                 {
-                    return units.Count == 0 ? "nothing movable (automatic migration off, cooldown or groups)" : "no move needed";
+                    return "cannot evacuate: " + selection.Reason;
                 }
             }
             else
             {
-                if (_o.PowerDownWindow is { } w && !InWindow(TimeOnly.FromDateTime(now.UtcDateTime), w.From, w.Until))
+                var load = proactive ? HostForecast(id).LookAhead ?? measured[id] : measured[id];
+                selection = selector.Offload(infos, Math.Clamp(load, 0, 1), output.High - _o.OffloadHeadroom);
+                if (selection.Units.Count == 0)
                 {
-                    return $"not acted on: outside the power-down window {w.From:HH\\:mm}-{w.Until:HH\\:mm}";
+                    return "nothing to move: " + selection.Reason;
                 }
-
-                if (units.Sum(u => u.Vms.Count) != vms.Count)
-                {
-                    return "cannot evacuate: some VMs are not movable";
-                }
-
-                chosen = units;
             }
 
-            // Plan every unit before moving any (an evacuation is all or nothing).
-            var inbound = new Dictionary<string, double>(StringComparer.Ordinal);
-            var inboundMemory = new Dictionary<string, double>(StringComparer.Ordinal);
-            var plan = new List<(MoveUnit Unit, DestinationView Dest)>();
-            foreach (var unit in chosen.OrderByDescending(u => u.Load))
+            // Destinations: Core's best-fit selector over every other host that is not being evacuated; each host's
+            // range is narrowed by the headroom, and VMs already on their way in count as load.
+            var views = _hosts.Values.Select(d => View(d, measured)).ToList();
+            var destinations = new DestinationSelector(views, _hosts.Values.Where(d => d.Evacuating || d.Spec.Id == id).Select(d => d.Spec.Id));
+            var indication = reducePower ? Indication.ReducePower : Indication.Offload;
+            var plan = new List<PlannedMigration>();
+            var unplaced = new List<string>();
+            foreach (var unit in selection.Units)
             {
-                var unitCores = unit.Load * cores;
-                var candidates = _hosts.Values
-                    .Where(d => d.Spec.Id != id && !d.Evacuating)
-                    .Select(d => DestinationFor(d, measured, inbound, inboundMemory))
-                    .ToList();
-                var dest = MigrationPlanner.ChooseDestination(unit, unitCores, candidates, _o.OffloadHeadroom);
-                if (dest is null)
+                var placement = destinations.Place(unit, id);
+                if (placement.Placed)
                 {
-                    if (output.Indication == HostIndication.ReducePower || plan.Count == 0)
-                    {
-                        return $"no destination fits {unit.Label} ({unitCores:F2} cores, {unit.MemoryMb:F0} MB)";
-                    }
-
-                    break;
+                    plan.Add(PlannedMigration.From(placement, indication));
                 }
+                else
+                {
+                    unplaced.Add(placement.Reason);
+                }
+            }
 
-                inbound[dest.HostId] = inbound.GetValueOrDefault(dest.HostId) + (unitCores / dest.CpuCores);
-                inboundMemory[dest.HostId] = inboundMemory.GetValueOrDefault(dest.HostId) + unit.MemoryMb;
-                plan.Add((unit, dest));
+            if (plan.Count == 0 || (reducePower && unplaced.Count > 0))
+            {
+                return "no destination fits: " + string.Join(" ", unplaced);
+            }
+
+            var context = new GuardContext(
+                now,
+                _vms.Values.Where(v => v.LastMoved is not null).ToDictionary(v => v.Spec.Id, v => v.LastMoved!.Value, StringComparer.Ordinal),
+                new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal) { [id] = h.IndicationSince ?? now },
+                proactive && !reducePower ? new Dictionary<string, TimeSpan>(StringComparer.Ordinal) { [id] = ExpectedOverload(id, output.High) } : new Dictionary<string, TimeSpan>(StringComparer.Ordinal));
+            var guarded = MigrationGuard.Filter(plan, context, settings);
+            if (guarded.Approved.Count == 0)
+            {
+                return "stopped by the guard: " + string.Join(" ", guarded.Rejected.Select(r => r.Reason));
             }
 
             var done = new List<string>();
-            foreach (var (unit, dest) in plan)
+            foreach (var move in guarded.Approved)
             {
-                if (dest.PowerState == HostPowerState.Reduced)
+                if (_fleet.Host(move.DestinationHostId).PowerState == HostPowerState.Reduced)
                 {
-                    _fleet.Wake(dest.HostId);
-                    done.Add($"woke {dest.HostId}");
+                    _fleet.Wake(move.DestinationHostId);
+                    done.Add($"woke {move.DestinationHostId}");
                 }
 
-                foreach (var vm in unit.Vms)
+                foreach (var vm in move.Unit.Vms)
                 {
-                    _fleet.Migrate(vm.Id, dest.HostId, $"{Label(output.Indication)} ({output.Mode})");
-                    _vms[vm.Id].LastMoved = now;
+                    _fleet.Migrate(vm.VmId, move.DestinationHostId, $"{Label(output.Indication)} ({output.Mode})");
+                    _vms[vm.VmId].LastMoved = now;
                 }
 
-                done.Add($"{unit.Label} -> {dest.HostId}");
+                done.Add($"{move.Unit.Id} -> {move.DestinationHostId}");
             }
 
-            if (output.Indication == HostIndication.ReducePower)
+            if (reducePower)
             {
                 h.Evacuating = true;
             }
 
-            return "migrating " + string.Join(", ", done);
+            var held = guarded.Rejected.Count > 0 ? $" ({guarded.Rejected.Count} held back: {guarded.Rejected[0].Rule})" : "";
+            return "migrating " + string.Join(", ", done) + held;
         }
 
-        private DestinationView DestinationFor(HostState d, IReadOnlyDictionary<string, double> measured, Dictionary<string, double> inbound, Dictionary<string, double> inboundMemory)
+        private TimeSpan ExpectedOverload(string hostId, double high)
+        {
+            var current = 0.0;
+            var next = 0.0;
+            var cores = _fleet.Host(hostId).Spec.CpuCores;
+            foreach (var vmId in _fleet.Host(hostId).Vms)
+            {
+                var v = _vms[vmId];
+                current += (v.Current ?? 0) * v.Spec.Vcpus / cores;
+                next += (v.Next ?? v.Current ?? 0) * v.Spec.Vcpus / cores;
+            }
+
+            // The overload the look-ahead saw: the forecast periods (current, next) above the high threshold.
+            return _o.PeriodLength * ((current > high ? 1 : 0) + (next > high ? 1 : 0));
+        }
+
+        private HostView View(HostState d, IReadOnlyDictionary<string, double> measured)
         {
             var sim = _fleet.Host(d.Spec.Id);
             var look = HostForecast(d.Spec.Id).LookAhead ?? 0;
-            var arriving = _fleet.Migrations.Where(m => m.IsActive && m.Destination == d.Spec.Id).Sum(m => _vms[m.VmId].Spec.DemandCores.ValueAt(_fleet.Now)) / d.Spec.CpuCores;
-            var load = Math.Max(measured[d.Spec.Id], look) + arriving + inbound.GetValueOrDefault(d.Spec.Id);
-            var free = d.Spec.MemoryMb - _fleet.MemoryUsedMb(d.Spec.Id) - inboundMemory.GetValueOrDefault(d.Spec.Id);
-            return new DestinationView(d.Spec.Id, d.Spec.CpuCores, load, d.Control.ReactiveRange.High, free, sim.PowerState);
+            var arriving = _fleet.Migrations.Where(m => m.IsActive && m.Destination == d.Spec.Id)
+                .Sum(m => _vms[m.VmId].Spec.DemandCores.ValueAt(_fleet.Now)) / d.Spec.CpuCores;
+            var range = d.Control.Settings.ReactiveRange;
+            var state = sim.PowerState == HostPowerState.Reduced ? PowerState.Sleeping : PowerState.On;
+            return new HostView(
+                d.Spec.Id,
+                d.Spec.CpuCores,
+                d.Spec.MemoryMb,
+                Math.Min(d.Spec.MemoryMb, _fleet.MemoryUsedMb(d.Spec.Id)),
+                Math.Clamp(measured[d.Spec.Id] + arriving, 0, 1),
+                [Math.Clamp(look + arriving, 0, 1)],
+                state,
+                new WorkloadRange(range.Low, Math.Max(range.Low + 0.01, range.High - _o.OffloadHeadroom)));
         }
+
+        private bool InPowerDownWindow(DateTimeOffset now) =>
+            _o.PowerDownWindow is not { } w || InWindow(TimeOnly.FromDateTime(now.UtcDateTime), w.From, w.Until);
 
         private static bool InWindow(TimeOnly t, TimeOnly from, TimeOnly until) =>
             from <= until ? t >= from && t <= until : t >= from || t <= until;
@@ -501,6 +561,4 @@ public sealed class SimulationEngine
                 _decisions);
         }
     }
-
-    internal static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -3,7 +3,7 @@ namespace Prescient.Simulation.Engine;
 /// <summary>One evaluation interval of one host.</summary>
 /// <param name="Time">End of the interval.</param>
 /// <param name="Measured">Mean utilisation over the interval (migration overheads included; 0 when powered down).</param>
-/// <param name="Demand">What the host's original VMs asked for in the interval (the "no migration" line), as a share of its capacity.</param>
+/// <param name="Demand">What the VMs first placed on the host asked for in the interval (the "no migration" line), as a share of its capacity, capped at 1.</param>
 /// <param name="Predicted">The forecast in force for the interval's period (null when the host has none).</param>
 /// <param name="Mode">Controller mode after the evaluation ("reactive", "proactive", "none", "off").</param>
 /// <param name="PowerState">"on", "reduced" or "waking".</param>
@@ -23,7 +23,10 @@ public sealed record MigrationRecord(
     TimeSpan Downtime,
     string Reason);
 
-/// <summary>A controller decision that asked for something (offload or reduce power), with its reason.</summary>
+/// <summary>
+/// A controller decision that asked for something (offload or reduce power), with its reason and what the engine did.
+/// <c>Predicted</c> is the forecast the controller compared: the higher of the current and the next period's.
+/// </summary>
 public sealed record DecisionRecord(DateTimeOffset Time, string HostId, string Mode, string Indication, double Measured, double? Predicted, string Reason, string Outcome);
 
 /// <summary>A host's timeline under one policy.</summary>
@@ -60,4 +63,8 @@ public sealed record ScenarioResult(
     TimeSpan EvaluationInterval,
     IReadOnlyList<string> Parameters,
     IReadOnlyList<PolicyResult> Policies,
-    TimeSpan WallClock);
+    TimeSpan WallClock)
+{
+    /// <summary>Number of replayed days from <see cref="Day"/>.</summary>
+    public int Days { get; init; } = 1;
+}

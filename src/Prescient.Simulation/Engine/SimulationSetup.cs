@@ -20,12 +20,6 @@ public sealed record EngineOptions
     /// <summary>Reduce-power indications are acted on only between these local times (a scheduled power-management window); null: any time.</summary>
     public (TimeOnly From, TimeOnly Until)? PowerDownWindow { get; init; }
 
-    /// <summary>A VM that moved does not move again for this long.</summary>
-    public TimeSpan VmCooldown { get; init; } = TimeSpan.FromHours(1);
-
-    /// <summary>Most VMs (or groups) one offload decision moves.</summary>
-    public int MaxMigrationsPerHostPerCycle { get; init; } = 2;
-
     /// <summary>Epochs of bulk training on the training days.</summary>
     public int TrainingEpochs { get; init; } = 150;
 
@@ -41,9 +35,9 @@ public sealed record EngineOptions
             throw new ArgumentException("The period must be a multiple of the evaluation interval and divide a day.");
         }
 
-        if (!(OffloadHeadroom is >= 0 and < 0.5) || MaxMigrationsPerHostPerCycle < 1 || TrainingEpochs < 0 || VmCooldown < TimeSpan.Zero)
+        if (!(OffloadHeadroom is >= 0 and < 0.5) || TrainingEpochs < 0)
         {
-            throw new ArgumentException("Headroom in [0, 0.5), at least one migration per cycle, non-negative epochs and cooldown.");
+            throw new ArgumentException("Headroom in [0, 0.5) and non-negative epochs.");
         }
     }
 }
@@ -53,7 +47,7 @@ public sealed record PolicyDefinition(string Name, string Description, bool Migr
 
 /// <summary>
 /// What to simulate: the fleet, the VMs (with demand traces covering the training days and the replayed day), the
-/// migration costs, the day to replay (UTC midnight to midnight), the days to train the forecasters on, and the
+/// migration costs, the day to replay (UTC midnight to midnight; <see cref="Days"/> days from it), the days to train the forecasters on, and the
 /// host whose charts the report centres on.
 /// </summary>
 public sealed record SimulationSetup(
@@ -66,4 +60,8 @@ public sealed record SimulationSetup(
     IReadOnlyList<DateOnly> TrainingDays,
     string FocusHostId,
     EngineOptions Options,
-    IReadOnlyList<string> Parameters);
+    IReadOnlyList<string> Parameters)
+{
+    /// <summary>How many consecutive days from <see cref="Day"/> to replay (the VMs' traces must cover them).</summary>
+    public int Days { get; init; } = 1;
+}

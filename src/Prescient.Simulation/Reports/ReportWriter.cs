@@ -38,7 +38,7 @@ public static class ReportWriter
         ArgumentNullException.ThrowIfNull(charts);
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.Append(c, $"# Scenario `{result.Scenario}`: {result.Day:yyyy-MM-dd}").AppendLine().AppendLine();
+        sb.Append(c, $"# Scenario `{result.Scenario}`: {result.Day:yyyy-MM-dd}{(result.Days > 1 ? $" and the {result.Days - 1} following day(s)" : "")}").AppendLine().AppendLine();
         sb.AppendLine(result.Description).AppendLine();
         sb.AppendLine("| policy | peak measured | minutes above high | migrations | host-hours powered down | prediction MAE | energy (kWh) | migration slowdown (PDM) | saturated host-minutes |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -80,7 +80,7 @@ public static class ReportWriter
             sb.AppendLine("|---|---|---|---|---|---|---:|---:|---:|---|");
             foreach (var m in p.MigrationLog)
             {
-                sb.Append(c, $"| {m.Requested:HH:mm:ss} | {m.Started:HH:mm:ss} | {m.Finished:HH:mm:ss} | {m.VmId} | {m.Source} | {m.Destination} | {m.PreCopyRounds} | {m.SentMb:F0} | {m.Downtime.TotalMilliseconds:F0} | {m.Reason} |").AppendLine();
+                sb.Append(c, $"| {Time(m.Requested, result)} | {(m.Started is { } st ? Time(st, result) : "-")} | {(m.Finished is { } fi ? Time(fi, result) : "-")} | {m.VmId} | {m.Source} | {m.Destination} | {m.PreCopyRounds} | {m.SentMb:F0} | {m.Downtime.TotalMilliseconds:F0} | {m.Reason} |").AppendLine();
             }
 
             sb.AppendLine();
@@ -94,7 +94,7 @@ public static class ReportWriter
             sb.AppendLine("|---|---|---|---|---:|---:|---|---|");
             foreach (var d in p.Decisions)
             {
-                sb.Append(c, $"| {d.Time:HH:mm} | {d.HostId} | {d.Mode} | {d.Indication} | {d.Measured:P1} | {(d.Predicted is { } pr ? pr.ToString("P1", c) : "-")} | {d.Reason} | {d.Outcome} |").AppendLine();
+                sb.Append(c, $"| {Time(d.Time, result)} | {d.HostId} | {d.Mode} | {d.Indication} | {d.Measured:P1} | {(d.Predicted is { } pr ? pr.ToString("P1", c) : "-")} | {d.Reason} | {d.Outcome} |").AppendLine();
             }
 
             sb.AppendLine();
@@ -109,6 +109,9 @@ public static class ReportWriter
         sb.AppendLine().Append(c, $"Simulated in {result.WallClock.TotalSeconds:F1} s of wall-clock time.").AppendLine();
         return sb.ToString();
     }
+
+    private static string Time(DateTimeOffset t, ScenarioResult r) =>
+        t.ToString(r.Days == 1 ? "HH:mm:ss" : "ddd HH:mm:ss", CultureInfo.InvariantCulture);
 
     internal static string Slug(string name) =>
         new([.. name.ToLowerInvariant().Select(ch => char.IsLetterOrDigit(ch) ? ch : '-')]);

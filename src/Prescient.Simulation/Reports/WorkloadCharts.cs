@@ -7,6 +7,7 @@ namespace Prescient.Simulation.Reports;
 public static class WorkloadCharts
 {
     public const int Width = 1100;
+
     public const int Height = 520;
 
     private static readonly Color MeasuredColor = Color.FromHex("#1f4e9e");
@@ -27,7 +28,7 @@ public static class WorkloadCharts
         var dayStart = host.Points[0].Time - scenario.EvaluationInterval;
         double Hours(DateTimeOffset t) => (t - dayStart).TotalHours;
 
-        var plot = NewPlot($"{policy.Name}: host {hostId}, {scenario.Day:yyyy-MM-dd}", "workload (share of host CPU)");
+        var plot = NewPlot($"{policy.Name}: host {hostId}, {When(scenario)}", "workload (share of host CPU)", scenario);
         ShadeRuns(plot, host.Points, p => p.Mode == "proactive", Hours, ProactiveShade, "proactive mode", scenario.EvaluationInterval);
         ShadeRuns(plot, host.Points, p => p.PowerState != "on", Hours, PowerDownShade, "reduced power", scenario.EvaluationInterval);
         var first = true;
@@ -73,7 +74,7 @@ public static class WorkloadCharts
             mk.LegendText = $"migration away ({marks.Count})";
         }
 
-        Finish(plot, path);
+        Finish(plot, path, scenario);
     }
 
     /// <summary>The focus host's measured workload under every policy on one chart (the patent's figures side by side).</summary>
@@ -81,7 +82,7 @@ public static class WorkloadCharts
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ChartFonts.EnsureRegistered();
-        var plot = NewPlot($"Host {scenario.FocusHostId}, {scenario.Day:yyyy-MM-dd}: measured workload by policy", "measured workload (share of host CPU)");
+        var plot = NewPlot($"Host {scenario.FocusHostId}, {When(scenario)}: measured workload by policy", "measured workload (share of host CPU)", scenario);
         Color[] palette = [DemandColor, Color.FromHex("#c0392b"), MeasuredColor, Color.FromHex("#16a085")];
         var i = 0;
         foreach (var policy in scenario.Policies)
@@ -96,7 +97,7 @@ public static class WorkloadCharts
 
         var first = scenario.Policies[0].Hosts.Single(h => h.HostId == scenario.FocusHostId).Points[0];
         AddThresholds(plot, first.High, first.Low);
-        Finish(plot, path);
+        Finish(plot, path, scenario);
     }
 
     /// <summary>Every host's measured workload under one policy.</summary>
@@ -105,7 +106,7 @@ public static class WorkloadCharts
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(policy);
         ChartFonts.EnsureRegistered();
-        var plot = NewPlot($"{policy.Name}: every host, {scenario.Day:yyyy-MM-dd}", "measured workload (share of host CPU)");
+        var plot = NewPlot($"{policy.Name}: every host, {When(scenario)}", "measured workload (share of host CPU)", scenario);
         var palette = new ScottPlot.Palettes.Category10();
         var i = 0;
         foreach (var host in policy.Hosts)
@@ -118,18 +119,28 @@ public static class WorkloadCharts
         }
 
         AddThresholds(plot, policy.Hosts[0].Points[0].High, policy.Hosts[0].Points[0].Low);
-        Finish(plot, path);
+        Finish(plot, path, scenario);
     }
 
-    private static Plot NewPlot(string title, string yLabel)
+    private static string When(ScenarioResult s) =>
+        s.Days == 1 ? s.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)
+            : $"{s.Days} days from {s.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}";
+
+    private static Plot NewPlot(string title, string yLabel, ScenarioResult scenario)
     {
         var plot = new Plot();
         plot.Font.Set(ChartFonts.Family);
         plot.Title(title, 16);
-        plot.XLabel("time of day (hours)", 13);
         plot.YLabel(yLabel, 13);
+        var hours = 24 * scenario.Days;
+        var every = scenario.Days == 1 ? 2 : scenario.Days <= 3 ? 6 : 12;
+        var ticks = Enumerable.Range(0, (hours / every) + (scenario.Days == 1 ? 1 : 0)).Select(i => i * every).ToArray();
+        var start = scenario.Day.ToDateTime(TimeOnly.MinValue);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        plot.XLabel(scenario.Days == 1 ? "time of day (hours)" : "day and time", 13);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            [.. Enumerable.Range(0, 13).Select(h => h * 2.0)], [.. Enumerable.Range(0, 13).Select(h => $"{h * 2:00}:00")]);
+            [.. ticks.Select(h => (double)h)],
+            [.. ticks.Select(h => scenario.Days == 1 ? $"{h:00}:00" : start.AddHours(h).ToString("ddd HH:mm", inv))]);
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             [.. Enumerable.Range(0, 6).Select(i => i * 0.2)], [.. Enumerable.Range(0, 6).Select(i => $"{i * 20} %")]);
         return plot;
@@ -173,9 +184,9 @@ public static class WorkloadCharts
         }
     }
 
-    private static void Finish(Plot plot, string path)
+    private static void Finish(Plot plot, string path, ScenarioResult scenario)
     {
-        plot.Axes.SetLimits(0, 24, 0, 1.12);
+        plot.Axes.SetLimits(0, 24 * scenario.Days, 0, 1.12);
         plot.Legend.Alignment = Alignment.UpperLeft;
         plot.Legend.FontName = ChartFonts.Family;
         plot.Legend.FontSize = 11;

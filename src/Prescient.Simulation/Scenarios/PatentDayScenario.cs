@@ -29,6 +29,9 @@ public static class PatentDayScenario
 
         public int TrainingDays { get; init; } = 14;
 
+        /// <summary>Days replayed from <see cref="Day"/> (1: the patent's day alone).</summary>
+        public int ReplayDays { get; init; } = 1;
+
         public int Seed { get; init; } = 7;
 
         /// <summary>Cores of the patent host.</summary>
@@ -74,7 +77,9 @@ public static class PatentDayScenario
         var p = parameters ?? new Parameters();
         var first = p.Day.AddDays(-p.TrainingDays);
         var start = new DateTimeOffset(first.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var days = p.TrainingDays + 1;
+        ArgumentOutOfRangeException.ThrowIfLessThan(p.ReplayDays, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(p.TrainingDays, 1);
+        var days = p.TrainingDays + p.ReplayDays + 1;
         var step = TimeSpan.FromMinutes(1);
         var power = PowerModel.Linear(idle: 110, max: 250, reduced: 8);
         var wake = TimeSpan.FromMinutes(3);
@@ -123,12 +128,7 @@ public static class PatentDayScenario
             AutostartAccuracyThreshold = 0.05,
             AutostartWindow = 6,
         };
-        var policies = new List<PolicyDefinition>
-        {
-            new("none", "no migration: the hosts keep their VMs", false, _ => new NoMigrationControl(0.15, 0.80)),
-            new("reactive", "patent reactive mode: measured workload vs 0.15..0.80", true, _ => new CoreHostControl(reactive)),
-            new("proactive", "patent proactive mode: network forecasts vs 0.15..0.75, autostart from reactive, failsafe 0.00..0.95", true, _ => new CoreHostControl(proactive)),
-        };
+        var policies = Policies(reactive, proactive);
 
         var categorizer = DayCategorizer.WeekdayWeekend;
         var seed = (ulong)p.Seed;
@@ -149,7 +149,7 @@ public static class PatentDayScenario
             string.Create(c, $"host-b, host-c: {p.DestinationCores} cores, {p.DestinationMemoryMb / 1024} GB, four 4-vCPU 12 GB VMs each (office-hours shapes, 28-48 % of the VMs)"),
             string.Create(c, $"power: 110 W idle to 250 W at full load, 8 W in reduced power, {wake.TotalMinutes} min to wake"),
             string.Create(c, $"migration: {m.BandwidthMbitPerSecond} Mbit/s x {m.LinkEfficiency:P0}, pre-copy until <= {m.StopCopyThresholdMb} MB dirty (at most {m.MaxPreCopyRounds} rounds, stall at {m.StallRatio:P0}), {m.SourceCpuCores} cores on the source and {m.DestinationCpuCores} on the destination while it runs, the VM {m.VmDegradation:P0} slower"),
-            string.Create(c, $"controller: evaluation every {engine.EvaluationInterval.TotalMinutes} min (measured = mean over it), predictions per {engine.PeriodLength.TotalMinutes}-min period, offload aims {engine.OffloadHeadroom:P0} below the high threshold, VM cooldown {engine.VmCooldown.TotalHours} h, at most {engine.MaxMigrationsPerHostPerCycle} VMs per offload decision, one migration at a time per source"),
+            string.Create(c, $"controller: evaluation every {engine.EvaluationInterval.TotalMinutes} min (measured = mean over it), predictions per {engine.PeriodLength.TotalMinutes}-min period, offload aims {engine.OffloadHeadroom:P0} below the high threshold and destinations stay that far below theirs; selection and the migration guard from Prescient.Core (VM cooldown {proactive.VmCooldown.TotalHours} h, minimum improvement {proactive.MinimumImprovement:P0}, at most {proactive.MaxMigrationsPerHostPerCycle} migrations per host per cycle, cost-benefit on the forecast overload); one migration at a time per source"),
             string.Create(c, $"power-down acted on only {engine.PowerDownWindow?.From:HH\\:mm}-{engine.PowerDownWindow?.Until:HH\\:mm} (scheduled power management; otherwise the idle host would also be evacuated at night)"),
             string.Create(c, $"networks: one 3-20-1 network per VM (inputs: weekday/weekend, period, last measured), Adam, {p.TrainingEpochs} epochs over {p.TrainingDays} synthetic days, online learning during the replay; a host's forecast is the sum of its VMs' forecasts"),
             string.Create(c, $"proactive compares the higher of the current and the next period's forecast (a migration takes minutes; the look-ahead lets it start before the climb)"),
@@ -168,11 +168,28 @@ public static class PatentDayScenario
             [.. Enumerable.Range(0, p.TrainingDays).Select(d => first.AddDays(d))],
             "host-a",
             engine,
-            parameterLines);
+            parameterLines)
+        {
+            Days = p.ReplayDays,
+        };
         return new Scenario(setup, NewForecaster, policies);
     }
 
-    private static uint StableHash(string s)
+    /// <summary>The three policies compared: no migration, the patent's reactive mode, its proactive mode (autostart).</summary>
+    public static IReadOnlyList<PolicyDefinition> Policies(HostSettings reactive, HostSettings proactive)
+    {
+        ArgumentNullException.ThrowIfNull(reactive);
+        ArgumentNullException.ThrowIfNull(proactive);
+        var c = CultureInfo.InvariantCulture;
+        return
+        [
+            new("none", "no migration: the hosts keep their VMs", false, _ => new NoMigrationControl(reactive.ReactiveRange.Low, reactive.ReactiveRange.High)),
+            new("reactive", string.Create(c, $"patent reactive mode: measured workload vs {reactive.ReactiveRange}"), true, _ => new CoreHostControl(reactive)),
+            new("proactive", string.Create(c, $"patent proactive mode: network forecasts vs {proactive.ProactiveRange}, autostart from reactive, failsafe {proactive.FailsafeRange}"), true, _ => new CoreHostControl(proactive)),
+        ];
+    }
+
+    internal static uint StableHash(string s)
     {
         var h = 2166136261u;
         foreach (var ch in s)

@@ -32,11 +32,14 @@ public static class ScenarioRunner
         var results = new List<PolicyResult>();
         foreach (var policy in scenario.Policies)
         {
-            var stage = $"replaying {setup.Day:yyyy-MM-dd}: {policy.Name}";
+            var stage = setup.Days == 1 ? $"replaying {setup.Day:yyyy-MM-dd}: {policy.Name}" : $"replaying {setup.Days} days from {setup.Day:yyyy-MM-dd}: {policy.Name}";
             results.Add(engine.Run(policy, trained, new Progress(progress, stage)));
         }
 
-        return new ScenarioResult(setup.Name, setup.Description, setup.Day, setup.FocusHostId, setup.Options.EvaluationInterval, setup.Parameters, results, watch.Elapsed);
+        return new ScenarioResult(setup.Name, setup.Description, setup.Day, setup.FocusHostId, setup.Options.EvaluationInterval, setup.Parameters, results, watch.Elapsed)
+        {
+            Days = setup.Days,
+        };
     }
 
     private sealed class Progress(IProgress<ScenarioProgress>? inner, string stage) : IProgress<double>

@@ -134,3 +134,42 @@ public class SimulateCommandTests(PatentDayRunFixture run) : IClassFixture<Paten
         Assert.Contains("patent-day", output, StringComparison.Ordinal);
     }
 }
+
+public class SimulateOptionsTests
+{
+    [Theory]
+    [InlineData("0")]
+    [InlineData("15")]
+    public void Days_out_of_range_is_a_clear_error(string days)
+    {
+        var (code, output) = SimulateCli.Run("simulate", "--days", days, "--no-report");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--days must be between 1 and 14", output, StringComparison.Ordinal);
+    }
+}
+
+public class AlibabaDayTests
+{
+    [Fact]
+    public void Missing_data_folder_is_a_clear_error()
+    {
+        var (code, output) = SimulateCli.Run("simulate", "--scenario", "alibaba-day", "--data", "/nonexistent/prescient-data", "--no-report");
+        Assert.Equal(1, code);
+        Assert.Contains("does not exist", output, StringComparison.Ordinal);
+    }
+
+    [Prescient.Simulation.Tests.Traces.RequiresSharedDataFact]
+    public void Alibaba_day_replays_real_traces_under_the_three_policies()
+    {
+        var (code, output) = SimulateCli.Run("simulate", "--scenario", "alibaba-day", "--json", "--no-report");
+        Assert.Equal(0, code);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(output)!;
+        Assert.Equal("alibaba-day", (string?)json["scenario"]);
+        var policies = json["policies"]!.AsArray();
+        Assert.Equal(3, policies.Count);
+        var none = policies.Single(p => (string?)p!["name"] == "none")!;
+        Assert.Equal(0, (int)none["migrations"]!);
+        Assert.InRange((double)none["peakMeasured"]!, 0.3, 1.0);
+        Assert.All(policies, p => Assert.InRange((double)p!["predictionMae"]!, 0, 0.2));
+    }
+}

@@ -28,7 +28,7 @@ public class SimulationEngineTests
 
     private static VmSpec Vm(string id, Func<double, double> coresAtHour, double memoryMb = 4096, bool auto = true) =>
         new(id, 4, memoryMb, 10, TimeSeries.Regular(id, Start, TimeSpan.FromMinutes(5),
-            [.. Enumerable.Range(0, 2 * 288).Select(i => coresAtHour(i * 5 / 60.0 % 24))]), AutoMigrate: auto);
+            [.. Enumerable.Range(0, 3 * 288).Select(i => coresAtHour(i * 5 / 60.0 % 24))]), AutoMigrate: auto);
 
     private static SimulationSetup Setup(IReadOnlyList<(VmSpec, string)> placement, EngineOptions? options = null, double destinationMemoryMb = 65536) =>
         new("test", "test", [new HostSpec("a", 8, 65536, PowerModel.Linear(100, 200), TimeSpan.FromMinutes(1)), new HostSpec("b", 16, destinationMemoryMb, PowerModel.Linear(100, 200), TimeSpan.FromMinutes(1))],
@@ -81,7 +81,7 @@ public class SimulationEngineTests
         var setup = Setup([(Vm("pinned", _ => 0.2, auto: false), "a"), (Vm("free", _ => 0.2), "a"), (Vm("other", _ => 4), "b")]);
         var result = Run(setup);
         Assert.Empty(result.MigrationLog);
-        Assert.Contains(result.Decisions, d => d.Outcome.Contains("not movable", StringComparison.Ordinal));
+        Assert.Contains(result.Decisions, d => d.Outcome.StartsWith("cannot evacuate", StringComparison.Ordinal));
         Assert.Equal(0, result.HostHoursPoweredDown);
     }
 
@@ -92,5 +92,21 @@ public class SimulationEngineTests
         var result = Run(setup);
         Assert.Empty(result.MigrationLog);
         Assert.Contains(result.Decisions, d => d.Outcome.StartsWith("no destination fits", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Without_migration_measured_is_what_the_vms_ask_for_capped_at_the_host_and_several_days_replay()
+    {
+        var setup = Setup([(Vm("v1", h => h is >= 9 and < 17 ? 10 : 2), "a"), (Vm("other", _ => 4), "b")]) with { Days = 2 };
+        var engine = new SimulationEngine(setup);
+        var none = new PolicyDefinition("none", "", false, _ => new NoMigrationControl(0.15, 0.80));
+        var result = engine.Run(none, setup.Placement.ToDictionary(p => p.Item1.Id, _ => (IVmForecaster)new LastValue()));
+        Assert.Empty(result.MigrationLog);
+        Assert.All(result.Hosts, h => Assert.Equal(2 * 288, h.Points.Count));
+        Assert.All(result.Hosts.SelectMany(h => h.Points), p => Assert.Equal(p.Demand, p.Measured, 9));
+        var hostA = result.Hosts.Single(h => h.HostId == "a");
+        Assert.Equal(1.0, hostA.PeakMeasured, 9);
+        Assert.Equal(2 * 8 * 60, hostA.MinutesAboveHigh, 9);
+        Assert.Equal(2 * 8 * 60, result.SaturatedMinutes, 6);
     }
 }
