@@ -2,10 +2,18 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Prescient.Functions.Dashboard;
+using Prescient.Functions.Durable;
 using Prescient.Functions.Storage;
 using Prescient.Pipeline.Api;
 using Prescient.Pipeline.Api.Auth;
+using Prescient.Pipeline.Api.Decisions;
+using Prescient.Pipeline.Api.Hosts;
+using Prescient.Pipeline.Api.Migrations;
 using Prescient.Pipeline.Api.Settings;
+using Prescient.Pipeline.Configuration;
+using Prescient.Pipeline.Hypervisor;
+using Prescient.Pipeline.Migration;
+using Prescient.Pipeline.Storage;
 
 namespace Prescient.Functions;
 
@@ -13,20 +21,61 @@ namespace Prescient.Functions;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the operations API (with the Azure authoriser: function keys or Entra ID), the settings store, and
-    /// the dashboard's files. The pipeline services the triggers call (ingest, evaluate, retrain, read models) come
-    /// from the pipeline's own registration.
+    /// The pipeline (stores, ingest, retrain, evaluate; Event Hubs ingest when a hub is configured), the migration
+    /// workflows' services (when the hypervisor endpoints are configured), the operations API with the Azure
+    /// authoriser (function keys or Entra ID), and the dashboard's files.
     /// </summary>
     public static IServiceCollection AddPrescientFunctions(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IApiAuthorizer>(new FunctionsHostAuthorizer(protectReads: true));
-        services.TryAddSingleton(_ => StorageClients.CreateTableServiceClient(configuration));
-        services.TryAddSingleton<ISettingsRepository>(sp => new TableSettingsRepository(
-            sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>().GetTableClient(TableSettingsRepository.DefaultTableName)));
-        services.TryAddSingleton<OperationsApi>();
+        services.AddPrescientPipeline(configuration);
+        var hub = configuration.GetSection(AppSettingNames.TelemetryHub);
+        if (!string.IsNullOrWhiteSpace(configuration[AppSettingNames.TelemetryHubName])
+            && (!string.IsNullOrWhiteSpace(hub.Value) || !string.IsNullOrWhiteSpace(hub[AppSettingNames.ConnectionKeys.FullyQualifiedNamespace])))
+        {
+            services.AddPrescientEventHubIngest(configuration);
+        }
+
+        services.AddMigrationServices(configuration);
+        services.AddOperationsApi();
+        services.AddHostedService<StorageInitializer>();
         services.TryAddSingleton(new StaticFileStore(Path.Combine(AppContext.BaseDirectory, "wwwroot")));
+        return services;
+    }
+
+    private static IServiceCollection AddMigrationServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton<IMigrationRecordStore>(sp => new MigrationRecordStore(sp.GetRequiredService<PrescientStorage>().Tables));
+        services.TryAddSingleton<IVmLeaseStore>(sp => new VmLeaseStore(sp.GetRequiredService<PrescientStorage>().Tables, sp.GetRequiredService<TimeProvider>()));
+        services.AddOptions<MigrationOptions>().Bind(configuration.GetSection(MigrationOptions.SectionName));
+        services.TryAddSingleton<IHostDirectory, HostStateDirectory>();
+        services.TryAddSingleton<IMigrationScheduler, FunctionsMigrationScheduler>();
+        var hypervisor = configuration.GetSection(HypervisorClientOptions.SectionName);
+        if (hypervisor.Exists())
+        {
+            services.AddHypervisorClient(options => hypervisor.Bind(options));
+            services.TryAddSingleton<MigrationActivities>();
+        }
+
+        return services;
+    }
+
+    private static IServiceCollection AddOperationsApi(this IServiceCollection services)
+    {
+        services.TryAddSingleton<IApiAuthorizer>(new FunctionsHostAuthorizer(protectReads: true));
+        services.TryAddSingleton<ISettingsAuditLog>(sp =>
+        {
+            var storage = sp.GetRequiredService<PrescientStorage>();
+            return new TableSettingsAuditLog(storage.Tables.GetTableClient(storage.Names.Prefix + "settingsaudit"));
+        });
+        services.TryAddSingleton<SettingsHandler>();
+        services.TryAddSingleton<IDecisionLog, StoreDecisionLog>();
+        services.TryAddSingleton<IHostReadModel, StoreHostReadModel>();
+        services.TryAddSingleton<IMigrationControl>(sp => new DurableMigrationControl(
+            sp.GetRequiredService<IMigrationRecordStore>(), () => DurableClientScope.Current));
+        services.TryAddSingleton<IMigrationHistory, StoreMigrationHistory>();
+        services.TryAddSingleton<OperationsApi>();
         return services;
     }
 }

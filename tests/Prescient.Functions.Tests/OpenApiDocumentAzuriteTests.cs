@@ -14,7 +14,7 @@ public sealed class OpenApiDocumentAzuriteTests(AzuriteFixture azurite)
     public void The_document_lists_every_route_and_method_and_no_other()
     {
         var documented = Document().GetProperty("paths").EnumerateObject()
-            .SelectMany(path => path.Value.EnumerateObject().Select(op => (op.Name.ToUpperInvariant(), path.Name)))
+            .SelectMany(path => path.Value.EnumerateObject().Where(op => op.Name != "parameters").Select(op => (op.Name.ToUpperInvariant(), path.Name)))
             .Order()
             .ToList();
         Assert.Equal(OperationsApi.Routes.Order().ToList(), documented);
@@ -25,7 +25,7 @@ public sealed class OpenApiDocumentAzuriteTests(AzuriteFixture azurite)
     {
         foreach (var path in Document().GetProperty("paths").EnumerateObject())
         {
-            foreach (var operation in path.Value.EnumerateObject())
+            foreach (var operation in path.Value.EnumerateObject().Where(op => op.Name != "parameters"))
             {
                 Assert.True(operation.Value.GetProperty("responses").TryGetProperty("401", out _), $"{operation.Name} {path.Name} lacks 401");
                 Assert.Equal(3, operation.Value.GetProperty("security").GetArrayLength());
@@ -39,8 +39,10 @@ public sealed class OpenApiDocumentAzuriteTests(AzuriteFixture azurite)
         var app = TestApp.OnAzurite(azurite);
         foreach (var (method, template) in OperationsApi.Routes)
         {
-            var path = "/api" + template.Replace("{id}", template.StartsWith("/hosts", StringComparison.Ordinal) ? "h1" : "m3", StringComparison.Ordinal);
-            var answer = await app.CallAsync(method, path, headers: TestApp.FunctionKey);
+            var path = "/api" + template
+                .Replace("{id}", template.StartsWith("/hosts", StringComparison.Ordinal) ? "h1" : "m3", StringComparison.Ordinal)
+                .Replace("{scope}", "hosts/h1", StringComparison.Ordinal);
+            var answer = await app.CallAsync(method, path, rawBody: method == "PUT" ? "{}" : null, headers: [TestApp.FunctionKey, ("If-Match", "*")]);
             Assert.True(answer.Status is not (404 or 405 or 500), $"{method} {path} answered {answer.Status}: {answer.Body}");
         }
     }

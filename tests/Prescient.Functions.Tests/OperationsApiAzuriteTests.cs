@@ -13,6 +13,7 @@ public sealed class OperationsApiAzuriteTests(AzuriteFixture azurite)
     public static TheoryData<string> ReadRoutes => new()
     {
         "/api/hosts", "/api/hosts/h1", "/api/hosts/h1/series", "/api/settings", "/api/settings/audit",
+        "/api/settings/hosts/h1", "/api/settings/effective?host=h1",
         "/api/decisions", "/api/decisions/dry-run", "/api/migrations", "/api/migrations/m1",
     };
 
@@ -129,7 +130,7 @@ public sealed class OperationsApiAzuriteTests(AzuriteFixture azurite)
 
         var bad = await app.GetAsync("/api/migrations?status=stuck");
         Assert.Equal(400, bad.Status);
-        Assert.Contains("status: 'stuck' is not one of pending, running, completed, aborted, failed, cancelled.", bad.Details);
+        Assert.Contains("status: 'stuck' is not one of pending, running, completed, partiallyCompleted, aborted, refused, failed, cancelled.", bad.Details);
     }
 
     [Fact]
@@ -191,7 +192,8 @@ public sealed class OperationsApiAzuriteTests(AzuriteFixture azurite)
     }
 
     [Theory]
-    [InlineData("DELETE", "/api/settings", "GET, PUT")]
+    [InlineData("DELETE", "/api/settings", "GET")]
+    [InlineData("POST", "/api/settings/global", "GET, PUT, DELETE")]
     [InlineData("POST", "/api/hosts/h1", "GET")]
     [InlineData("PUT", "/api/migrations/m1", "GET")]
     public async Task A_method_a_route_does_not_take_is_405_with_allow(string method, string route, string allow)

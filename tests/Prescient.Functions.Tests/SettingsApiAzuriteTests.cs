@@ -1,85 +1,114 @@
 using System.Net;
-using System.Text.Json;
-using Prescient.Pipeline.Api;
+using Prescient.Core.Settings;
 using Prescient.Pipeline.Api.Settings;
 
 namespace Prescient.Functions.Tests;
 
-/// <summary>/api/settings through the ApiSettings function, with the settings document stored in Azurite.</summary>
+/// <summary>/api/settings through the ApiSettings function, over the pipeline's settings store on Azurite.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class SettingsApiAzuriteTests(AzuriteFixture azurite)
 {
-    private static SettingsDocument WithHostRange(SettingsDocument document, string hostId, double low, double high) =>
-        document with
-        {
-            Hosts = new Dictionary<string, SettingsOverrides>(document.Hosts)
-            {
-                [hostId] = new() { ReactiveRange = new RangeSetting(low, high), ControllerMode = ControllerModeSetting.Proactive },
-            },
-        };
+    private static readonly (string, string) Key = TestApp.FunctionKey;
 
-    private static SettingsDocument Read(HttpAnswer answer) =>
-        JsonSerializer.Deserialize<SettingsDocument>(answer.Json.GetProperty("document").GetRawText(), ApiJson.Options)!;
+    private static (string, string) IfMatch(string etag) => ("If-Match", etag);
 
     [Fact]
-    public async Task Get_returns_the_defaults_and_an_etag_before_anything_is_saved()
+    public async Task Get_returns_the_document_an_etag_and_the_scope_routes_before_anything_is_saved()
     {
         var app = TestApp.OnAzurite(azurite);
         var answer = await app.GetAsync("/api/settings");
 
         Assert.Equal(200, answer.Status);
-        Assert.Equal(ISettingsRepository.InitialETag, answer.ETag);
-        Assert.Equal(0.15, answer.Json.GetProperty("document").GetProperty("global").GetProperty("reactiveRange").GetProperty("low").GetDouble());
-        Assert.Equal("autostart", answer.Json.GetProperty("document").GetProperty("global").GetProperty("controllerMode").GetString());
-        Assert.Contains("autoMigrate", answer.Json.GetProperty("settingsByScope").GetProperty("vms").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(SettingsHandler.InitialETag, answer.ETag);
+        Assert.Equal(SettingsHandler.InitialETag, answer.Json.GetProperty("eTag").GetString());
+        Assert.Equal("weekdayWeekend", answer.Json.GetProperty("document").GetProperty("dayCategoryMode").GetString());
+        Assert.Contains("hosts/{hostId}/days/{category}", answer.Json.GetProperty("scopes").EnumerateArray().Select(e => e.GetString()));
     }
 
     [Fact]
-    public async Task A_valid_change_at_every_scope_is_saved_with_a_new_etag_and_audited()
+    public async Task Every_scope_can_be_changed_read_back_and_is_audited_with_each_changed_setting()
     {
         var app = TestApp.OnAzurite(azurite);
-        var first = await app.GetAsync("/api/settings");
-        var document = WithHostRange(Read(first), "h1", 0.2, 0.85) with
+        var etag = (await app.GetAsync("/api/settings")).ETag!;
+        var changes = new List<string>();
+        (string Route, string Body)[] edits =
+        [
+            ("global", """{"reactiveRange":{"low":0.1,"high":0.85},"controllerMode":"autostart","autostartAccuracyThreshold":0.04}"""),
+            ("global/days/1", """{"proactiveRange":{"low":0.1,"high":0.7}}"""),
+            ("hosts/h1", """{"controllerMode":"proactive","networkMode":"predictOnly"}"""),
+            ("hosts/h1/days/0", """{"reactiveRange":{"low":0.2,"high":0.75}}"""),
+            ("groups/db", """{"autoMigrate":false,"priority":80}"""),
+            ("vms/vm7", """{"groupId":"db","priority":5}"""),
+            ("calendar", """{"dayCategoryMode":"DayOfWeek"}"""),
+        ];
+
+        foreach (var (route, body) in edits)
         {
-            Vms = new Dictionary<string, SettingsOverrides> { ["vm7"] = new() { AutoMigrate = false, GroupId = "db", Priority = 5 } },
-            Groups = new Dictionary<string, SettingsOverrides> { ["db"] = new() { Priority = 80 } },
-            DayCategories = new Dictionary<string, SettingsOverrides> { ["weekend"] = new() { ProactiveRange = new RangeSetting(0.1, 0.7) } },
-        };
+            var put = await app.CallAsync("PUT", $"/api/settings/{route}", rawBody: body, headers: [Key, IfMatch(etag)]);
+            Assert.True(put.Status == 200, $"{route}: {put.Status} {put.Body}");
+            Assert.NotEqual(etag, put.ETag);
+            etag = put.ETag!;
+            app.Time.Advance(TimeSpan.FromSeconds(1));
+            changes.AddRange(put.Json.GetProperty("changes").EnumerateArray().Select(c => c.GetString()!));
+        }
 
-        var put = await app.CallAsync("PUT", "/api/settings", document, headers: [TestApp.FunctionKey, ("If-Match", first.ETag!)]);
+        Assert.Contains("global.reactiveRange: (inherit) -> [0.1, 0.85]", changes);
+        Assert.Contains("hosts.h1.networkMode: (inherit) -> \"predictOnly\"", changes);
+        Assert.Contains("groups.db.autoMigrate: (inherit) -> false", changes);
+        Assert.Contains("vms.vm7.groupId: (inherit) -> \"db\"", changes);
 
-        Assert.Equal(200, put.Status);
-        Assert.NotEqual(first.ETag, put.ETag);
-        var changes = put.Json.GetProperty("changes").EnumerateArray().Select(c => c.GetString()).ToList();
-        Assert.Contains("hosts.h1.reactiveRange: (inherit) -> [0.2, 0.85]", changes);
-        Assert.Contains("vms.vm7.autoMigrate: (inherit) -> false", changes);
-        Assert.Contains("groups.db.priority: (inherit) -> 80", changes);
-        Assert.Contains("dayCategories.weekend.proactiveRange: (inherit) -> [0.1, 0.7]", changes);
+        var (document, storedETag, audit) = await app.StoredSettingsAsync();
+        Assert.Equal(etag, storedETag);
+        Assert.Equal(ControllerModeSetting.Proactive, document.Hosts["h1"].ControllerMode);
+        Assert.Equal(new WorkloadRange(0.2, 0.75), document.HostsByDayCategory["h1"][0].ReactiveRange);
+        Assert.Equal(80, document.Groups["db"].Priority);
+        Assert.Equal("db", document.Vms["vm7"].GroupId);
+        Assert.Equal(edits.Length, audit.Count);
+        Assert.Equal("vms/vm7", audit[1].Scope);
+        Assert.All(audit, entry => Assert.Equal("function-key", entry.Actor));
+        Assert.Equal(audit[0].PreviousETag, audit[1].NewETag);
 
-        var again = await app.GetAsync("/api/settings");
-        Assert.Equal(put.ETag, again.ETag);
-        Assert.Equal(document.Hosts["h1"], Read(again).Hosts["h1"]);
-        Assert.Equal(document.Vms["vm7"], Read(again).Vms["vm7"]);
+        var scope = await app.GetAsync("/api/settings/hosts/h1");
+        Assert.Equal("proactive", scope.Json.GetProperty("settings").GetProperty("controllerMode").GetString());
+        var effective = await app.GetAsync("/api/settings/effective?host=h1&day=0&vm=vm7");
+        Assert.Equal(0.2, effective.Json.GetProperty("host").GetProperty("reactiveRange").GetProperty("low").GetDouble());
+        Assert.Equal(5, effective.Json.GetProperty("vm").GetProperty("priority").GetInt32());
+        Assert.False(effective.Json.GetProperty("vm").GetProperty("autoMigrate").GetBoolean());
 
-        var audit = await app.GetAsync("/api/settings/audit");
-        var entry = Assert.Single(audit.Json.EnumerateArray());
-        Assert.Equal("function-key", entry.GetProperty("actor").GetString());
-        Assert.Equal(first.ETag, entry.GetProperty("previousETag").GetString());
-        Assert.Equal(changes.Count, entry.GetProperty("changes").GetArrayLength());
+        var auditAnswer = await app.GetAsync("/api/settings/audit?limit=2");
+        Assert.Equal(2, auditAnswer.Json.GetArrayLength());
+        Assert.Equal("calendar", auditAnswer.Json[0].GetProperty("scope").GetString());
     }
 
     [Fact]
-    public async Task A_change_without_credentials_is_refused_with_401_and_changes_nothing()
+    public async Task Removing_a_scope_makes_it_inherit_again_and_is_audited()
     {
         var app = TestApp.OnAzurite(azurite);
-        var first = await app.GetAsync("/api/settings");
-        var put = await app.CallAsync("PUT", "/api/settings", WithHostRange(Read(first), "h1", 0.2, 0.85), headers: [("If-Match", first.ETag!)]);
+        var put = await app.CallAsync("PUT", "/api/settings/vms/vm1", rawBody: """{"autoMigrate":false}""", headers: [Key, IfMatch("*")]);
+        Assert.Equal(200, put.Status);
 
-        Assert.Equal(401, put.Status);
-        Assert.Equal("unauthorized", put.Json.GetProperty("error").GetString());
-        Assert.Equal("Bearer", put.Headers.WWWAuthenticate.ToString());
-        var (current, audit) = await app.StoredSettingsAsync();
-        Assert.Equal(ISettingsRepository.InitialETag, current.ETag);
+        var delete = await app.CallAsync("DELETE", "/api/settings/vms/vm1", headers: [Key, IfMatch(put.ETag!)]);
+        Assert.Equal(200, delete.Status);
+        Assert.Equal(["vms.vm1.autoMigrate: false -> (inherit)"], delete.Json.GetProperty("changes").EnumerateArray().Select(c => c.GetString()));
+        var (document, _, audit) = await app.StoredSettingsAsync();
+        Assert.False(document.Vms.ContainsKey("vm1"));
+        Assert.Equal(2, audit.Count);
+    }
+
+    [Theory]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    public async Task A_change_without_credentials_is_refused_with_401_and_changes_nothing(string method)
+    {
+        var app = TestApp.OnAzurite(azurite);
+        var answer = await app.CallAsync(method, "/api/settings/hosts/h1", rawBody: """{"controllerMode":"reactive"}""", headers: IfMatch("*"));
+
+        Assert.Equal(401, answer.Status);
+        Assert.Equal("unauthorized", answer.Json.GetProperty("error").GetString());
+        Assert.Equal("Bearer", answer.Headers.WWWAuthenticate.ToString());
+        var (document, etag, audit) = await app.StoredSettingsAsync();
+        Assert.Equal(SettingsHandler.InitialETag, etag);
+        Assert.Empty(document.Hosts);
         Assert.Empty(audit);
     }
 
@@ -92,102 +121,90 @@ public sealed class SettingsApiAzuriteTests(AzuriteFixture azurite)
         Assert.DoesNotContain("document", answer.Body, StringComparison.Ordinal);
     }
 
-    public static TheoryData<string, string> InvalidDocuments => new()
+    public static TheoryData<string, string, string> InvalidChanges => new()
     {
-        { """{"global":{"reactiveRange":{"low":0.9,"high":0.2}}}""", "global.reactiveRange: low (0.9) must be below high (0.2)." },
-        { """{"hosts":{"h1":{"proactiveRange":{"low":-0.1,"high":1.5}}}}""", "hosts.h1.proactiveRange: low and high are workload fractions between 0 and 1 (got low -0.1, high 1.5)." },
-        { """{"vms":{"vm1":{"reactiveRange":{"low":0.1,"high":0.5}}}}""", "vms.vm1.reactiveRange: not a setting of the VM scope; it accepts autoMigrate, cooldownMinutes, groupId, migrationPriority, priority." },
-        { """{"hosts":{"h1":{"failsafeRange":{"low":0.3,"high":0.9},"proactiveRange":{"low":0.2,"high":0.7}}}}""", "hosts.h1.failsafeRange: [0.3, 0.9] must contain the proactive range [0.2, 0.7]: the failsafe switches to reactive when the measured workload leaves it." },
-        { """{"global":{"autostartAccuracyThreshold":0}}""", "global.autostartAccuracyThreshold: must be a fraction above 0 up to 1 (got 0)." },
-        { """{"vms":{"vm1":{"priority":101}}}""", "vms.vm1.priority: must be between 0 and 100 (got 101)." },
-        { """{"dayCategories":{"Week End":{"dryRun":true}}}""", "dayCategories: 'Week End' is not a day category name such as 'weekday', 'weekend', 'monday' or 'holiday' (lower-case letters, digits, '-')." },
+        { "hosts/h1", """{"reactiveRange":{"low":0.9,"high":0.2}}""", "The reactive range [0.9, 0.2] must have low < high." },
+        { "global", """{"proactiveRange":{"low":-0.1,"high":1.5}}""", "must lie within [0, 1] (fractions, not percentages)." },
+        { "hosts/h1", """{"failsafeRange":{"low":0.3,"high":0.9}}""", "The failsafe range [0.3, 0.9] must contain the reactive range [0.15, 0.8]." },
+        { "global", """{"autostartAccuracyThreshold":0}""", "The autostart accuracy threshold must be above 0 and at most 1, not 0." },
+        { "global", """{"maxMigrationsPerCycle":0}""", "The cap on migrations per cycle must be at least 1, not 0." },
+        { "hosts/h1", """{"controllerMode":"sometimes"}""", "$.controllerMode" },
+        { "vms/vm1", """{"reactiveRange":{"low":0.1,"high":0.5}}""", "reactiveRange" },
+        { "global", """{"reactiveRang":{"low":0.1,"high":0.5}}""", "reactiveRang" },
+        { "global", """{"reactiveRange":{"low":0.1,"high":0.5}""", "not valid JSON" },
+        { "global/days/9", """{"reactiveRange":{"low":0.1,"high":0.5}}""", "day category 9 does not exist" },
     };
 
     [Theory]
-    [MemberData(nameof(InvalidDocuments))]
-    public async Task An_invalid_document_is_refused_with_400_naming_the_setting_and_changes_nothing(string body, string expectedDetail)
+    [MemberData(nameof(InvalidChanges))]
+    public async Task An_invalid_change_is_refused_with_400_saying_what_is_wrong_and_changes_nothing(string route, string body, string expected)
     {
         var app = TestApp.OnAzurite(azurite);
-        var first = await app.GetAsync("/api/settings");
-
-        var put = await app.CallAsync("PUT", "/api/settings", rawBody: body, headers: [TestApp.FunctionKey, ("If-Match", first.ETag!)]);
+        var put = await app.CallAsync("PUT", $"/api/settings/{route}", rawBody: body, headers: [Key, IfMatch(SettingsHandler.InitialETag)]);
 
         Assert.Equal(400, put.Status);
         Assert.Equal("invalid-request", put.Json.GetProperty("error").GetString());
         Assert.Contains("nothing was changed", put.Json.GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Contains(expectedDetail, put.Details);
-        var (current, audit) = await app.StoredSettingsAsync();
-        Assert.Equal(first.ETag, current.ETag);
+        Assert.Contains(put.Details, d => d.Contains(expected, StringComparison.Ordinal));
+        var (document, etag, audit) = await app.StoredSettingsAsync();
+        Assert.Equal(SettingsHandler.InitialETag, etag);
+        Assert.Equal(SettingsDocument.Empty.Global, document.Global);
+        Assert.Empty(document.Hosts);
         Assert.Empty(audit);
     }
 
     [Theory]
-    [InlineData("""{"global":{"controllerMode":"sometimes"}}""", "$.global.controllerMode")]
-    [InlineData("""{"global":{"reactiveRang":{"low":0.1,"high":0.5}}}""", "reactiveRang")]
-    [InlineData("""{"global":{"reactiveRange":{"low":0.1,"high":0.5}}""", "not valid")]
-    [InlineData("", "empty")]
-    public async Task Malformed_json_unknown_settings_and_bad_enum_values_are_400_with_the_place(string body, string expected)
+    [InlineData("/api/settings/hosts/h1/days/monday", 400, "'monday' is not a day category number.")]
+    [InlineData("/api/settings/planets/mars", 404, "No settings scope")]
+    public async Task A_bad_scope_route_is_refused(string route, int status, string expected)
     {
         var app = TestApp.OnAzurite(azurite);
-        var put = await app.CallAsync("PUT", "/api/settings", rawBody: body, headers: [TestApp.FunctionKey, ("If-Match", ISettingsRepository.InitialETag)]);
-
-        Assert.Equal(400, put.Status);
+        var put = await app.CallAsync("PUT", route, rawBody: "{}", headers: [Key, IfMatch("*")]);
+        Assert.Equal(status, put.Status);
         Assert.Contains(expected, put.Json.GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Equal(ISettingsRepository.InitialETag, (await app.StoredSettingsAsync()).Current.ETag);
+        Assert.Empty((await app.StoredSettingsAsync()).Audit);
     }
 
     [Fact]
     public async Task A_stale_etag_is_refused_with_409_and_the_other_change_is_kept()
     {
         var app = TestApp.OnAzurite(azurite);
-        var first = await app.GetAsync("/api/settings");
-        var mine = WithHostRange(Read(first), "h1", 0.2, 0.85);
-        var theirs = WithHostRange(Read(first), "h1", 0.3, 0.9);
-
-        var winner = await app.CallAsync("PUT", "/api/settings", theirs, headers: [TestApp.FunctionKey, ("If-Match", first.ETag!)]);
-        var loser = await app.CallAsync("PUT", "/api/settings", mine, headers: [TestApp.FunctionKey, ("If-Match", first.ETag!)]);
+        var first = (await app.GetAsync("/api/settings")).ETag!;
+        var winner = await app.CallAsync("PUT", "/api/settings/hosts/h1", rawBody: """{"reactiveRange":{"low":0.3,"high":0.9}}""", headers: [Key, IfMatch(first)]);
+        var loser = await app.CallAsync("PUT", "/api/settings/hosts/h2", rawBody: """{"reactiveRange":{"low":0.2,"high":0.85}}""", headers: [Key, IfMatch(first)]);
 
         Assert.Equal(200, winner.Status);
         Assert.Equal(409, loser.Status);
         Assert.Equal("stale-etag", loser.Json.GetProperty("error").GetString());
         Assert.Equal(winner.ETag, loser.ETag);
-        var (current, audit) = await app.StoredSettingsAsync();
-        Assert.Equal(winner.ETag, current.ETag);
-        Assert.Equal(new RangeSetting(0.3, 0.9), current.Document.Hosts["h1"].ReactiveRange);
+        var (document, etag, audit) = await app.StoredSettingsAsync();
+        Assert.Equal(winner.ETag, etag);
+        Assert.Equal(new WorkloadRange(0.3, 0.9), document.Hosts["h1"].ReactiveRange);
+        Assert.False(document.Hosts.ContainsKey("h2"));
         Assert.Single(audit);
     }
 
     [Fact]
-    public async Task Concurrent_writers_with_the_same_etag_one_wins_one_gets_409()
+    public async Task Concurrent_writers_with_the_same_etag_one_wins_the_others_get_409()
     {
         var app = TestApp.OnAzurite(azurite);
-        var first = await app.GetAsync("/api/settings");
         var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
-            app.CallAsync("PUT", "/api/settings", WithHostRange(Read(first), "h1", 0.1 + (0.01 * i), 0.85), headers: [TestApp.FunctionKey, ("If-Match", first.ETag!)])));
+            app.CallAsync("PUT", $"/api/settings/hosts/h{i}", rawBody: """{"controllerMode":"reactive"}""", headers: [Key, IfMatch(SettingsHandler.InitialETag)])));
 
         Assert.Equal(1, answers.Count(a => a.Status == 200));
         Assert.Equal(3, answers.Count(a => a.Status == 409));
-        Assert.Single((await app.StoredSettingsAsync()).Audit);
+        var (document, _, audit) = await app.StoredSettingsAsync();
+        Assert.Single(document.Hosts);
+        Assert.Single(audit);
     }
 
     [Fact]
     public async Task A_change_without_if_match_is_refused_with_428()
     {
         var app = TestApp.OnAzurite(azurite);
-        var put = await app.CallAsync("PUT", "/api/settings", SettingsDocument.Defaults, headers: [TestApp.FunctionKey]);
+        var put = await app.CallAsync("PUT", "/api/settings/global", rawBody: """{"dryRun":true}""", headers: Key);
         Assert.Equal(428, put.Status);
         Assert.Contains("If-Match", put.Json.GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Empty((await app.StoredSettingsAsync()).Audit);
-    }
-
-    [Fact]
-    public async Task Saving_the_same_document_changes_nothing_and_adds_no_audit_entry()
-    {
-        var app = TestApp.OnAzurite(azurite);
-        var first = await app.GetAsync("/api/settings");
-        var put = await app.CallAsync("PUT", "/api/settings", Read(first), headers: [TestApp.FunctionKey, ("If-Match", first.ETag!)]);
-        Assert.Equal(200, put.Status);
-        Assert.Equal(first.ETag, put.ETag);
         Assert.Empty((await app.StoredSettingsAsync()).Audit);
     }
 
@@ -201,22 +218,25 @@ public sealed class SettingsApiAzuriteTests(AzuriteFixture azurite)
         Assert.Equal(401, refused.Status);
         Assert.Empty((await app.StoredSettingsAsync()).Audit);
 
-        var missing = await app.CallAsync("PUT", "/api/decisions/dry-run", rawBody: "{}", headers: [TestApp.FunctionKey]);
+        var missing = await app.CallAsync("PUT", "/api/decisions/dry-run", rawBody: "{}", headers: Key);
         Assert.Equal(400, missing.Status);
         Assert.Contains("enabled", missing.Json.GetProperty("message").GetString(), StringComparison.Ordinal);
 
-        var on = await app.CallAsync("PUT", "/api/decisions/dry-run", new DryRunSetting(true), headers: [TestApp.FunctionKey]);
+        await app.CallAsync("PUT", "/api/settings/global", rawBody: """{"controllerMode":"reactive"}""", headers: [Key, IfMatch("*")]);
+        app.Time.Advance(TimeSpan.FromSeconds(1));
+        var on = await app.CallAsync("PUT", "/api/decisions/dry-run", new DryRunSetting(true), headers: Key);
         Assert.Equal(200, on.Status);
         Assert.True(on.Json.GetProperty("enabled").GetBoolean());
         Assert.True((await app.GetAsync("/api/decisions")).Json.GetProperty("dryRun").GetBoolean());
         Assert.True((await app.GetAsync("/api/decisions/dry-run")).Json.GetProperty("enabled").GetBoolean());
 
-        var (current, audit) = await app.StoredSettingsAsync();
-        Assert.True(current.Document.Global.DryRun);
-        Assert.Equal(["global.dryRun: false -> true"], Assert.Single(audit).Changes);
+        var (document, _, audit) = await app.StoredSettingsAsync();
+        Assert.True(document.Global.DryRun);
+        Assert.Equal(ControllerModeSetting.Reactive, document.Global.ControllerMode);
+        Assert.Equal(["global.dryRun: (inherit) -> true"], audit[0].Changes);
 
-        var stale = await app.CallAsync("PUT", "/api/decisions/dry-run", new DryRunSetting(false), headers: [TestApp.FunctionKey, ("If-Match", ISettingsRepository.InitialETag)]);
+        var stale = await app.CallAsync("PUT", "/api/decisions/dry-run", new DryRunSetting(false), headers: [Key, IfMatch(SettingsHandler.InitialETag)]);
         Assert.Equal((int)HttpStatusCode.Conflict, stale.Status);
-        Assert.True((await app.StoredSettingsAsync()).Current.Document.Global.DryRun);
+        Assert.True((await app.StoredSettingsAsync()).Document.Global.DryRun);
     }
 }

@@ -2,10 +2,10 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Prescient.Functions.Http;
-using Prescient.Functions.Storage;
 using Prescient.Pipeline.Api;
 using Prescient.Pipeline.Api.Auth;
 using Prescient.Pipeline.Api.Settings;
+using Prescient.Pipeline.Storage;
 
 namespace Prescient.Functions.Tests;
 
@@ -14,11 +14,16 @@ public sealed class TestApp
 {
     public static readonly (string, string) FunctionKey = ("x-functions-key", "test-key");
 
-    private TestApp(ISettingsRepository settings, IApiAuthorizer authorizer)
+    private TestApp(TableServiceClient tables, IApiAuthorizer authorizer)
     {
-        Settings = settings;
+        var suffix = Guid.NewGuid().ToString("N")[..12];
         Time = new FakeTimeProvider(FakeHostReadModel.T0.AddDays(1));
-        var api = new OperationsApi(authorizer, Hosts, settings, Decisions, Migrations, Time, NullLogger<OperationsApi>.Instance);
+        var settingsTable = tables.GetTableClient("settings" + suffix);
+        settingsTable.CreateIfNotExists();
+        Settings = new SettingsStore(settingsTable, Time);
+        Audit = new TableSettingsAuditLog(tables.GetTableClient("audit" + suffix));
+        var api = new OperationsApi(
+            authorizer, Hosts, new SettingsHandler(Settings, Audit, Time), Decisions, Migrations, Time, NullLogger<OperationsApi>.Instance);
         Functions = new ApiFunctions(api);
     }
 
@@ -28,17 +33,19 @@ public sealed class TestApp
 
     public FakeMigrationHistory Migrations { get; } = new();
 
-    public ISettingsRepository Settings { get; }
+    public SettingsStore Settings { get; }
+
+    public TableSettingsAuditLog Audit { get; }
 
     public FakeTimeProvider Time { get; }
 
     public ApiFunctions Functions { get; }
 
-    /// <summary>A fresh settings table on Azurite for each app, so tests do not see each other's changes.</summary>
+    /// <summary>Fresh settings and audit tables on Azurite for each app, so tests do not see each other's changes.</summary>
     public static TestApp OnAzurite(AzuriteFixture azurite, IApiAuthorizer? authorizer = null)
     {
-        var table = new TableServiceClient(azurite.ConnectionString).GetTableClient("settings" + Guid.NewGuid().ToString("N")[..12]);
-        return new TestApp(new TableSettingsRepository(table), authorizer ?? new FunctionsHostAuthorizer());
+        ArgumentNullException.ThrowIfNull(azurite);
+        return new TestApp(new TableServiceClient(azurite.ConnectionString), authorizer ?? new FunctionsHostAuthorizer());
     }
 
     /// <summary>Calls the function the Functions host would route <paramref name="pathAndQuery"/> to.</summary>
@@ -51,14 +58,26 @@ public sealed class TestApp
             "hosts" => Functions.HostsAsync(request, CancellationToken.None),
             "settings" => Functions.SettingsAsync(request, CancellationToken.None),
             "decisions" => Functions.DecisionsAsync(request, CancellationToken.None),
-            "migrations" => Functions.MigrationsAsync(request, CancellationToken.None),
+            "migrations" => Functions.MigrationsAsync(request, UnusedDurableClient.Instance, CancellationToken.None),
             _ => throw new ArgumentException($"no function for {pathAndQuery}"),
         });
     }
 
     public Task<HttpAnswer> GetAsync(string pathAndQuery) => CallAsync("GET", pathAndQuery, headers: FunctionKey);
 
-    /// <summary>The stored settings and audit trail, read from the store directly (not through the API).</summary>
-    public async Task<(VersionedSettings Current, IReadOnlyList<SettingsAuditEntry> Audit)> StoredSettingsAsync() =>
-        (await Settings.GetAsync(CancellationToken.None), await Settings.GetAuditAsync(100, CancellationToken.None));
+    /// <summary>The stored settings, their version and the audit trail, read from the stores directly (not through the API).</summary>
+    public async Task<(Core.Settings.SettingsDocument Document, string ETag, IReadOnlyList<SettingsAuditEntry> Audit)> StoredSettingsAsync()
+    {
+        var (document, version) = await Settings.GetAsync(CancellationToken.None);
+        return (document, SettingsHandler.ToETagText(version), await Audit.RecentAsync(100, CancellationToken.None));
+    }
+}
+
+/// <summary>A durable client for functions whose tested paths do not reach it (the fake migration history is used).</summary>
+public static class UnusedDurableClient
+{
+    public static Microsoft.DurableTask.Client.DurableTaskClient Instance { get; } = new Microsoft.DurableTask.Client.Grpc.GrpcDurableTaskClient(
+        "unused",
+        new Microsoft.DurableTask.Client.Grpc.GrpcDurableTaskClientOptions { Channel = Grpc.Net.Client.GrpcChannel.ForAddress("http://127.0.0.1:9") },
+        NullLogger.Instance);
 }

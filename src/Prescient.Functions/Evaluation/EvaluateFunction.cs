@@ -1,31 +1,32 @@
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
+using Prescient.Functions.Durable;
+using Prescient.Pipeline.Configuration;
+using Prescient.Pipeline.Evaluate;
 
 namespace Prescient.Functions.Evaluation;
 
-/// <summary>The controller cycle: evaluate every host, record decisions, start migrations (unless dry-run).</summary>
-public sealed partial class EvaluateFunction(IEvaluationCycle cycle, ILogger<EvaluateFunction> logger)
+/// <summary>
+/// The controller cycle: evaluate every host, record each decision with its explanation, and start a migration or
+/// evacuation orchestration for each planned move (dry-run hosts: recorded only).
+/// </summary>
+public sealed partial class EvaluateFunction(EvaluateService evaluate, ILogger<EvaluateFunction> logger)
 {
-    /// <summary>Every 5 minutes: several evaluations per 20-minute period, so a closed period is acted on promptly.</summary>
-    public const string Schedule = "0 */5 * * * *";
-
     [Function("Evaluate")]
-    public async Task RunAsync([TimerTrigger(Schedule)] TimerInfo timer, CancellationToken cancellationToken)
+    public async Task<EvaluationCycleResult> RunAsync(
+        [TimerTrigger($"%{AppSettingNames.EvaluateSchedule}%")] TimerInfo timer,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(timer);
-        var summary = await cycle.RunAsync(cancellationToken);
-        LogEvaluated(summary.HostsEvaluated, summary.Decisions, summary.MigrationsStarted, summary.DryRun);
+        ArgumentNullException.ThrowIfNull(client);
+        using var scope = DurableClientScope.Use(client);
+        var result = await evaluate.RunCycleAsync(cancellationToken);
+        LogEvaluated(result.CycleId, result.Decisions.Count, result.MigrationsStarted, result.EvacuationsStarted, result.MigrationsRefused);
+        return result;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Evaluated {Hosts} hosts: {Decisions} decisions, {Migrations} migrations started (dry-run {DryRun})")]
-    private partial void LogEvaluated(int hosts, int decisions, int migrations, bool dryRun);
-}
-
-/// <summary>What one evaluation cycle did.</summary>
-public sealed record EvaluationSummary(int HostsEvaluated, int Decisions, int MigrationsStarted, bool DryRun);
-
-/// <summary>The pipeline's evaluate job as the timer function sees it.</summary>
-public interface IEvaluationCycle
-{
-    Task<EvaluationSummary> RunAsync(CancellationToken cancellationToken);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Evaluation cycle {CycleId}: {Decisions} decisions, {Migrations} migrations and {Evacuations} evacuations started, {Refused} refused")]
+    private partial void LogEvaluated(string cycleId, int decisions, int migrations, int evacuations, int refused);
 }

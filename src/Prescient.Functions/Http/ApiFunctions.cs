@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Prescient.Functions.Durable;
 using Prescient.Pipeline.Api;
 
 namespace Prescient.Functions.Http;
@@ -27,8 +29,14 @@ public sealed class ApiFunctions(OperationsApi api)
         [HttpTrigger(AuthorizationLevel.Function, "get", "put", Route = "decisions/{part?}")] HttpRequest request,
         CancellationToken cancellationToken) => AspNetCoreApiBridge.HandleAsync(api, request, cancellationToken);
 
+    /// <summary>Cancel and purge go through the durable client of this invocation.</summary>
     [Function("ApiMigrations")]
-    public Task<IActionResult> MigrationsAsync(
+    public async Task<IActionResult> MigrationsAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", "post", "delete", Route = "migrations/{id?}/{action?}")] HttpRequest request,
-        CancellationToken cancellationToken) => AspNetCoreApiBridge.HandleAsync(api, request, cancellationToken);
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        using var scope = DurableClientScope.Use(client);
+        return await AspNetCoreApiBridge.HandleAsync(api, request, cancellationToken);
+    }
 }

@@ -2,42 +2,34 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
+using Prescient.Pipeline.Configuration;
+using Prescient.Pipeline.Retrain;
 
 namespace Prescient.Functions.Retrain;
 
-/// <summary>What retraining one host did: its accuracy on held-out recent periods, or why it was skipped.</summary>
-public sealed record RetrainHostResult(string HostId, bool Trained, double? HeldOutMae, int Windows, string? SkippedReason);
-
-/// <summary>What one retrain run did over the fleet.</summary>
-public sealed record RetrainFleetResult(int Hosts, int Trained, int Skipped, int Failed, IReadOnlyList<string> FailedHostIds);
-
-/// <summary>The pipeline's retrain job as the durable fan-out sees it.</summary>
-public interface IRetrainService
+/// <summary>How a retrain run retries a host's activity (transient storage faults) before reporting it failed.</summary>
+public sealed record RetrainFleetInput(int MaxAttempts, TimeSpan FirstRetryInterval)
 {
-    Task<IReadOnlyList<string>> ListHostIdsAsync(CancellationToken cancellationToken);
-
-    /// <summary>Trains or updates one host's network(s) from its windows, scores it, stores model and accuracy. Idempotent.</summary>
-    Task<RetrainHostResult> RetrainHostAsync(string hostId, CancellationToken cancellationToken);
+    public static RetrainFleetInput Default { get; } = new(3, TimeSpan.FromSeconds(10));
 }
+
+/// <summary>What one retrain run did over the fleet: hosts trained, skipped (with their reasons in each host's outcome) and failed.</summary>
+public sealed record RetrainFleetResult(int Hosts, int Trained, int Skipped, int Failed, IReadOnlyList<string> FailedHostIds, IReadOnlyList<HostRetrainResult> Results);
 
 /// <summary>
 /// Retrain: an hourly timer starts one orchestration (instance id per hour, so a repeated timer firing does not
 /// start a second run) that lists the hosts and fans out one activity per host, then gathers the results.
 /// A host whose activity fails after its retries is reported, and does not stop the others.
 /// </summary>
-public sealed partial class RetrainFunctions(IRetrainService retrain, TimeProvider time, ILogger<RetrainFunctions> logger)
+public sealed partial class RetrainFunctions(RetrainService retrain, TimeProvider time, ILogger<RetrainFunctions> logger)
 {
-    public const string Schedule = "0 7 * * * *";
     public const string OrchestratorName = "RetrainFleet";
     public const string ListHostsActivityName = "RetrainListHosts";
     public const string HostActivityName = "RetrainHost";
 
-    private static readonly TaskOptions ActivityRetry = TaskOptions.FromRetryPolicy(
-        new RetryPolicy(maxNumberOfAttempts: 3, firstRetryInterval: TimeSpan.FromSeconds(10), backoffCoefficient: 2));
-
     [Function("RetrainTimer")]
     public async Task StartAsync(
-        [TimerTrigger(Schedule)] TimerInfo timer,
+        [TimerTrigger($"%{AppSettingNames.RetrainSchedule}%")] TimerInfo timer,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {
@@ -52,7 +44,7 @@ public sealed partial class RetrainFunctions(IRetrainService retrain, TimeProvid
         }
 
         await client.ScheduleNewOrchestrationInstanceAsync(
-            OrchestratorName, new StartOrchestrationOptions { InstanceId = instanceId }, cancellationToken);
+            OrchestratorName, RetrainFleetInput.Default, new StartOrchestrationOptions { InstanceId = instanceId }, cancellationToken);
         LogStarted(instanceId);
     }
 
@@ -64,19 +56,22 @@ public sealed partial class RetrainFunctions(IRetrainService retrain, TimeProvid
     public static async Task<RetrainFleetResult> RunOrchestrationAsync([OrchestrationTrigger] TaskOrchestrationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var hostIds = await context.CallActivityAsync<IReadOnlyList<string>>(ListHostsActivityName, ActivityRetry);
-        var tasks = hostIds.Select(id => RetrainOneAsync(context, id)).ToList();
+        var input = context.GetInput<RetrainFleetInput>() ?? RetrainFleetInput.Default;
+        var retry = TaskOptions.FromRetryPolicy(new RetryPolicy(input.MaxAttempts, input.FirstRetryInterval, backoffCoefficient: 2));
+        var hostIds = await context.CallActivityAsync<IReadOnlyList<string>>(ListHostsActivityName, retry);
+        var tasks = hostIds.Select(id => RetrainOneAsync(context, id, retry)).ToList();
         var results = await Task.WhenAll(tasks);
         var failed = results.Where(r => r.Result is null).Select(r => r.HostId).ToList();
-        var trained = results.Count(r => r.Result is { Trained: true });
-        return new RetrainFleetResult(hostIds.Count, trained, results.Length - trained - failed.Count, failed.Count, failed);
+        var done = results.Where(r => r.Result is not null).Select(r => r.Result!).ToList();
+        var trained = done.Count(r => r.Version is not null);
+        return new RetrainFleetResult(hostIds.Count, trained, done.Count - trained, failed.Count, failed, done);
     }
 
-    private static async Task<(string HostId, RetrainHostResult? Result)> RetrainOneAsync(TaskOrchestrationContext context, string hostId)
+    private static async Task<(string HostId, HostRetrainResult? Result)> RetrainOneAsync(TaskOrchestrationContext context, string hostId, TaskOptions retry)
     {
         try
         {
-            return (hostId, await context.CallActivityAsync<RetrainHostResult>(HostActivityName, hostId, ActivityRetry));
+            return (hostId, await context.CallActivityAsync<HostRetrainResult>(HostActivityName, hostId, retry));
         }
         catch (TaskFailedException)
         {
@@ -86,10 +81,10 @@ public sealed partial class RetrainFunctions(IRetrainService retrain, TimeProvid
 
     [Function(ListHostsActivityName)]
     public Task<IReadOnlyList<string>> ListHostsAsync([ActivityTrigger] string? input, CancellationToken cancellationToken) =>
-        retrain.ListHostIdsAsync(cancellationToken);
+        retrain.ListHostsAsync(cancellationToken);
 
     [Function(HostActivityName)]
-    public Task<RetrainHostResult> RetrainHostAsync([ActivityTrigger] string hostId, CancellationToken cancellationToken) =>
+    public Task<HostRetrainResult> RetrainHostAsync([ActivityTrigger] string hostId, CancellationToken cancellationToken) =>
         retrain.RetrainHostAsync(hostId, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retrain run {InstanceId} started")]

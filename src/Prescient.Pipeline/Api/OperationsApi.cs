@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Prescient.Pipeline.Api.Auth;
 using Prescient.Pipeline.Api.Decisions;
@@ -18,7 +17,7 @@ namespace Prescient.Pipeline.Api;
 public sealed partial class OperationsApi(
     IApiAuthorizer authorizer,
     IHostReadModel hosts,
-    ISettingsRepository settings,
+    SettingsHandler settings,
     IDecisionLog decisions,
     IMigrationHistory migrations,
     TimeProvider time,
@@ -36,8 +35,11 @@ public sealed partial class OperationsApi(
         ("GET", "/hosts/{id}"),
         ("GET", "/hosts/{id}/series"),
         ("GET", "/settings"),
-        ("PUT", "/settings"),
+        ("GET", "/settings/effective"),
         ("GET", "/settings/audit"),
+        ("GET", "/settings/{scope}"),
+        ("PUT", "/settings/{scope}"),
+        ("DELETE", "/settings/{scope}"),
         ("GET", "/decisions"),
         ("GET", "/decisions/dry-run"),
         ("PUT", "/decisions/dry-run"),
@@ -68,16 +70,18 @@ public sealed partial class OperationsApi(
                 (["hosts", var id, "series"], "GET") => await GetSeriesAsync(request, id, cancellationToken),
                 (["hosts"] or ["hosts", _] or ["hosts", _, "series"], _) => MethodNotAllowed(request, "GET"),
 
-                (["settings"], "GET") => await GetSettingsAsync(cancellationToken),
-                (["settings"], "PUT") => await PutSettingsAsync(request, actor, cancellationToken),
-                (["settings"], _) => MethodNotAllowed(request, "GET, PUT"),
+                (["settings"], "GET") => await settings.GetDocumentAsync(cancellationToken),
+                (["settings"], _) => MethodNotAllowed(request, "GET"),
                 (["settings", "audit"], "GET") => await GetAuditAsync(request, cancellationToken),
                 (["settings", "audit"], _) => MethodNotAllowed(request, "GET"),
+                (["settings", "effective"], "GET") => await settings.GetEffectiveAsync(request, cancellationToken),
+                (["settings", "effective"], _) => MethodNotAllowed(request, "GET"),
+                (["settings", ..], _) => await SettingsScopeAsync(request, segments[1..], actor, cancellationToken),
 
                 (["decisions"], "GET") => await GetDecisionsAsync(request, cancellationToken),
                 (["decisions"], _) => MethodNotAllowed(request, "GET"),
-                (["decisions", "dry-run"], "GET") => await GetDryRunAsync(cancellationToken),
-                (["decisions", "dry-run"], "PUT") => await PutDryRunAsync(request, actor, cancellationToken),
+                (["decisions", "dry-run"], "GET") => await settings.GetDryRunAsync(cancellationToken),
+                (["decisions", "dry-run"], "PUT") => await settings.SetDryRunAsync(request, actor, cancellationToken),
                 (["decisions", "dry-run"], _) => MethodNotAllowed(request, "GET, PUT"),
 
                 (["migrations"], "GET") => await ListMigrationsAsync(request, cancellationToken),
@@ -143,64 +147,29 @@ public sealed partial class OperationsApi(
 
     // ---- settings ----
 
-    private async Task<ApiResponse> GetSettingsAsync(CancellationToken cancellationToken)
+    private async Task<ApiResponse> SettingsScopeAsync(ApiRequest request, string[] scopeSegments, string actor, CancellationToken cancellationToken)
     {
-        var current = await settings.GetAsync(cancellationToken);
-        return ApiResponse.Ok(new SettingsResponse(current.Document, current.ETag, [], SettingsValidator.SettingsByScope), current.ETag);
+        var scope = SettingsHandler.ParseScope(scopeSegments, out var problem);
+        if (scope is null)
+        {
+            return problem is null
+                ? ApiResponse.NotFound($"No settings scope /api{request.Path}; scopes: {string.Join(", ", SettingsHandler.ScopeRoutes.Select(r => "/api/settings/" + r))}.")
+                : ApiResponse.BadRequest(problem);
+        }
+
+        if (scope.Problem() is { } shape)
+        {
+            return ApiResponse.BadRequest(shape);
+        }
+
+        return request.Method switch
+        {
+            "GET" => await settings.GetScopeAsync(scope, cancellationToken),
+            "PUT" => await settings.ChangeScopeAsync(scope, request, actor, remove: false, cancellationToken),
+            "DELETE" => await settings.ChangeScopeAsync(scope, request, actor, remove: true, cancellationToken),
+            _ => MethodNotAllowed(request, "GET, PUT, DELETE"),
+        };
     }
-
-    private async Task<ApiResponse> PutSettingsAsync(ApiRequest request, string actor, CancellationToken cancellationToken)
-    {
-        var ifMatch = request.Header("If-Match");
-        if (string.IsNullOrWhiteSpace(ifMatch))
-        {
-            return ApiResponse.Error((HttpStatusCode)428, "precondition-required",
-                "Send If-Match with the ETag from GET /api/settings, so a change made meanwhile by someone else is not overwritten.");
-        }
-
-        if (!ApiJson.TryRead<SettingsDocument>(request.Body, out var document, out var readError))
-        {
-            return ApiResponse.BadRequest(readError!);
-        }
-
-        var errors = SettingsValidator.Validate(document!);
-        if (errors.Count > 0)
-        {
-            return ApiResponse.BadRequest($"The settings are not valid ({errors.Count} problem{(errors.Count == 1 ? "" : "s")}); nothing was changed.", errors);
-        }
-
-        return await SaveAsync(document!, ifMatch.Trim(), actor, cancellationToken);
-    }
-
-    private async Task<ApiResponse> SaveAsync(SettingsDocument document, string ifMatch, string actor, CancellationToken cancellationToken)
-    {
-        var current = await settings.GetAsync(cancellationToken);
-        if (!string.Equals(current.ETag, ifMatch, StringComparison.Ordinal))
-        {
-            return Stale(current.ETag);
-        }
-
-        var changes = SettingsDiff.Compute(current.Document, document);
-        if (changes.Count == 0)
-        {
-            return ApiResponse.Ok(new SettingsResponse(current.Document, current.ETag, [], SettingsValidator.SettingsByScope), current.ETag);
-        }
-
-        var audit = new SettingsAuditEntry(time.GetUtcNow(), actor, current.ETag, changes);
-        var result = await settings.TryReplaceAsync(document, ifMatch, audit, cancellationToken);
-        if (!result.Saved)
-        {
-            return Stale(result.ETag);
-        }
-
-        LogSettingsChanged(actor, changes.Count);
-        return ApiResponse.Ok(new SettingsResponse(document, result.ETag, changes, SettingsValidator.SettingsByScope), result.ETag);
-    }
-
-    private static ApiResponse Stale(string currentETag) =>
-        ApiResponse.Error(HttpStatusCode.Conflict, "stale-etag",
-            "The settings were changed by someone else since you read them; nothing was changed. Read them again (GET /api/settings) and re-apply your change.",
-            [$"current ETag: {currentETag}"]) with { ETag = currentETag };
 
     private async Task<ApiResponse> GetAuditAsync(ApiRequest request, CancellationToken cancellationToken)
     {
@@ -208,7 +177,7 @@ public sealed partial class OperationsApi(
         var limit = ParseLimit(request, errors);
         return errors.Count > 0
             ? ApiResponse.BadRequest("The query is not valid.", errors)
-            : ApiResponse.Ok(await settings.GetAuditAsync(limit, cancellationToken));
+            : await settings.GetAuditAsync(limit, cancellationToken);
     }
 
     // ---- decisions ----
@@ -223,33 +192,8 @@ public sealed partial class OperationsApi(
             return ApiResponse.BadRequest("The query is not valid.", errors);
         }
 
-        var current = await settings.GetAsync(cancellationToken);
         var recent = await decisions.RecentAsync(request.QueryValue("host"), since, limit, cancellationToken);
-        return ApiResponse.Ok(new DecisionsResponse(current.Document.Global.DryRun ?? false, recent));
-    }
-
-    private async Task<ApiResponse> GetDryRunAsync(CancellationToken cancellationToken)
-    {
-        var current = await settings.GetAsync(cancellationToken);
-        return ApiResponse.Ok(new DryRunSetting(current.Document.Global.DryRun ?? false), current.ETag);
-    }
-
-    /// <summary>
-    /// Turns dry-run on or off globally: a change of the settings document's <c>global.dryRun</c>, audited like any
-    /// other. With If-Match it is conditional; without, it applies to the current version.
-    /// </summary>
-    private async Task<ApiResponse> PutDryRunAsync(ApiRequest request, string actor, CancellationToken cancellationToken)
-    {
-        if (!ApiJson.TryRead<DryRunSetting>(request.Body, out var body, out var readError))
-        {
-            return ApiResponse.BadRequest(readError!);
-        }
-
-        var current = await settings.GetAsync(cancellationToken);
-        var ifMatch = request.Header("If-Match")?.Trim() ?? current.ETag;
-        var document = current.Document with { Global = current.Document.Global with { DryRun = body!.Enabled } };
-        var response = await SaveAsync(document, ifMatch, actor, cancellationToken);
-        return response.StatusCode == (int)HttpStatusCode.OK ? ApiResponse.Ok(body, response.ETag) : response;
+        return ApiResponse.Ok(new DecisionsResponse(await settings.IsDryRunAsync(cancellationToken), recent));
     }
 
     // ---- migrations ----
@@ -400,18 +344,8 @@ public sealed partial class OperationsApi(
     private partial void LogPurged(string actor, int count, DateTimeOffset before);
 }
 
-/// <summary>GET/PUT /api/settings: the document, its ETag, the changes a PUT made, and which settings each scope accepts.</summary>
-public sealed record SettingsResponse(
-    SettingsDocument Document,
-    string ETag,
-    IReadOnlyList<string> Changes,
-    IReadOnlyDictionary<string, IReadOnlySet<string>> SettingsByScope);
-
 /// <summary>GET /api/decisions.</summary>
 public sealed record DecisionsResponse(bool DryRun, IReadOnlyList<DecisionRecord> Decisions);
-
-/// <summary>GET/PUT /api/decisions/dry-run.</summary>
-public sealed record DryRunSetting([property: JsonRequired] bool Enabled);
 
 /// <summary>POST /api/migrations/{id}/cancel body (optional).</summary>
 public sealed record CancelRequest(string? Reason);

@@ -6,7 +6,11 @@ public enum MigrationStatus
     Pending,
     Running,
     Completed,
+    /// <summary>Some VMs of a group moved, others were aborted back to the source.</summary>
+    PartiallyCompleted,
     Aborted,
+    /// <summary>The destination refused (not OK-to-migrate) or a VM was already moving.</summary>
+    Refused,
     Failed,
     Cancelled,
 }

@@ -1,15 +1,14 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Prescient.Pipeline.Api.Settings;
 
-/// <summary>Lists the settings that differ between two documents, one line per setting: <c>path: old -> new</c>.</summary>
+/// <summary>Lists the settings that differ between two JSON objects, one line per setting: <c>path: old -> new</c>.</summary>
 public static class SettingsDiff
 {
-    public static IReadOnlyList<string> Compute(SettingsDocument before, SettingsDocument after)
+    public static IReadOnlyList<string> Compute(string prefix, string? beforeJson, string? afterJson)
     {
-        var old = Flatten(before);
-        var now = Flatten(after);
+        var old = Flatten(beforeJson, prefix);
+        var now = Flatten(afterJson, prefix);
         var changes = new List<string>();
         foreach (var path in old.Keys.Union(now.Keys).Order(StringComparer.Ordinal))
         {
@@ -24,11 +23,14 @@ public static class SettingsDiff
         return changes;
     }
 
-    private static Dictionary<string, string> Flatten(SettingsDocument document)
+    private static Dictionary<string, string> Flatten(string? json, string prefix)
     {
-        var node = JsonSerializer.SerializeToNode(document, ApiJson.Options);
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        Walk(node, "", values);
+        if (!string.IsNullOrWhiteSpace(json))
+        {
+            Walk(JsonNode.Parse(json), prefix, values);
+        }
+
         return values;
     }
 
@@ -36,7 +38,7 @@ public static class SettingsDiff
     {
         switch (node)
         {
-            case JsonObject obj when obj.ContainsKey("low") && obj.ContainsKey("high") && obj.Count == 2:
+            case JsonObject obj when obj.Count == 2 && obj.ContainsKey("low") && obj.ContainsKey("high"):
                 values[path] = $"[{obj["low"]!.ToJsonString()}, {obj["high"]!.ToJsonString()}]";
                 break;
             case JsonObject obj:

@@ -1,0 +1,51 @@
+using Prescient.Pipeline.Api.Hosts;
+using Prescient.Pipeline.Storage;
+using CoreController = Prescient.Core.Controller;
+
+namespace Prescient.Pipeline.Api.Decisions;
+
+/// <summary>Recent decisions from the pipeline's decision store (one partition per host), merged newest first.</summary>
+public sealed class StoreDecisionLog(DecisionStore decisions, HostStateStore hosts) : IDecisionLog
+{
+    public async Task<IReadOnlyList<DecisionRecord>> RecentAsync(string? hostId, DateTimeOffset? since, int limit, CancellationToken cancellationToken)
+    {
+        var hostIds = hostId is null ? await hosts.ListHostIdsAsync(cancellationToken) : [hostId];
+        var all = new List<DecisionRecord>();
+        foreach (var id in hostIds)
+        {
+            var rows = await decisions.ListAsync(id, limit, cancellationToken);
+            all.AddRange(rows.Where(r => since is null || r.At >= since).Select(ToApi));
+        }
+
+        return [.. all.OrderByDescending(d => d.At).ThenBy(d => d.HostId, StringComparer.Ordinal).Take(limit)];
+    }
+
+    public static DecisionRecord ToApi(Storage.DecisionRecord row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var d = row.Decision;
+        return new DecisionRecord(
+            $"{row.HostId}/{row.CycleId}",
+            row.HostId,
+            row.At,
+            Mode(d?.ModeBefore),
+            Mode(d?.ModeAfter),
+            d?.Measured,
+            d?.Predicted,
+            d?.PredictionError,
+            d?.Range.Low ?? 0,
+            d?.Range.High ?? 0,
+            d?.Indication switch
+            {
+                CoreController.Indication.Offload => Indication.Offload,
+                CoreController.Indication.ReducePower => Indication.ReducePower,
+                _ => Indication.None,
+            },
+            d is null ? row.Summary : $"{d.Reason} {row.Summary}".Trim(),
+            row.DryRun,
+            [.. row.Migrations.Select(m => m.MigrationId)]);
+    }
+
+    internal static HostMode Mode(CoreController.ControllerMode? mode) =>
+        mode == CoreController.ControllerMode.Proactive ? HostMode.Proactive : HostMode.Reactive;
+}
