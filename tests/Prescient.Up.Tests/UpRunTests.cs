@@ -59,8 +59,8 @@ public sealed class UpRunTests(UpRunFixture run, ITestOutputHelper output)
         using var refused = await run.Api.PutAsync(new Uri("api/decisions/dry-run", UriKind.Relative),
             new StringContent("{\"enabled\":true}", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
-        var settings = await run.Api.GetFromJsonAsync<JsonElement>("api/settings");
-        Assert.False(settings.GetProperty("document").GetProperty("global").GetProperty("dryRun").GetBoolean());
+        var before = await run.Api.GetFromJsonAsync<JsonElement>("api/decisions/dry-run");
+        Assert.False(before.GetProperty("enabled").GetBoolean());
 
         // With the token: the audit records the change; then it is turned back off.
         foreach (var enabled in new[] { true, false })
@@ -72,8 +72,8 @@ public sealed class UpRunTests(UpRunFixture run, ITestOutputHelper output)
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", run.Pipeline.Api.Token);
             using var accepted = await run.Api.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
-            var now = await run.Api.GetFromJsonAsync<JsonElement>("api/settings");
-            Assert.Equal(enabled, now.GetProperty("document").GetProperty("global").GetProperty("dryRun").GetBoolean());
+            var now = await run.Api.GetFromJsonAsync<JsonElement>("api/decisions/dry-run");
+            Assert.Equal(enabled, now.GetProperty("enabled").GetBoolean());
         }
 
         var audit = await run.Api.GetFromJsonAsync<JsonElement>("api/settings/audit");

@@ -5,6 +5,7 @@ using Prescient.Core.Calendar;
 using Prescient.Core.Migration;
 using Prescient.Core.Workload;
 using Prescient.Pipeline.Api.Auth;
+using Prescient.Pipeline.Api.Settings;
 using Prescient.Pipeline.Durable.Local;
 using Prescient.Pipeline.Evaluate;
 using Prescient.Pipeline.Hypervisor;
@@ -246,6 +247,7 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         var readModels = new LocalReadModels(this, decisions, models, records, hypervisor, settings, Storage.Tables.GetTableClient(MigrationRecordStore.DefaultTableName));
         Api = await LocalApiHost.StartAsync(
             readModels,
+            new SettingsHandler(settings, new TableSettingsAuditLog(Storage.Table(n => n.Prefix + "settingsaudit")), Clock),
             Options.ApiToken ?? BearerTokenAuthorizer.GenerateToken(),
             Clock,
             Options.DashboardRoot,

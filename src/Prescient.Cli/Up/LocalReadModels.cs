@@ -1,18 +1,13 @@
 using System.Globalization;
-using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
-using Prescient.Core.Settings;
 using Prescient.Pipeline.Api.Decisions;
 using Prescient.Pipeline.Api.Hosts;
 using Prescient.Pipeline.Api.Migrations;
-using Prescient.Pipeline.Api.Settings;
 using Prescient.Pipeline.Hypervisor;
 using Prescient.Pipeline.Migration;
 using Prescient.Pipeline.Storage;
-using ApiSettings = Prescient.Pipeline.Api.Settings.SettingsDocument;
 using CoreMigration = Prescient.Core.Migration;
-using CoreSettings = Prescient.Core.Settings.SettingsDocument;
 using StoredDecision = Prescient.Pipeline.Storage.DecisionRecord;
 
 namespace Prescient.Cli.Up;
@@ -20,8 +15,7 @@ namespace Prescient.Cli.Up;
 /// <summary>
 /// The operations API's read models over the pipeline's stores, as the local host composes them: hosts (host state
 /// table, windows, decisions, models, and each host's hypervisor endpoint for power state and VMs), decisions,
-/// migrations (the migrations table the workflows write) and settings (the scoped settings table the evaluator and
-/// retrain read). Migration times are the workflows' real times mapped onto the simulated timeline.
+/// migrations (the migrations table the workflows write) (the settings routes use the shared SettingsHandler). Migration times are the workflows' real times mapped onto the simulated timeline.
 /// </summary>
 public sealed class LocalReadModels(
     LocalPipeline pipeline,
@@ -30,10 +24,9 @@ public sealed class LocalReadModels(
     IMigrationRecordStore records,
     IHypervisorClient hypervisor,
     SettingsStore settings,
-    TableClient migrationsTable) : IHostReadModel, IDecisionLog, IMigrationHistory, ISettingsRepository
+    TableClient migrationsTable) : IHostReadModel, IDecisionLog, IMigrationHistory
 {
     private const int MaxDecisionsPerHost = 1000;
-    private readonly List<SettingsAuditEntry> _audit = [];
 
     // ---- hosts ----
 
@@ -259,188 +252,5 @@ public sealed class LocalReadModels(
         MigrationResult.Completed or MigrationResult.CompletedWithWarnings or MigrationResult.PartiallyCompleted => MigrationStatus.Completed,
         MigrationResult.Aborted or MigrationResult.Refused => MigrationStatus.Aborted,
         _ => MigrationStatus.Failed,
-    };
-
-    // ---- settings ----
-
-    public async Task<VersionedSettings> GetAsync(CancellationToken cancellationToken)
-    {
-        var (document, version) = await settings.GetAsync(cancellationToken);
-        return new VersionedSettings(SettingsMapping.ToApi(document), Quote(version));
-    }
-
-    public async Task<SettingsSaveResult> TryReplaceAsync(ApiSettings document, string expectedETag, SettingsAuditEntry audit, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(document);
-        var (current, version) = await settings.GetAsync(cancellationToken);
-        if (Quote(version) != expectedETag)
-        {
-            return new SettingsSaveResult(false, Quote(version));
-        }
-
-        ETag? expected = version;
-        foreach (var (scope, json) in SettingsMapping.ChangedScopes(current, document))
-        {
-            var result = await settings.SetAsync(scope, json, expected, cancellationToken);
-            if (result.Status != SettingsWriteStatus.Saved)
-            {
-                var (_, now) = await settings.GetAsync(cancellationToken);
-                return new SettingsSaveResult(false, Quote(now));
-            }
-
-            expected = result.Version;
-        }
-
-        lock (_audit)
-        {
-            _audit.Insert(0, audit);
-        }
-
-        var (_, saved) = await settings.GetAsync(cancellationToken);
-        return new SettingsSaveResult(true, Quote(saved));
-    }
-
-    public Task<IReadOnlyList<SettingsAuditEntry>> GetAuditAsync(int limit, CancellationToken cancellationToken)
-    {
-        lock (_audit)
-        {
-            return Task.FromResult<IReadOnlyList<SettingsAuditEntry>>(_audit.Take(limit).ToList());
-        }
-    }
-
-    private static string Quote(ETag version)
-    {
-        var text = version.ToString();
-        return string.IsNullOrEmpty(text) ? ISettingsRepository.InitialETag : text.StartsWith('"') || text.StartsWith("W/", StringComparison.Ordinal) ? text : $"\"{text}\"";
-    }
-}
-
-/// <summary>Between the API's settings document and the pipeline's scoped settings (Core's settings document).</summary>
-internal static class SettingsMapping
-{
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
-    };
-
-    public static ApiSettings ToApi(CoreSettings document)
-    {
-        var global = document.Global.ApplyTo(HostSettings.Default);
-        return new ApiSettings
-        {
-            Global = FromEffective(global),
-            Hosts = document.Hosts.ToDictionary(p => p.Key, p => FromPatch(p.Value)),
-            Vms = document.Vms.ToDictionary(p => p.Key, p => new SettingsOverrides { AutoMigrate = p.Value.AutoMigrate, GroupId = p.Value.GroupId, Priority = p.Value.Priority }),
-            Groups = document.Groups.ToDictionary(p => p.Key, p => new SettingsOverrides { AutoMigrate = p.Value.AutoMigrate, Priority = p.Value.Priority }),
-            DayCategories = document.GlobalByDayCategory.ToDictionary(p => p.Key.ToString(CultureInfo.InvariantCulture), p => FromPatch(p.Value)),
-        };
-    }
-
-    public static IEnumerable<(SettingsScope Scope, string Json)> ChangedScopes(CoreSettings current, ApiSettings wanted)
-    {
-        var before = ToApi(current);
-        if (!Same(before.Global, wanted.Global))
-        {
-            yield return (SettingsScope.Global, JsonSerializer.Serialize(ToPatch(wanted.Global), Json));
-        }
-
-        foreach (var (id, overrides) in wanted.Hosts)
-        {
-            if (!before.Hosts.TryGetValue(id, out var old) || !Same(old, overrides))
-            {
-                yield return (SettingsScope.ForHost(id), JsonSerializer.Serialize(ToPatch(overrides), Json));
-            }
-        }
-
-        foreach (var (id, overrides) in wanted.Vms)
-        {
-            if (!before.Vms.TryGetValue(id, out var old) || !Same(old, overrides))
-            {
-                yield return (new SettingsScope(SettingsScopeKind.Vm, id),
-                    JsonSerializer.Serialize(new VmSettingsPatch { AutoMigrate = overrides.AutoMigrate, GroupId = overrides.GroupId, Priority = overrides.Priority }, Json));
-            }
-        }
-
-        foreach (var (id, overrides) in wanted.Groups)
-        {
-            if (!before.Groups.TryGetValue(id, out var old) || !Same(old, overrides))
-            {
-                yield return (new SettingsScope(SettingsScopeKind.Group, id),
-                    JsonSerializer.Serialize(new GroupSettingsPatch { AutoMigrate = overrides.AutoMigrate, Priority = overrides.Priority }, Json));
-            }
-        }
-
-        foreach (var (key, overrides) in wanted.DayCategories)
-        {
-            if (int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var category) &&
-                (!before.DayCategories.TryGetValue(key, out var old) || !Same(old, overrides)))
-            {
-                yield return (new SettingsScope(SettingsScopeKind.GlobalDayCategory, null, category), JsonSerializer.Serialize(ToPatch(overrides), Json));
-            }
-        }
-    }
-
-    private static bool Same(SettingsOverrides a, SettingsOverrides b) =>
-        JsonSerializer.Serialize(a, Json) == JsonSerializer.Serialize(b, Json);
-
-    private static SettingsOverrides FromEffective(HostSettings s) => new()
-    {
-        NetworkMode = Enum.Parse<NetworkModeSetting>(s.NetworkMode.ToString()),
-        TrainingPeriodDays = (int)Math.Round(s.TrainingDeadline.TotalDays),
-        KeepTrainingIfNotConverged = s.KeepTrainingAfterDeadline,
-        ControllerMode = Enum.Parse<Pipeline.Api.Settings.ControllerModeSetting>(s.ControllerMode.ToString()),
-        AutostartAccuracyThreshold = s.AutostartAccuracyThreshold,
-        AutostartWindowPeriods = s.AutostartWindow,
-        ReactiveRange = new RangeSetting(s.ReactiveRange.Low, s.ReactiveRange.High),
-        ProactiveRange = new RangeSetting(s.ProactiveRange.Low, s.ProactiveRange.High),
-        FailsafeRange = new RangeSetting(s.FailsafeRange.Low, s.FailsafeRange.High),
-        MigrationPriority = Enum.Parse<MigrationPrioritySetting>(s.MigrationPriority.ToString()),
-        DryRun = s.DryRun,
-        CooldownMinutes = (int)Math.Round(s.VmCooldown.TotalMinutes),
-        HoldPeriods = (int)Math.Round(s.HoldDuration / Prescient.Core.Calendar.PeriodCalendar.DefaultPeriodLength),
-        MinimumImprovement = s.MinimumImprovement,
-        MaxMovesPerCycle = s.MaxMigrationsPerCycle,
-        MaxMovesPerHost = s.MaxMigrationsPerHostPerCycle,
-    };
-
-    private static SettingsOverrides FromPatch(HostSettingsPatch p) => new()
-    {
-        NetworkMode = p.NetworkMode is { } n ? Enum.Parse<NetworkModeSetting>(n.ToString()) : null,
-        TrainingPeriodDays = p.TrainingDeadline is { } t ? (int)Math.Round(t.TotalDays) : null,
-        KeepTrainingIfNotConverged = p.KeepTrainingAfterDeadline,
-        ControllerMode = p.ControllerMode is { } c ? Enum.Parse<Pipeline.Api.Settings.ControllerModeSetting>(c.ToString()) : null,
-        AutostartAccuracyThreshold = p.AutostartAccuracyThreshold,
-        AutostartWindowPeriods = p.AutostartWindow,
-        ReactiveRange = p.ReactiveRange is { } r ? new RangeSetting(r.Low, r.High) : null,
-        ProactiveRange = p.ProactiveRange is { } pr ? new RangeSetting(pr.Low, pr.High) : null,
-        FailsafeRange = p.FailsafeRange is { } f ? new RangeSetting(f.Low, f.High) : null,
-        MigrationPriority = p.MigrationPriority is { } m ? Enum.Parse<MigrationPrioritySetting>(m.ToString()) : null,
-        DryRun = p.DryRun,
-        CooldownMinutes = p.VmCooldown is { } v ? (int)Math.Round(v.TotalMinutes) : null,
-        HoldPeriods = p.HoldDuration is { } h ? (int)Math.Round(h / Prescient.Core.Calendar.PeriodCalendar.DefaultPeriodLength) : null,
-        MinimumImprovement = p.MinimumImprovement,
-        MaxMovesPerCycle = p.MaxMigrationsPerCycle,
-        MaxMovesPerHost = p.MaxMigrationsPerHostPerCycle,
-    };
-
-    private static HostSettingsPatch ToPatch(SettingsOverrides o) => new()
-    {
-        NetworkMode = o.NetworkMode is { } n ? Enum.Parse<Prescient.Core.Settings.NetworkMode>(n.ToString()) : null,
-        TrainingDeadline = o.TrainingPeriodDays is { } t ? TimeSpan.FromDays(t) : null,
-        KeepTrainingAfterDeadline = o.KeepTrainingIfNotConverged,
-        ControllerMode = o.ControllerMode is { } c ? Enum.Parse<Prescient.Core.Settings.ControllerModeSetting>(c.ToString()) : null,
-        AutostartAccuracyThreshold = o.AutostartAccuracyThreshold,
-        AutostartWindow = o.AutostartWindowPeriods,
-        ReactiveRange = o.ReactiveRange is { } r ? new WorkloadRange(r.Low, r.High) : null,
-        ProactiveRange = o.ProactiveRange is { } p ? new WorkloadRange(p.Low, p.High) : null,
-        FailsafeRange = o.FailsafeRange is { } f ? new WorkloadRange(f.Low, f.High) : null,
-        MigrationPriority = o.MigrationPriority is { } m ? Enum.Parse<MigrationPriority>(m.ToString()) : null,
-        DryRun = o.DryRun,
-        VmCooldown = o.CooldownMinutes is { } v ? TimeSpan.FromMinutes(v) : null,
-        HoldDuration = o.HoldPeriods is { } h ? Prescient.Core.Calendar.PeriodCalendar.DefaultPeriodLength * h : null,
-        MinimumImprovement = o.MinimumImprovement,
-        MaxMigrationsPerCycle = o.MaxMovesPerCycle,
-        MaxMigrationsPerHostPerCycle = o.MaxMovesPerHost,
     };
 }

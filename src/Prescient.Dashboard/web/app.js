@@ -186,26 +186,29 @@
 
   // ---- settings ----
   async function showSettings() {
-    const { body } = await getJson("settings");
+    const [{ body }, { body: dry }] = await Promise.all([getJson("settings"), getJson("decisions/dry-run")]);
+    const { body: hosts } = await getJson("hosts");
+    const first = hosts.length ? hosts[0].id : "host";
+    const { body: effective } = await getJson("settings/effective?host=" + encodeURIComponent(first));
     $("#settings-etag").textContent = "version " + body.eTag;
     const root = $("#settings-body");
     root.textContent = "";
-    const table = el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "Setting"), el("th", {}, "Global value"))));
+    const show = (v) => v == null ? "–" : typeof v === "object" ? (v.low != null ? `${v.low} \u2013 ${v.high}` : JSON.stringify(v)) : String(v);
+    root.append(el("h3", {}, `Effective settings (${first}, today's day category)`));
+    const table = el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "Setting"), el("th", {}, "Value"))));
     const tb = el("tbody");
-    for (const [k, v] of Object.entries(body.document.global)) tb.append(el("tr", {}, el("td", {}, k), el("td", {}, typeof v === "object" ? `${v.low} \u2013 ${v.high}` : String(v))));
+    for (const [k, v] of Object.entries(effective.host || {})) tb.append(el("tr", {}, el("td", {}, k), el("td", {}, show(v))));
     table.append(tb);
     root.append(table);
-    for (const scope of ["hosts", "vms", "groups", "dayCategories"]) {
-      const entries = Object.entries(body.document[scope] || {});
-      root.append(el("h3", {}, `${scope} overrides (${entries.length})`));
-      if (entries.length) root.append(el("pre", {}, JSON.stringify(body.document[scope], null, 2)));
-    }
-    const dry = body.document.global.dryRun;
+    root.append(el("h3", {}, "Stored overrides by scope"));
+    root.append(el("pre", {}, JSON.stringify(body.document, null, 2)));
+    root.append(el("p", { class: "muted" }, "Scopes: " + (body.scopes || []).map((s) => "/api/settings/" + s).join(", ")));
     const button = el("button", { onclick: async () => {
-      const r = await fetch(api("decisions/dry-run"), { method: "PUT", headers: { ...authHeaders(), "Content-Type": "application/json" }, body: JSON.stringify({ enabled: !dry }) });
+      const r = await fetch(api("decisions/dry-run"), { method: "PUT", headers: { ...authHeaders(), "Content-Type": "application/json" }, body: JSON.stringify({ enabled: !dry.enabled }) });
       if (!r.ok) alert("Not changed: " + (await r.text())); else showSettings();
-    } }, dry ? "Turn dry-run off" : "Turn dry-run on");
-    root.append(el("p", {}, button, el("span", { class: "muted" }, sessionStorage.getItem("prescient-token") ? "" : "  (changes need the token in the dashboard link printed by prescient up)")));
+    } }, dry.enabled ? "Turn dry-run off" : "Turn dry-run on");
+    root.append(el("p", {}, `Dry-run is ${dry.enabled ? "on (decisions are recorded, nothing moves)" : "off"}. `, button,
+      el("span", { class: "muted" }, sessionStorage.getItem("prescient-token") ? "" : "  (changes need the token in the dashboard link printed by prescient up)")));
   }
 
   // ---- routing ----
