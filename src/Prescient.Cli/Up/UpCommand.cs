@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -27,6 +28,13 @@ public sealed class UpCommand(IAnsiConsole console) : AsyncCommand<UpSettings>
             stop.Cancel();
         };
         Console.CancelKeyPress += onCancel;
+        // SIGTERM (a service manager, `kill`) stops the same orderly way as Ctrl-C.
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            progress.WriteLine("Stopping (SIGTERM)...");
+            stop.Cancel();
+        });
         try
         {
             using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
