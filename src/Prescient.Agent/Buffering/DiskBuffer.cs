@@ -217,6 +217,19 @@ public sealed partial class DiskBuffer : IDisposable
         }
     }
 
+    /// <summary>A send failed: the batch stays (it is retried) and is no longer protected from the bound.</summary>
+    public void Release(BufferedBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        lock (_gate)
+        {
+            if (_inFlight == batch.FirstSequence)
+            {
+                _inFlight = null;
+            }
+        }
+    }
+
     /// <summary>Moves a batch the transport refuses for good (e.g. too large) to <c>rejected/</c>.</summary>
     public void Reject(BufferedBatch batch, string reason)
     {

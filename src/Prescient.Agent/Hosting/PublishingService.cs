@@ -86,6 +86,7 @@ internal sealed class PublishingService(
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
+                    buffer.Release(batch);
                     break;
                 }
                 catch (ArgumentException exception)
@@ -96,6 +97,7 @@ internal sealed class PublishingService(
                 }
                 catch (Exception exception)
                 {
+                    buffer.Release(batch);
                     if (failures == 0)
                     {
                         outageStart = time.GetTimestamp();

@@ -153,7 +153,7 @@ public static class PipelineBenchmark
 
         clock.Restart();
         await Parallel.ForEachAsync(Enumerable.Range(0, options.RetrainHosts), new ParallelOptions { MaxDegreeOfParallelism = options.Retrain.Parallelism, CancellationToken = cancellationToken }, async (h, ct) =>
-            await windows.GetSinceAsync("retrain-" + h.ToString("D4", CultureInfo.InvariantCulture), now - options.Retrain.History, now, ct));
+            await windows.GetMeansAsync("retrain-" + h.ToString("D4", CultureInfo.InvariantCulture), calendar.PeriodOf(now - options.Retrain.History), calendar.PeriodOf(now), ct));
         var readSeconds = clock.Elapsed.TotalSeconds;
 
         var service = new RetrainService(

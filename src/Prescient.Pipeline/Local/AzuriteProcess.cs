@@ -16,9 +16,12 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     private readonly Process _process;
 
-    private AzuriteProcess(Process process, int blobPort, int queuePort, int tablePort)
+    private readonly bool _persistent;
+
+    private AzuriteProcess(Process process, int blobPort, int queuePort, int tablePort, bool persistent)
     {
         _process = process;
+        _persistent = persistent;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
@@ -52,7 +55,25 @@ public sealed class AzuriteProcess : IAsyncDisposable
             await InstallAsync(toolsDirectory, cancellationToken);
         }
 
-        var (blob, queue, table) = ports ?? (FreePort(), FreePort(), FreePort());
+        // Free ports are picked before Azurite binds them, so another process can take one in between: with
+        // ports of our own choosing, try a few fresh sets before giving up.
+        for (var attempt = 1; ; attempt++)
+        {
+            var chosen = ports ?? (FreePort(), FreePort(), FreePort());
+            try
+            {
+                return await StartOnceAsync(executable, dataDirectory, chosen, cancellationToken);
+            }
+            catch (InvalidOperationException) when (ports is null && attempt < 3)
+            {
+            }
+        }
+    }
+
+    private static async Task<AzuriteProcess> StartOnceAsync(
+        string executable, string? dataDirectory, (int Blob, int Queue, int Table) ports, CancellationToken cancellationToken)
+    {
+        var (blob, queue, table) = ports;
         var startInfo = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
@@ -86,9 +107,17 @@ public sealed class AzuriteProcess : IAsyncDisposable
         process.ErrorDataReceived += static (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var azurite = new AzuriteProcess(process, blob, queue, table);
-        await azurite.WaitUntilListeningAsync(cancellationToken);
-        return azurite;
+        var azurite = new AzuriteProcess(process, blob, queue, table, dataDirectory is not null);
+        try
+        {
+            await azurite.WaitUntilListeningAsync(cancellationToken);
+            return azurite;
+        }
+        catch
+        {
+            await azurite.DisposeAsync();
+            throw;
+        }
     }
 
     private async Task WaitUntilListeningAsync(CancellationToken cancellationToken)
@@ -117,15 +146,47 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops Azurite with SIGTERM-equivalent semantics (disk mode flushes) and waits for it to exit.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops Azurite. With a data folder it first asks politely (SIGTERM), so Azurite writes what it has accepted
+    /// to disk (its disk mode otherwise saves only every few seconds), and kills it only if it has not exited within
+    /// <paramref name="grace"/>; in memory there is nothing to save and it is killed at once.
+    /// </summary>
+    public async Task StopAsync(TimeSpan? grace = null)
     {
-        if (!_process.HasExited)
+        if (_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            return;
         }
 
+        if (_persistent && (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()))
+        {
+            using (var term = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false }))
+            {
+                if (term is not null)
+                {
+                    await term.WaitForExitAsync();
+                }
+            }
+
+            using var timeout = new CancellationTokenSource(grace ?? TimeSpan.FromSeconds(6));
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                // Azurite keeps running while clients hold connections open: fall through and kill it.
+            }
+        }
+
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
         _process.Dispose();
     }
 

@@ -121,7 +121,7 @@ public sealed partial class RetrainService(
 
         var now = timeProvider.GetUtcNow();
         var current = Calendar.PeriodOf(now);
-        var stored = await windows.GetAsync(hostId, Calendar.PeriodOf(now - _options.History), Calendar.Previous(current), cancellationToken);
+        var stored = await windows.GetMeansAsync(hostId, Calendar.PeriodOf(now - _options.History), Calendar.Previous(current), cancellationToken);
         var observations = Observations(stored);
         if (observations.Count < _options.MinObservations)
         {
@@ -166,7 +166,7 @@ public sealed partial class RetrainService(
     }
 
     /// <summary>Observations from consecutive measured periods only (a gap breaks the "previous period" input).</summary>
-    internal List<PeriodObservation> Observations(IReadOnlyList<StoredWindow> stored)
+    internal List<PeriodObservation> Observations(IReadOnlyList<(PeriodKey Period, int Count, double Mean)> stored)
     {
         var result = new List<PeriodObservation>(stored.Count);
         for (var i = 1; i < stored.Count; i++)

@@ -149,6 +149,24 @@ public sealed class WindowStore
         return result;
     }
 
+    /// <summary>
+    /// Only the count and mean of each window from <paramref name="from"/> to <paramref name="to"/>, in period order:
+    /// a projection (four columns), so a retrain reading weeks of windows moves a fraction of the bytes.
+    /// </summary>
+    public async Task<IReadOnlyList<(PeriodKey Period, int Count, double Mean)>> GetMeansAsync(string hostId, PeriodKey from, PeriodKey to, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {hostId} and RowKey ge {RowKeyOf(from)} and RowKey le {RowKeyOf(to)}");
+        var result = new List<(PeriodKey, int, double)>();
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", "Count", "SumNanos"], cancellationToken: cancellationToken))
+        {
+            var count = row.GetInt32("Count") ?? 0;
+            var mean = count == 0 ? 0 : Math.Clamp((row.GetInt64("SumNanos") ?? 0) / WindowAccumulator.NanosPerUnit / count, 0, 1);
+            result.Add((ParsePeriod(row), count, mean));
+        }
+
+        return result;
+    }
+
     /// <summary>Every window of a host (a retrain reads a few weeks: 2,016 rows a week).</summary>
     public Task<IReadOnlyList<StoredWindow>> GetSinceAsync(string hostId, DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken) =>
         GetAsync(hostId, Calendar.PeriodOf(since), Calendar.PeriodOf(until), cancellationToken);

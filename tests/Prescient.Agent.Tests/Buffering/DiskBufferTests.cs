@@ -166,6 +166,19 @@ public sealed class DiskBufferTests : IDisposable
     }
 
     [Fact]
+    public void After_a_failed_send_the_oldest_batch_is_the_first_to_go_when_full()
+    {
+        using var buffer = DiskBuffer.Open(_folder.Path, "host-a", new BufferLimits(64 * 1024, 2), _logger);
+        buffer.Append(Sample(0), 1);
+        buffer.Release(buffer.PeekOldest()!);
+        buffer.Append(Sample(1), 1);
+        buffer.Append(Sample(2), 1);
+
+        Assert.Equal(1L, buffer.PeekOldest()!.FirstSequence);
+        Assert.Equal(1, buffer.DroppedSamples);
+    }
+
+    [Fact]
     public void An_unreadable_batch_is_moved_aside_and_the_next_one_is_sent()
     {
         using (var buffer = Open())

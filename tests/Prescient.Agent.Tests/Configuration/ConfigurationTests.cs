@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Prescient.Agent.Configuration;
 using Prescient.Agent.Hosting;
 
@@ -169,5 +170,33 @@ public sealed class ConfigurationTests : IDisposable
             ConfigureLogging = _ => { },
         });
         return (code, stderr.ToString(), stdout.ToString());
+    }
+}
+
+public sealed class ShippedSettingsTests
+{
+    [LinuxFact]
+    public void The_example_settings_shipped_beside_the_unit_file_are_valid()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "deploy", "appsettings.example.json");
+        var configuration = new ConfigurationBuilder().AddJsonFile(path).Build();
+        var options = new AgentOptions();
+        AgentOptionsBinder.Bind(configuration, options);
+
+        var result = new AgentOptionsValidator(new AgentRunMode(Once: false)).Validate(null, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+        Assert.Equal(TransportKind.EventHubs, options.Transport.Kind);
+        Assert.Equal(CredentialKind.ManagedIdentity, options.Transport.EventHubs.Credential);
+    }
+
+    [Fact]
+    public void The_unit_file_does_not_restart_on_configuration_errors_and_waits_for_the_flush()
+    {
+        var unit = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "deploy", "prescient-agent.service"));
+        Assert.Contains("RestartPreventExitStatus=78", unit, StringComparison.Ordinal);
+        Assert.Contains("Restart=on-failure", unit, StringComparison.Ordinal);
+        Assert.Contains("Type=notify", unit, StringComparison.Ordinal);
+        Assert.Contains("StateDirectory=prescient-agent", unit, StringComparison.Ordinal);
     }
 }

@@ -30,11 +30,23 @@ internal sealed class RestartableAzurite : IAsyncDisposable
 
     public bool IsRunning => _process is not null;
 
+
     public static async Task<RestartableAzurite> StartAsync()
     {
         var azurite = new RestartableAzurite();
         await azurite.RestartAsync();
         return azurite;
+    }
+
+    public static string AccountKeyOf(string connectionString) =>
+        connectionString.Split(';').Single(p => p.StartsWith("AccountKey=", StringComparison.Ordinal))["AccountKey=".Length..];
+
+    public async Task EnsureRunningAsync()
+    {
+        if (_process is null)
+        {
+            await RestartAsync();
+        }
     }
 
     public async Task RestartAsync()
@@ -43,6 +55,11 @@ internal sealed class RestartableAzurite : IAsyncDisposable
         ConnectionString = _process.ConnectionString;
     }
 
+    /// <summary>
+    /// Stops Azurite as SIGTERM does: it stops answering requests at once, while connections that clients keep open
+    /// hold the process up. What it acknowledged is in memory and autosaved within 5 s, so after that the process is
+    /// ended. (A bare SIGKILL could lose writes Azurite had already acknowledged: the emulator's loss, not the agent's.)
+    /// </summary>
     public async Task StopAsync()
     {
         if (_process is null)
@@ -50,16 +67,15 @@ internal sealed class RestartableAzurite : IAsyncDisposable
             return;
         }
 
-        var pid = FindPid(_ports.Queue);
-        if (pid is { } id)
+        if (FindPid(_ports.Queue) is { } id)
         {
             using (var kill = Process.Start("kill", ["-TERM", id.ToString(CultureInfo.InvariantCulture)]))
             {
                 await kill!.WaitForExitAsync();
             }
 
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-            while (Directory.Exists($"/proc/{id}") && IsNotZombie(id) && DateTime.UtcNow < deadline)
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(6);
+            while (IsAlive(id) && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50);
             }
@@ -122,14 +138,14 @@ internal sealed class RestartableAzurite : IAsyncDisposable
         return null;
     }
 
-    private static bool IsNotZombie(int pid)
+    private static bool IsAlive(int pid)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
         }
-        catch (IOException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             return false;
         }
