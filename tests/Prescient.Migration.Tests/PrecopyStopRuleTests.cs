@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Prescient.Pipeline.Migration;
 using Prescient.Core.Migration;
 
 namespace Prescient.Migration.Tests;
@@ -61,5 +64,22 @@ public sealed class PrecopyStopRuleTests
     {
         var error = Assert.Throws<ArgumentException>(() => (Policy with { MinShrinkRatio = 1.5 }).Validate());
         Assert.Contains("MinShrinkRatio", error.Message, StringComparison.Ordinal);
+    }
+}
+
+public sealed class MigrationOptionsTests
+{
+    [Fact]
+    public void A_nonsensical_policy_fails_at_start_with_its_message()
+    {
+        var collection = new ServiceCollection().AddPrescientMigrationsInMemory(o =>
+        {
+            o.FleetBaseUri = new Uri("http://127.0.0.1:1/");
+            o.FleetSecret = "secret-secret-secret";
+        }, ["h1"], o => o.Policy = new MigrationPolicy { PollInterval = TimeSpan.Zero });
+        using var services = collection.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<MigrationOptions>>().Value);
+        Assert.Contains("PollInterval", error.Message, StringComparison.Ordinal);
     }
 }

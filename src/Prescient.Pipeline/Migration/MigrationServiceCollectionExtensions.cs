@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Prescient.Pipeline.Hypervisor;
 
 namespace Prescient.Pipeline.Migration;
@@ -45,15 +46,28 @@ public static class MigrationServiceCollectionExtensions
         Action<MigrationOptions>? configure)
     {
         services.AddHypervisorClient(configureHypervisor);
-        services.AddOptions<MigrationOptions>().Configure(o => configure?.Invoke(o)).ValidateDataAnnotations()
-            .Validate(o =>
-            {
-                o.Policy.Validate();
-                return true;
-            }).ValidateOnStart();
+        services.AddOptions<MigrationOptions>().Configure(o => configure?.Invoke(o)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MigrationOptions>, MigrationOptionsValidator>();
         services.AddSingleton<IHostDirectory>(new StaticHostDirectory(hostIds));
         services.AddSingleton<MigrationActivities>();
         services.AddSingleton<IMigrationScheduler, DurableMigrationScheduler>();
         return services;
+    }
+}
+
+/// <summary>Refuses a migration policy that makes no sense, with the policy's own message.</summary>
+internal sealed class MigrationOptionsValidator : IValidateOptions<MigrationOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MigrationOptions options)
+    {
+        try
+        {
+            options.Policy.Validate();
+            return ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException e)
+        {
+            return ValidateOptionsResult.Fail("Migration:Policy: " + e.Message);
+        }
     }
 }
