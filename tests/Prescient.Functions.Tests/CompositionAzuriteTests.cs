@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Prescient.Functions.Dashboard;
 using Prescient.Functions.Evaluation;
 using Prescient.Functions.Http;
+
 using Prescient.Functions.Migration;
 using Prescient.Functions.Retrain;
 using Prescient.Functions.Telemetry;
@@ -66,10 +67,13 @@ public sealed class CompositionAzuriteTests(AzuriteFixture azurite)
             await hosted.StartAsync(CancellationToken.None);
         }
 
+        // Both samples in the previous 20-minute period (whatever the clock), the decision in the current one.
         var now = DateTimeOffset.UtcNow;
+        var calendar = Core.Calendar.PeriodCalendar.Default;
+        var previous = calendar.StartOf(calendar.PeriodOf(now.AddMinutes(-20)));
         var body = "{\"schemaVersion\":1,\"hostId\":\"hq\",\"samples\":[" +
-            $"{{\"sequence\":1,\"timestamp\":\"{now.AddSeconds(-20):O}\",\"cpu\":0.3,\"mem\":0.2,\"io\":0.1}}," +
-            $"{{\"sequence\":2,\"timestamp\":\"{now.AddSeconds(-10):O}\",\"cpu\":0.5,\"mem\":0.2,\"io\":0.1}}]}}";
+            $"{{\"sequence\":1,\"timestamp\":\"{previous.AddSeconds(60):O}\",\"cpu\":0.3,\"mem\":0.2,\"io\":0.1}}," +
+            $"{{\"sequence\":2,\"timestamp\":\"{previous.AddSeconds(70):O}\",\"cpu\":0.5,\"mem\":0.2,\"io\":0.1}}]}}";
         var result = await provider.GetRequiredService<TelemetryFunctions>().IngestQueueMessageAsync(
             QueuesModelFactory.QueueMessage("q1", "pop", BinaryData.FromString(body), 1, insertedOn: now), CancellationToken.None);
         Assert.Equal(2, result.Accepted);
@@ -94,5 +98,49 @@ public sealed class CompositionAzuriteTests(AzuriteFixture azurite)
         var decisions = await HttpCall.RunAsync(context, r => api.DecisionsAsync(r, CancellationToken.None));
         Assert.Equal(200, decisions.Status);
         Assert.Equal(0, decisions.Json.GetProperty("decisions").GetArrayLength());
+
+        // A decision (autostart to proactive, offload) and the migration it started, as the evaluate job and the
+        // workflow write them, read back through the API.
+        var decision = new Core.Controller.Decision(
+            now, 0.5, 0.86, 0.02, 0.03, 72, Core.Settings.ControllerModeSetting.Autostart, Core.Settings.NetworkMode.Training,
+            Core.Controller.ControllerMode.Reactive, Core.Controller.ControllerMode.Proactive, Core.Controller.ModeTransition.Autostart,
+            0.86, new Core.Settings.WorkloadRange(0.2, 0.75), new Core.Settings.WorkloadRange(0.05, 0.95), 0.05, 72, Core.Controller.Indication.Offload);
+        await provider.GetRequiredService<Pipeline.Storage.DecisionStore>().WriteAsync(
+            new Pipeline.Storage.DecisionRecord("hq", "c1", now, false, decision, "offload vm1 to h2",
+                [new Pipeline.Storage.DecisionMigration("m-1", ["vm1"], null, "h2", false, "started")], []),
+            now, CancellationToken.None);
+        await provider.GetRequiredService<Pipeline.Migration.IMigrationRecordStore>().UpsertAsync(new Pipeline.Migration.MigrationRecord(
+            "m-1", "migrate-vm-vm1", "hq", "h2", ["vm1"], null, "offload", Pipeline.Migration.MigrationResult.Completed, "completed",
+            now, now.AddSeconds(30),
+            [new Pipeline.Migration.StepTiming("prepare", "vm1", now, now.AddSeconds(1), "ok"), new Pipeline.Migration.StepTiming("precopy", "vm1", now.AddSeconds(1), now.AddSeconds(25), "ok: 4 rounds")],
+            [new Pipeline.Migration.VmMigrationOutcome("vm1", Pipeline.Migration.MigrationResult.Completed, "h2", 4, "moved")]));
+
+        context = HttpCall.Request("GET", "/api/decisions?host=hq", headers: TestApp.FunctionKey);
+        var one = (await HttpCall.RunAsync(context, r => api.DecisionsAsync(r, CancellationToken.None))).Json.GetProperty("decisions")[0];
+        Assert.Equal("offload", one.GetProperty("indication").GetString());
+        Assert.Equal("proactive", one.GetProperty("modeAfter").GetString());
+        Assert.Equal(0.86, one.GetProperty("predicted").GetDouble());
+        Assert.Equal(["m-1"], one.GetProperty("migrationIds").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("offload vm1 to h2", one.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        context = HttpCall.Request("GET", "/api/migrations?host=hq&status=completed", headers: TestApp.FunctionKey);
+        var listed = await HttpCall.RunAsync(context, r => api.MigrationsAsync(r, UnusedDurableClient.Instance, CancellationToken.None));
+        Assert.Equal("m-1", Assert.Single(listed.Json.EnumerateArray()).GetProperty("migrationId").GetString());
+
+        context = HttpCall.Request("GET", "/api/migrations/m-1", headers: TestApp.FunctionKey);
+        var detail = await HttpCall.RunAsync(context, r => api.MigrationsAsync(r, UnusedDurableClient.Instance, CancellationToken.None));
+        var steps = detail.Json.GetProperty("steps").EnumerateArray().ToList();
+        Assert.Equal(["prepare (vm1)", "precopy (vm1)"], steps.Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal(24000, steps[1].GetProperty("durationMs").GetDouble(), 3);
+
+        context = HttpCall.Request("GET", "/api/hosts/hq/series", headers: TestApp.FunctionKey);
+        series = await HttpCall.RunAsync(context, r => api.HostsAsync(r, CancellationToken.None));
+        var point = series.Json.GetProperty("points").EnumerateArray().Last();
+        Assert.Equal(0.86, point.GetProperty("predicted").GetDouble());
+        Assert.Equal(0.75, point.GetProperty("high").GetDouble());
+        Assert.Equal("proactive", point.GetProperty("mode").GetString());
+        Assert.Equal("proactive", Assert.Single(series.Json.GetProperty("modeChanges").EnumerateArray()).GetProperty("to").GetString());
+        var move = Assert.Single(series.Json.GetProperty("migrations").EnumerateArray());
+        Assert.Equal(("out", "h2"), (move.GetProperty("direction").GetString(), move.GetProperty("otherHostId").GetString()));
     }
 }

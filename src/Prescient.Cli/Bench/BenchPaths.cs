@@ -25,6 +25,15 @@ internal static class BenchPaths
     public static string SharedData(params string[] parts) =>
         Path.GetFullPath(Path.Combine([RepoRoot(), "..", "shared", "data", .. parts]));
 
+    /// <summary>Tables printed to a file or pipe get 200 columns instead of 80, so they do not wrap.</summary>
+    public static void WidenRedirectedOutput()
+    {
+        if (Console.IsOutputRedirected)
+        {
+            Spectre.Console.AnsiConsole.Profile.Width = 200;
+        }
+    }
+
     public static IReadOnlyList<string> SplitList(string? value) =>
         string.IsNullOrWhiteSpace(value) ? [] : [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 }

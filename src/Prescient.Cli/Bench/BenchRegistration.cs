@@ -14,6 +14,8 @@ internal static class BenchRegistration
                 .WithDescription("Replay PlanetLab days on 800 hosts: baselines (THR/IQR/MAD/LR/LRR-MMT), the oracle and Prescient's policies.");
             bench.AddCommand<ForecastCommand>("forecast")
                 .WithDescription("Next-period (20-minute) forecast accuracy per trace family: baselines, the patent's network, FastTree, a selection rule.");
+            bench.AddCommand<ThroughputCommand>("throughput")
+                .WithDescription("Aggregation, training, controller and simulation throughput, each next to a naive baseline measured in the same run.");
         });
     }
 }

@@ -38,6 +38,7 @@ internal sealed class ConsolidationCommand : Command<ConsolidationCommand.Settin
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        BenchPaths.WidenRedirectedOutput();
         var traces = settings.Traces is { } t ? Path.GetFullPath(t) : BenchPaths.SharedData("planetlab");
         var options = new ConsolidationBenchmarkOptions
         {

@@ -40,6 +40,7 @@ internal sealed class ForecastCommand : Command<ForecastCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        BenchPaths.WidenRedirectedOutput();
         var options = new ForecastBenchmarkOptions
         {
             DataDirectory = settings.Data is { } d ? Path.GetFullPath(d) : BenchPaths.SharedData(),

@@ -31,7 +31,7 @@ public static class ConsolidationBenchmark
 {
     /// <summary>All policies the benchmark knows, by name (baselines, the oracle, then extra ones given).</summary>
     public static IReadOnlyList<Func<IConsolidationPolicy>> AllPolicies(IEnumerable<Func<IConsolidationPolicy>>? extra = null) =>
-        [.. BaselinePolicy.Standard, () => new OraclePolicy(), .. PrescientPolicy.Standard, .. extra ?? []];
+        [.. BaselinePolicy.Standard, PrescientPolicy.Oracle, .. PrescientPolicy.Standard, .. extra ?? []];
 
     public static IReadOnlyList<string> ResolveDays(string tracesDirectory, IReadOnlyList<string> requested)
     {

@@ -18,6 +18,9 @@ public enum PrescientForecastSource
 
     /// <summary>One network per VM, trained online on the VM's own utilisation; a host's forecast is the sum over its VMs (DESIGN section 5).</summary>
     VmNetworks,
+
+    /// <summary>The limit: each VM's actual peak demand over the next <see cref="PrescientPolicyOptions.OracleLookaheadSteps"/> steps, summed per host.</summary>
+    Oracle,
 }
 
 /// <summary>A Prescient policy's settings (reported with its results).</summary>
@@ -42,6 +45,9 @@ public sealed record PrescientPolicyOptions
 
     public NetworkOptions Network { get; init; } = NetworkOptions.Default with { Optimizer = OptimizerKind.Adam, LearningRate = 0.01 };
 
+    /// <summary>Steps of future demand the oracle knows.</summary>
+    public int OracleLookaheadSteps { get; init; } = 6;
+
     /// <summary>Sleeping hosts offered as wake-up candidates per cycle (most efficient type first).</summary>
     public int WakeCandidates { get; init; } = 40;
 
@@ -54,6 +60,7 @@ public sealed record PrescientPolicyOptions
         {
             PrescientForecastSource.HostNetwork => $"per-host 3-20-1 network, {Network.Optimizer}, lr {Network.LearningRate.ToString(inv)}, online training from an untrained start",
             PrescientForecastSource.VmNetworks => $"per-VM 3-20-1 networks summed per host, {Network.Optimizer}, lr {Network.LearningRate.ToString(inv)}, online training from an untrained start",
+            PrescientForecastSource.Oracle => $"oracle: each VM's actual peak demand over the next {OracleLookaheadSteps} steps ({OracleLookaheadSteps * 5} min), summed per host",
             _ => "none",
         };
         return $"controller {mode}; range {(Forecast == PrescientForecastSource.None ? s.ReactiveRange : s.ProactiveRange)}; forecast: {forecast}; " +
@@ -114,6 +121,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
         _meas = new double[h];
         _pred = new double[h];
         _indication = new Indication[h];
+        _woken = new bool[h];
         _proactive = new bool[h];
         _hasPred = new bool[h];
         _hostIds = [.. Enumerable.Range(0, h).Select(i => i.ToString("D3", CultureInfo.InvariantCulture))];
@@ -165,6 +173,23 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
             }
         }
 
+        else if (options.Forecast == PrescientForecastSource.Oracle)
+        {
+            var last = Math.Min(fleet.Day.Steps - 1, k + options.OracleLookaheadSteps);
+            for (var v = 0; v < fleet.VmCount; v++)
+            {
+                var row = fleet.Day.Util[v];
+                var peak = row[k];
+                for (var j = k + 1; j <= last; j++)
+                {
+                    peak = Math.Max(peak, row[j]);
+                }
+
+                _vmPredForNow[v] = row[k];
+                _vmPredNext[v] = peak;
+            }
+        }
+
         for (var h = 0; h < n; h++)
         {
             var vms = fleet.HostVms[h];
@@ -194,7 +219,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
                 predicted = net.Predict(_date, nextPeriod, _meas[h]);
                 _hostPredForNow[h] = predicted ?? double.NaN;
             }
-            else if (options.Forecast == PrescientForecastSource.VmNetworks && k > 0)
+            else if ((options.Forecast == PrescientForecastSource.VmNetworks && k > 0) || options.Forecast == PrescientForecastSource.Oracle)
             {
                 double now = 0, next = 0;
                 for (var i = 0; i < vms.Count; i++)
@@ -221,6 +246,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
             _proactive[h] = decision.ModeAfter == ControllerMode.Proactive;
         }
 
+        Array.Clear(_woken);
         var received = new bool[n];
         var excluded = new HashSet<string>(StringComparer.Ordinal);
         var offload = new List<int>();
@@ -247,7 +273,6 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
         offload.Sort((a, b) => Load(b).CompareTo(Load(a)));
         if (offload.Count > 0)
         {
-            var destinations = new DestinationSelector(Views(includeSleeping: true), excluded);
             foreach (var h in offload)
             {
                 var high = (_proactive[h] ? settings.ProactiveRange : settings.ReactiveRange).High;
@@ -260,7 +285,21 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
 
                 foreach (var unit in selection.Units)
                 {
-                    var placement = destinations.Place(unit, _hostIds[h]);
+                    // A VM whose demand may exceed one core of a G4 host (1860 MIPS) can only go to a G5 host.
+                    var unitExcluded = excluded;
+                    if (NeedsBigCore(unit, k))
+                    {
+                        unitExcluded = new HashSet<string>(excluded, StringComparer.Ordinal);
+                        for (var x = 0; x < n; x++)
+                        {
+                            if (fleet.HostPeMips[x] < 2000)
+                            {
+                                unitExcluded.Add(_hostIds[x]);
+                            }
+                        }
+                    }
+
+                    var placement = new DestinationSelector(Views(includeSleeping: true), unitExcluded).Place(unit, _hostIds[h]);
                     if (!placement.Placed)
                     {
                         continue;
@@ -274,6 +313,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
                     }
 
                     received[dst] = true;
+                    _woken[dst] = true;
                 }
             }
         }
@@ -320,6 +360,12 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
                 }
 
                 var dst = int.Parse(placement.DestinationHostId!, CultureInfo.InvariantCulture);
+                if (fleet.HostPeMips[dst] < 2000 && NeedsBigCore(unit, k))
+                {
+                    ok = false;
+                    break;
+                }
+
                 foreach (var vm in unit.Vms)
                 {
                     placements.Add((int.Parse(vm.VmId.AsSpan(2), CultureInfo.InvariantCulture), dst));
@@ -335,12 +381,29 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
             {
                 Move(v, h, dst, k, plan);
                 received[dst] = true;
-                evacuated.Add(_hostIds[dst]);
             }
         }
     }
 
     private Indication[] _indication = [];
+    private bool[] _woken = [];
+
+    private bool NeedsBigCore(MigrationUnit unit, int k)
+    {
+        foreach (var vm in unit.Vms)
+        {
+            var v = int.Parse(vm.VmId.AsSpan(2), CultureInfo.InvariantCulture);
+            var u = Math.Max(_fleet.Util(v, k), options.Forecast == PrescientForecastSource.None ? 0 : _vmPredNext[v]);
+            // Without a forecast, keep 10 % headroom on the current demand.
+            var demand = (options.Forecast == PrescientForecastSource.None || options.Forecast == PrescientForecastSource.HostNetwork ? Math.Min(1, u * 1.1) : u) * _fleet.VmMips[v];
+            if (demand > 1860)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
     private bool[] _proactive = [];
 
     private double Load(int h) => _proactive[h] ? Math.Max(_pred[h], 0) : _meas[h];
@@ -349,7 +412,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
     {
         var fleet = _fleet;
         var u = fleet.Util(v, k) * fleet.VmMips[v];
-        var p = (options.Forecast == PrescientForecastSource.VmNetworks ? _vmPredNext[v] : fleet.Util(v, k)) * fleet.VmMips[v];
+        var p = (options.Forecast is PrescientForecastSource.VmNetworks or PrescientForecastSource.Oracle ? _vmPredNext[v] : fleet.Util(v, k)) * fleet.VmMips[v];
         _meas[from] -= u / fleet.HostCapacity[from];
         _meas[to] += u / fleet.HostCapacity[to];
         _pred[from] -= p / fleet.HostCapacity[from];
@@ -372,7 +435,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
         foreach (var v in vms)
         {
             var u = fleet.Util(v, k);
-            var share = options.Forecast == PrescientForecastSource.VmNetworks ? Math.Max(u, _vmPredNext[v]) : u;
+            var share = options.Forecast is PrescientForecastSource.VmNetworks or PrescientForecastSource.Oracle ? Math.Max(u, _vmPredNext[v]) : u;
             var auto = allowCooling || k - _lastMoved[v] >= cooldownSteps;
             list.Add(new VmInfo(_vmIds[v], null, 0, auto, Math.Clamp(share * fleet.VmMips[v] / cap, 0, 1), fleet.VmRam[v], 0));
         }
@@ -390,7 +453,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
         {
             for (var h = 0; h < fleet.HostCount; h++)
             {
-                var running = fleet.HostVms[h].Count > 0;
+                var running = fleet.HostVms[h].Count > 0 || _woken[h];
                 if (pass == 0 && !running)
                 {
                     continue;
@@ -415,6 +478,24 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
 
         return views;
     }
+
+    /// <summary>
+    /// The limit in this harness: Prescient's selection and placement driven by the actual future (each VM's peak over
+    /// the next 30 minutes), packing hosts to 98 % of that peak (forecasts are clamped to 100 %, so the high threshold must sit below it) and emptying hosts below half load; proactive always.
+    /// </summary>
+    public static Func<IConsolidationPolicy> Oracle { get; } = () => new PrescientPolicy(new PrescientPolicyOptions
+    {
+        Name = "oracle",
+        Forecast = PrescientForecastSource.Oracle,
+        Settings = new PrescientPolicyOptions { Name = "x" }.Settings with
+        {
+            ControllerMode = ControllerModeSetting.Proactive,
+            ProactiveRange = new WorkloadRange(0.5, 0.98),
+            ReactiveRange = new WorkloadRange(0.5, 0.98),
+            FailsafeRange = new WorkloadRange(0.0, 1.0),
+            VmCooldown = TimeSpan.Zero,
+        },
+    });
 
     /// <summary>The three Prescient policies with their default settings.</summary>
     public static IReadOnlyList<Func<IConsolidationPolicy>> Standard { get; } =

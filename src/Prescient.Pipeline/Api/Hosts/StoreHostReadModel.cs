@@ -14,7 +14,8 @@ public sealed class StoreHostReadModel(
     HostStateStore hosts,
     WindowStore windows,
     DecisionStore decisions,
-    IMigrationRecordStore migrations) : IHostReadModel
+    IMigrationRecordStore migrations,
+    TimeProvider time) : IHostReadModel
 {
     /// <summary>Decisions read per host for a series (one per evaluation cycle).</summary>
     public const int MaxDecisionsPerSeries = 5000;
@@ -40,7 +41,8 @@ public sealed class StoreHostReadModel(
         }
 
         var summary = await SummaryAsync(state, cancellationToken);
-        var latest = (await windows.GetSinceAsync(hostId, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddHours(1), cancellationToken))
+        var now = time.GetUtcNow();
+        var latest = (await windows.GetSinceAsync(hostId, now.AddDays(-1), now.AddHours(1), cancellationToken))
             .OrderByDescending(w => w.Start).FirstOrDefault();
         var vms = latest?.Vms?.Select(v => new HostVm(v.VmId, null, 0, true, v.Cpu, v.MemoryMb)).ToList() ?? [];
         return new HostDetail(summary with { VmCount = vms.Count }, vms, state.AccuracyAt);

@@ -1,11 +1,12 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -112,9 +113,9 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
         // The sidecar never creates the task hub itself.
         await service.CreateIfNotExistsAsync();
 
-        var port = FreePort();
+        // Port 0: the kernel picks a free port as Kestrel binds it (no window for another process to take it).
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddGrpc();
@@ -128,7 +129,8 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
         _ = sidecar.Services.GetRequiredService<TaskHubGrpcServer>();
         await sidecar.StartAsync(cancellationToken);
 
-        var address = new Uri($"http://127.0.0.1:{port}");
+        var bound = sidecar.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = new Uri(bound.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
         var channel = GrpcChannel.ForAddress(address);
         var workerBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         workerBuilder.Services.AddSingleton(loggerFactory);
@@ -249,12 +251,5 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
         }
 
         return v.ValueKind == JsonValueKind.Number ? ((DurableTask.Core.History.EventType)v.GetInt32()).ToString() : v.GetString() ?? "Unknown";
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,16 +1,32 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
-using Prescient.Pipeline.Api;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
-namespace Prescient.Functions.Http;
+namespace Prescient.Pipeline.Api;
 
 /// <summary>
 /// Turns an ASP.NET Core request into an <see cref="ApiRequest"/> and an <see cref="ApiResponse"/> into an
-/// <see cref="IActionResult"/>. The local host (issue 7) does the same with its own endpoints.
+/// <see cref="IActionResult"/>: the Functions app's HTTP functions call <see cref="HandleAsync"/>, and a plain ASP.NET
+/// Core host (the local pipeline) maps every route with <see cref="MapOperationsApi"/>.
 /// </summary>
 public static class AspNetCoreApiBridge
 {
+    /// <summary>Maps <c>/api/{**path}</c> (every method) to the <see cref="OperationsApi"/> registered in the container.</summary>
+    public static IEndpointConventionBuilder MapOperationsApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        return endpoints.Map(ApiPrefix + "/{**path}", async context =>
+        {
+            var api = context.RequestServices.GetRequiredService<OperationsApi>();
+            var result = await HandleAsync(api, context.Request, context.RequestAborted);
+            await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
+        });
+    }
+
     public const string ApiPrefix = "/api";
     public const int MaxBodyBytes = 1024 * 1024;
 
