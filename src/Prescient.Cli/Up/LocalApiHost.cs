@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -20,8 +19,6 @@ namespace Prescient.Cli.Up;
 /// </summary>
 public sealed class LocalApiHost : IAsyncDisposable
 {
-    public const int MaxBodyBytes = 1024 * 1024;
-
     private static readonly Dictionary<string, string> ContentTypes = new(StringComparer.OrdinalIgnoreCase)
     {
         [".html"] = "text/html; charset=utf-8",
@@ -62,6 +59,7 @@ public sealed class LocalApiHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(api);
         var app = builder.Build();
         var root = Path.GetFullPath(dashboardRoot);
         app.MapGet("/", () => Results.Redirect("/api/dashboard/"));
@@ -71,7 +69,8 @@ public sealed class LocalApiHost : IAsyncDisposable
             : context.Request.Path.Value?.EndsWith('/') == true ? ServeFile(root, "index.html")
             : Results.Redirect("/api/dashboard/"));
         app.MapGet("/api/openapi.json", () => ServeFile(root, "openapi.json"));
-        app.Map("/api/{**path}", (HttpContext context) => HandleAsync(api, context));
+        // The same ASP.NET Core bridge the Functions app uses: every other /api route goes to the operations API.
+        app.MapOperationsApi();
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new LocalApiHost(app, new Uri(address.TrimEnd('/') + "/"), token);
@@ -86,57 +85,6 @@ public sealed class LocalApiHost : IAsyncDisposable
         }
 
         return Results.File(full, ContentTypes.GetValueOrDefault(Path.GetExtension(full), "application/octet-stream"));
-    }
-
-    private static async Task HandleAsync(OperationsApi api, HttpContext context)
-    {
-        var request = context.Request;
-        var response = context.Response;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                await WriteAsync(response, ApiResponse.Error(HttpStatusCode.RequestEntityTooLarge, "too-large", $"The request body is larger than {MaxBodyBytes} bytes."), context.RequestAborted);
-                return;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        var path = request.Path.Value ?? "/";
-        path = path.Length > 4 ? path[4..] : "/";
-        var apiRequest = ApiRequest.Create(
-            request.Method,
-            path,
-            request.Query.Select(q => KeyValuePair.Create(q.Key, q.Value.ToString())),
-            request.Headers.Select(h => KeyValuePair.Create(h.Key, h.Value.ToString())),
-            buffer.ToArray());
-        var result = await api.HandleAsync(apiRequest, context.RequestAborted);
-        await WriteAsync(response, result, context.RequestAborted);
-    }
-
-    private static async Task WriteAsync(HttpResponse http, ApiResponse response, CancellationToken cancellationToken)
-    {
-        http.StatusCode = response.StatusCode;
-        if (response.ETag is not null)
-        {
-            http.Headers.ETag = response.ETag;
-        }
-
-        foreach (var (name, value) in response.Headers)
-        {
-            http.Headers[name] = value;
-        }
-
-        http.Headers.CacheControl = "no-store";
-        if (response.Body is not null)
-        {
-            http.ContentType = "application/json; charset=utf-8";
-            await JsonSerializer.SerializeAsync(http.Body, response.Body, response.Body.GetType(), ApiJson.Options, cancellationToken);
-        }
     }
 
     public async ValueTask DisposeAsync()
