@@ -1,0 +1,85 @@
+using Prescient.Simulation.FleetService;
+using Prescient.Simulation.Traces;
+
+namespace Prescient.Cli.Up;
+
+/// <summary>One VM of the demo fleet: where it starts, its size, and the daily shape of its CPU demand.</summary>
+public sealed record DemoVm(string VmId, string HostId, double MemoryMb, double DirtyRateMBps, DiurnalProfile Profile, int Seed);
+
+/// <summary>
+/// The default fleet of <c>prescient up</c>: hosts of 32 cores and 256 GB, each with a few VMs whose CPU demand follows
+/// a daily pattern (synthetic traces: busy afternoons, idle evenings and nights, quieter weekends), so that during
+/// the day some hosts climb above the range (offloads) and in the evening many fall below it (evacuation and power-down).
+/// A quarter of the hosts run night batch work and stay busy in the evening: they receive the evacuated VMs.
+/// Loads are fractions of one host (the pipeline's reference host, capacity 1).
+/// </summary>
+public sealed class DemoFleet
+{
+    public const double CoresPerHost = 32;
+    public const double HostMemoryMb = 262_144;
+
+    private static readonly NoiseOptions Noise = new(NoiseSd: 0.012, NoiseCorrelation: 0.7, SpikesPerHour: 0.05, SpikeHeight: 0.04);
+
+    private DemoFleet(IReadOnlyList<string> hostIds, IReadOnlyList<DemoVm> vms)
+    {
+        HostIds = hostIds;
+        Vms = vms;
+    }
+
+    public IReadOnlyList<string> HostIds { get; }
+
+    public IReadOnlyList<DemoVm> Vms { get; }
+
+    public static DemoFleet Create(int hosts, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(hosts, 4);
+        var rng = new Random(seed);
+        var hostIds = Enumerable.Range(1, hosts).Select(i => $"host-{i:00}").ToList();
+        var vms = new List<DemoVm>();
+        for (var h = 0; h < hosts; h++)
+        {
+            var hostId = hostIds[h];
+            var batch = h % 4 == 3;
+            var vmCount = 4 + (h % 3);
+            // Host peak as a fraction of the host: some hosts peak above the 0.80 threshold in the afternoon.
+            var hostPeak = batch ? 0.42 : 0.62 + (0.3 * ((h * 7) % 8) / 7.0);
+            var hostNight = batch ? 0.30 : 0.06 + (0.02 * (h % 3));
+            var peakHour = batch ? 1.5 : 13.5 + ((h % 5) * 0.75);
+            for (var v = 0; v < vmCount; v++)
+            {
+                var share = 1.0 / vmCount;
+                var profile = new DiurnalProfile(
+                    Night: hostNight * share,
+                    Peak: hostPeak * share,
+                    PeakHour: peakHour + (rng.NextDouble() - 0.5),
+                    WidthHours: batch ? 4.5 : 3.2 + rng.NextDouble(),
+                    WeekendFactor: batch ? 1.0 : 0.6);
+                var memory = new[] { 4096.0, 8192, 16384, 12288 }[rng.Next(4)];
+                vms.Add(new DemoVm($"{hostId}-vm{v + 1}", hostId, memory, 20 + (rng.NextDouble() * 60), profile, seed + (h * 31) + v));
+            }
+        }
+
+        return new DemoFleet(hostIds, vms);
+    }
+
+    public IEnumerable<SimHostSpec> HostSpecs() => HostIds.Select(id => new SimHostSpec(id, CoresPerHost, HostMemoryMb));
+
+    public IEnumerable<SimVmSpec> VmSpecs(DateTimeOffset at) =>
+        Vms.Select(vm => new SimVmSpec(vm.VmId, vm.HostId, CpuCores(vm, at), vm.MemoryMb, vm.DirtyRateMBps));
+
+    /// <summary>The VM's demand at a moment, in cores: its daily profile plus deterministic noise.</summary>
+    public static double CpuCores(DemoVm vm, DateTimeOffset at) => Load(vm, at) * CoresPerHost;
+
+    /// <summary>The VM's demand as a fraction of a host.</summary>
+    public static double Load(DemoVm vm, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        var utc = at.UtcDateTime;
+        var level = vm.Profile.LevelAt(DateOnly.FromDateTime(utc), utc.TimeOfDay.TotalHours);
+        // Smooth noise: a few incommensurate sines seeded per VM (deterministic, so history and live agree).
+        var t = (at - DateTimeOffset.UnixEpoch).TotalHours;
+        var phase = vm.Seed * 0.7331;
+        var wiggle = (0.5 * Math.Sin((t * 1.7) + phase)) + (0.3 * Math.Sin((t * 4.3) + (2 * phase))) + (0.2 * Math.Sin((t * 11.1) + (3 * phase)));
+        return Math.Max(0, level * (1 + (Noise.NoiseSd * 4 * wiggle)));
+    }
+}
