@@ -123,7 +123,8 @@ public sealed partial class EvaluateService(
                 cycleId,
                 since,
                 evaluation.State?.ETag ?? default,
-                cancellationToken);
+                cancellationToken,
+                evaluation.State?.ControllerStateJson);
             if (!stored)
             {
                 LogLostRace(logger, evaluation.HostId, cycleId);

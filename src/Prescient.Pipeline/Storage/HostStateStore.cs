@@ -140,7 +140,8 @@ public sealed class HostStateStore(TableClient table)
         string cycleId,
         DateTimeOffset? indicationSince,
         ETag expected,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        string? readControllerStateJson = null)
     {
         var entity = new TableEntity(Partition, hostId)
         {
@@ -151,22 +152,47 @@ public sealed class HostStateStore(TableClient table)
             ["LastCycleId"] = cycleId,
             ["IndicationSince"] = indicationSince,
         };
-        try
+        // The ETag guards the whole row, but other jobs merge their own columns into it (ingest's last-ingest time,
+        // retrain's model, power state). Only a change to the controller's columns by another evaluation is a lost
+        // race; after any other write, re-read and try again with the new ETag.
+        for (var attempt = 1; ; attempt++)
         {
-            if (expected == default)
+            try
             {
-                await Table.AddEntityAsync(entity, cancellationToken);
-            }
-            else
-            {
-                await Table.UpdateEntityAsync(entity, expected, TableUpdateMode.Merge, cancellationToken);
-            }
+                if (expected == default)
+                {
+                    await Table.AddEntityAsync(entity, cancellationToken);
+                }
+                else
+                {
+                    await Table.UpdateEntityAsync(entity, expected, TableUpdateMode.Merge, cancellationToken);
+                }
 
-            return true;
-        }
-        catch (RequestFailedException exception) when (exception.Status is 409 or 412)
-        {
-            return false;
+                return true;
+            }
+            catch (RequestFailedException exception) when (exception.Status is 409 or 412)
+            {
+                if (attempt >= 5)
+                {
+                    return false;
+                }
+
+                var current = await Table.GetEntityIfExistsAsync<TableEntity>(Partition, hostId, cancellationToken: cancellationToken);
+                if (!current.HasValue || current.Value is not { } row)
+                {
+                    return false;
+                }
+
+                var controllerUnchanged =
+                    string.Equals(row.GetString("ControllerStateJson"), readControllerStateJson, StringComparison.Ordinal) &&
+                    !string.Equals(row.GetString("LastCycleId"), cycleId, StringComparison.Ordinal);
+                if (!controllerUnchanged)
+                {
+                    return false;
+                }
+
+                expected = row.ETag;
+            }
         }
     }
 
