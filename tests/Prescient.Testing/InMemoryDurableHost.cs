@@ -3,14 +3,14 @@ using System.Net.Sockets;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Testing;
 
-namespace Prescient.Migration.Tests;
+namespace Prescient.Testing;
 
 /// <summary>
 /// Starts the in-memory durable backend. <see cref="DurableTaskTestHost"/> picks a random port in 30000-40000 for its
 /// gRPC sidecar, which overlaps the kernel's ephemeral range: on a busy machine another socket can hold it. Try again
 /// on a port the kernel has just handed out.
 /// </summary>
-internal static class InMemoryDurableHost
+public static class InMemoryDurableHost
 {
     public static async Task<DurableTaskTestHost> StartAsync(Action<DurableTaskRegistry> registry, DurableTaskTestHostOptions? options = null)
     {
