@@ -76,9 +76,9 @@ internal sealed partial class HypervisorSettingsReporter(HypervisorSettingsStatu
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Hypervisor: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Hypervisor settings: {Reason}")]
     private static partial void LogEnabled(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Hypervisor: {Reason}; migration and evacuation orchestrations cannot run")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Hypervisor settings: {Reason}; migration and evacuation orchestrations cannot run")]
     private static partial void LogDisabled(ILogger logger, string reason);
 }
