@@ -1,5 +1,6 @@
 // Prescient in Azure: one resource group with the storage account, the telemetry Event Hubs namespace, monitoring,
-// a user-assigned identity, every role assignment (app/rbac.bicep) and the Function App on Flex Consumption.
+// a Key Vault (the hypervisor fleet secret, set by the operator), a user-assigned identity, every role assignment
+// (app/rbac.bicep) and the Function App on Flex Consumption.
 // Deployed by `azd up` (azure.yaml); parameters come from main.parameters.json and the azd environment.
 targetScope = 'subscription'
 
@@ -36,6 +37,12 @@ param agentSenderPrincipalIds array = []
 @description('Allow a send-only shared access signature for agents that cannot use Entra ID: turns Event Hubs local auth on and creates a Send-only rule on the telemetry hub. Off by default.')
 param agentSasEnabled bool = false
 
+@description('Base URI of the fleet\'s hypervisor endpoints (a fleet agent or the fleet simulator serving hosts/{hostId}/). Empty: the migration workflows are disabled; the app logs why at start-up.')
+param hypervisorFleetBaseUri string = ''
+
+@description('Purge protection on the Key Vault (recommended; cannot be turned off once on, and a deleted vault then keeps its name until the retention ends).')
+param keyVaultPurgeProtection bool = true
+
 @description('.NET version of the isolated worker on Flex Consumption.')
 param dotnetVersion string = '10.0'
 
@@ -66,6 +73,7 @@ var telemetryConsumerGroupName = 'prescient'
 var telemetryQueueName = 'telemetry'
 var taskHubName = 'prescient'
 var deploymentContainerName = 'app-package-${resourceToken}'
+var hypervisorFleetSecretName = 'hypervisor-fleet-secret'
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: 'rg-${environmentName}'
@@ -110,6 +118,17 @@ module eventHubs 'app/eventhubs.bicep' = {
   }
 }
 
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    purgeProtection: keyVaultPurgeProtection
+  }
+}
+
 module monitoring 'app/monitoring.bicep' = {
   name: 'monitoring'
   scope: rg
@@ -129,6 +148,7 @@ module rbac 'app/rbac.bicep' = {
     eventHubsNamespaceName: eventHubs.outputs.namespaceName
     telemetryHubName: eventHubs.outputs.hubName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+    keyVaultName: keyVault.outputs.name
     appPrincipalId: identity.outputs.principalId
     userPrincipalId: principalId
     userPrincipalType: principalType
@@ -158,6 +178,9 @@ module functionApp 'app/function-app.bicep' = {
     evaluateSchedule: evaluateSchedule
     retrainSchedule: retrainSchedule
     dotnetVersion: dotnetVersion
+    hypervisorFleetBaseUri: hypervisorFleetBaseUri
+    keyVaultName: keyVault.outputs.name
+    hypervisorFleetSecretName: hypervisorFleetSecretName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
   }
@@ -186,3 +209,5 @@ output PRESCIENT_INGEST_SCHEDULE string = ingestSchedule
 output PRESCIENT_EVALUATE_SCHEDULE string = evaluateSchedule
 output PRESCIENT_RETRAIN_SCHEDULE string = retrainSchedule
 output PRESCIENT_AGENT_SAS_RULE string = eventHubs.outputs.agentSendRuleName
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri

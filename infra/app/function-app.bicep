@@ -24,6 +24,15 @@ param evaluateSchedule string
 param retrainSchedule string
 param dotnetVersion string
 
+@description('Base URI of the fleet\'s hypervisor endpoints; empty = migrations disabled.')
+param hypervisorFleetBaseUri string
+
+@description('The Key Vault holding the hypervisor fleet secret (read through a Key Vault reference).')
+param keyVaultName string
+
+@description('Name of the fleet secret in that vault (its value is set by the operator, never by the template).')
+param hypervisorFleetSecretName string
+
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int
 
@@ -47,6 +56,8 @@ var blobEndpoint = storageAccount.properties.primaryEndpoints.blob
 var queueEndpoint = storageAccount.properties.primaryEndpoints.queue
 var tableEndpoint = storageAccount.properties.primaryEndpoints.table
 var clientId = identity.properties.clientId
+// Resolved by App Service with the identity in keyVaultReferenceIdentity; the value never passes through the template.
+var fleetSecretReference = '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${hypervisorFleetSecretName})'
 
 // BEGIN appSettings (parsed by tests/Prescient.Infra.Tests: one `Name: value` per line)
 var appSettings = {
@@ -70,6 +81,8 @@ var appSettings = {
   PRESCIENT_INGEST_SCHEDULE: ingestSchedule
   PRESCIENT_EVALUATE_SCHEDULE: evaluateSchedule
   PRESCIENT_RETRAIN_SCHEDULE: retrainSchedule
+  Hypervisor__FleetBaseUri: hypervisorFleetBaseUri
+  Hypervisor__FleetSecret: fleetSecretReference
   AZURE_CLIENT_ID: clientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${clientId};Authorization=AAD'
@@ -104,6 +117,8 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Key Vault references (Hypervisor__FleetSecret) resolve with the user-assigned identity.
+    keyVaultReferenceIdentity: identity.id
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'

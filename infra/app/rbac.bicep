@@ -3,11 +3,14 @@
 //   Event Hubs namespace: Azure Event Hubs Data Receiver, Azure Event Hubs Data Sender
 //   Application Insights: Monitoring Metrics Publisher
 // each to the app's user-assigned identity and, when given, to the deploying user (local runs against Azure);
+//   Key Vault:            Key Vault Secrets User to the app's identity (reads the secrets its settings reference),
+//                         Key Vault Secrets Officer to the deploying user (sets them; see docs/deploy.md);
 //   Telemetry hub:        Azure Event Hubs Data Sender to each agent fleet principal.
 param storageAccountName string
 param eventHubsNamespaceName string
 param telemetryHubName string
 param applicationInsightsName string
+param keyVaultName string
 
 @description('Principal (object) id of the Function App\'s user-assigned identity.')
 param appPrincipalId string
@@ -29,6 +32,8 @@ var roles = {
   eventHubsDataReceiver: 'a638d3c7-ab3a-418d-83e6-5f17a39d4fde'
   eventHubsDataSender: '2b629674-e913-4c01-ae53-ef4638d8f975'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 }
 
 var principals = concat(
@@ -48,6 +53,12 @@ var monitoringAssignments = map(principals, p => {
   principalType: p.type
   roleId: roles.monitoringMetricsPublisher
 })
+
+// The app reads secrets; the deploying user (not a pipeline's principal-less run) sets them.
+var keyVaultAssignments = concat(
+  [{ principalId: appPrincipalId, principalType: 'ServicePrincipal', roleId: roles.keyVaultSecretsUser }],
+  empty(userPrincipalId) ? [] : [{ principalId: userPrincipalId, principalType: userPrincipalType, roleId: roles.keyVaultSecretsOfficer }]
+)
 
 resource storageAccount 'Microsoft.Storage/storageAccounts@2026-06-01' existing = {
   name: storageAccountName
@@ -101,6 +112,22 @@ resource monitoringRoleAssignments 'Microsoft.Authorization/roleAssignments@2022
   }
 ]
 
+resource keyVault 'Microsoft.KeyVault/vaults@2026-05-15' existing = {
+  name: keyVaultName
+}
+
+resource keyVaultRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for a in keyVaultAssignments: {
+    name: guid(keyVault.id, a.principalId, a.roleId)
+    scope: keyVault
+    properties: {
+      principalId: a.principalId
+      principalType: a.principalType
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', a.roleId)
+    }
+  }
+]
+
 resource agentSenderRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for agentPrincipalId in agentSenderPrincipalIds: {
     name: guid(eventHubsNamespace::telemetryHub.id, agentPrincipalId, roles.eventHubsDataSender)
@@ -112,4 +139,4 @@ resource agentSenderRoleAssignments 'Microsoft.Authorization/roleAssignments@202
   }
 ]
 
-output assignmentCount int = length(storageAssignments) + length(eventHubsAssignments) + length(monitoringAssignments) + length(agentSenderPrincipalIds)
+output assignmentCount int = length(storageAssignments) + length(eventHubsAssignments) + length(monitoringAssignments) + length(keyVaultAssignments) + length(agentSenderPrincipalIds)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Prescient.Functions.Dashboard;
 using Prescient.Functions.Durable;
+using Prescient.Functions.Migration;
 using Prescient.Functions.Storage;
 using Prescient.Pipeline.Api;
 using Prescient.Pipeline.Api.Auth;
@@ -51,10 +52,21 @@ public static class ServiceCollectionExtensions
         services.AddOptions<MigrationOptions>().Bind(configuration.GetSection(MigrationOptions.SectionName));
         services.TryAddSingleton<IHostDirectory, HostStateDirectory>();
         services.TryAddSingleton<IMigrationScheduler, FunctionsMigrationScheduler>();
-        var hypervisor = configuration.GetSection(HypervisorClientOptions.SectionName);
-        if (hypervisor.Exists())
+        var status = HypervisorSettings.Inspect(configuration);
+        services.TryAddSingleton(status);
+        services.AddHostedService<HypervisorSettingsReporter>();
+        if (status.Enabled)
         {
-            services.AddHypervisorClient(options => hypervisor.Bind(options));
+            var hypervisor = configuration.GetSection(AppSettingNames.Hypervisor.Section);
+            services.AddHypervisorClient(options =>
+            {
+                hypervisor.Bind(options);
+                // Azure sets the fleet URI setting even when empty (per-host URIs only): no fleet then.
+                if (string.IsNullOrWhiteSpace(hypervisor[AppSettingNames.Hypervisor.FleetBaseUri]))
+                {
+                    options.FleetBaseUri = null;
+                }
+            });
             services.TryAddSingleton<MigrationActivities>();
         }
 

@@ -20,7 +20,10 @@ namespace Prescient.Functions.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class CompositionAzuriteTests(AzuriteFixture azurite)
 {
-    private ServiceProvider Build(bool withHypervisor)
+    private ServiceProvider Build(bool withHypervisor) =>
+        Build(withHypervisor ? new Dictionary<string, string?> { ["Hypervisor:FleetBaseUri"] = "http://127.0.0.1:9/", ["Hypervisor:FleetSecret"] = "test-secret-test-secret" } : []);
+
+    private ServiceProvider Build(IReadOnlyDictionary<string, string?> hypervisor)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -28,10 +31,9 @@ public sealed class CompositionAzuriteTests(AzuriteFixture azurite)
             [AppSettingNames.TelemetryQueueName] = "telemetry",
             [PipelineServiceCollectionExtensions.Section + ":NamePrefix"] = "c" + Guid.NewGuid().ToString("N")[..10],
         };
-        if (withHypervisor)
+        foreach (var (key, value) in hypervisor)
         {
-            settings["Hypervisor:FleetBaseUri"] = "http://127.0.0.1:9/";
-            settings["Hypervisor:FleetSecret"] = "test-secret-test-secret";
+            settings[key] = value;
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
@@ -56,6 +58,42 @@ public sealed class CompositionAzuriteTests(AzuriteFixture azurite)
         Assert.NotNull(provider.GetRequiredService<EvaluateFunction>());
         Assert.NotNull(provider.GetRequiredService<DashboardFunction>());
         Assert.NotNull(provider.GetRequiredService<MigrationFunctions>());
+    }
+
+    [Fact]
+    public void With_the_bicep_defaults_the_migration_activities_are_not_registered_and_the_status_says_why()
+    {
+        // As Azure sets them: the fleet URI empty and the secret's Key Vault reference not resolved yet.
+        var appSettings = HypervisorSettingsTests.FromAppSettings(new Dictionary<string, string>
+        {
+            [AppSettingNames.HypervisorFleetBaseUri] = "",
+            [AppSettingNames.HypervisorFleetSecret] = "@Microsoft.KeyVault(VaultName=kv-abc;SecretName=hypervisor-fleet-secret)",
+        });
+        using var provider = Build(appSettings.AsEnumerable().ToDictionary(p => p.Key, p => p.Value));
+
+        Assert.Null(provider.GetService<Pipeline.Migration.MigrationActivities>());
+        Assert.Null(provider.GetService<Pipeline.Hypervisor.IHypervisorClient>());
+        var status = provider.GetRequiredService<HypervisorSettingsStatus>();
+        Assert.False(status.Enabled);
+        Assert.Contains(AppSettingNames.HypervisorFleetBaseUri, status.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Per_host_uris_with_the_fleet_uri_set_empty_bind_no_fleet_uri_and_register_the_activities()
+    {
+        var appSettings = HypervisorSettingsTests.FromAppSettings(new Dictionary<string, string>
+        {
+            [AppSettingNames.HypervisorFleetBaseUri] = "",
+            [AppSettingNames.HypervisorFleetSecret] = "a-resolved-secret-value-of-some-length",
+            [$"{AppSettingNames.Hypervisor.Section}__{AppSettingNames.Hypervisor.HostBaseUris}__h1"] = "http://127.0.0.1:9/h1/",
+        });
+        using var provider = Build(appSettings.AsEnumerable().ToDictionary(p => p.Key, p => p.Value));
+
+        Assert.NotNull(provider.GetRequiredService<MigrationFunctions>());
+        var options = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Pipeline.Hypervisor.HypervisorClientOptions>>().Value;
+        Assert.Null(options.FleetBaseUri);
+        Assert.Equal(new Uri("http://127.0.0.1:9/h1/"), options.HostBaseUris["h1"]);
+        Assert.Equal("a-resolved-secret-value-of-some-length", options.FleetSecret);
     }
 
     [Fact]

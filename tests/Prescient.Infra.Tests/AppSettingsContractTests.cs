@@ -67,6 +67,64 @@ public sealed partial class AppSettingsContractTests
     }
 
     [Fact]
+    public void Secret_settings_are_key_vault_references_and_never_plain_values()
+    {
+        Assert.Contains(AppSettingNames.HypervisorFleetSecret, AppSettingNames.Secrets);
+        Assert.All(AppSettingNames.Secrets, name => Assert.Contains(name, AppSettingNames.Values));
+        var functionApp = RepoFiles.Read(BicepText.FunctionAppFile);
+        foreach (var name in AppSettingNames.Secrets)
+        {
+            // The setting names a variable (not a parameter, not a literal) that is a Key Vault reference.
+            var expression = Bicep[name];
+            Assert.Matches("^[A-Za-z_][A-Za-z0-9_]*$", expression);
+            Assert.Matches($@"(?m)^var {expression} = '@Microsoft\.KeyVault\(VaultName=\$\{{keyVaultName\}};SecretName=\$\{{[A-Za-z]+\}}\)'$", functionApp);
+            Assert.DoesNotMatch($@"(?m)^param {expression}\b", functionApp);
+        }
+
+        // App Service resolves the references with the app's user-assigned identity.
+        Assert.Contains("keyVaultReferenceIdentity: identity.id", functionApp, StringComparison.Ordinal);
+        // The secret's value is never part of the template: no secret resource, no secure parameter for it.
+        foreach (var file in Directory.EnumerateFiles(RepoFiles.PathOf("infra"), "*.bicep", SearchOption.AllDirectories))
+        {
+            var text = File.ReadAllText(file);
+            Assert.DoesNotContain("Microsoft.KeyVault/vaults/secrets", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("@secure()", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void The_fleet_base_uri_is_a_main_bicep_parameter_that_defaults_to_empty()
+    {
+        Assert.Equal("hypervisorFleetBaseUri", Bicep[AppSettingNames.HypervisorFleetBaseUri]);
+        Assert.Contains("param hypervisorFleetBaseUri string = ''", RepoFiles.Read("infra/main.bicep"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Hypervisor_setting_names_bind_the_hypervisor_client_options()
+    {
+        var options = typeof(Pipeline.Hypervisor.HypervisorClientOptions);
+        Assert.Equal(AppSettingNames.Hypervisor.Section, Pipeline.Hypervisor.HypervisorClientOptions.SectionName);
+        foreach (var key in new[] { AppSettingNames.Hypervisor.FleetBaseUri, AppSettingNames.Hypervisor.FleetSecret, AppSettingNames.Hypervisor.HostBaseUris, AppSettingNames.Hypervisor.HostTokens })
+        {
+            Assert.NotNull(options.GetProperty(key));
+        }
+
+        Assert.Equal(AppSettingNames.HypervisorFleetBaseUri, AppSettingNames.ConnectionKey(AppSettingNames.Hypervisor.Section, AppSettingNames.Hypervisor.FleetBaseUri));
+        Assert.Equal(AppSettingNames.HypervisorFleetSecret, AppSettingNames.ConnectionKey(AppSettingNames.Hypervisor.Section, AppSettingNames.Hypervisor.FleetSecret));
+    }
+
+    [Fact]
+    public void The_functions_app_reads_the_hypervisor_section_through_app_setting_names()
+    {
+        var files = Directory.EnumerateFiles(RepoFiles.PathOf("src/Prescient.Functions"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .ToList();
+
+        Assert.All(files, f => Assert.DoesNotMatch("\"Hypervisor[:_\"]", File.ReadAllText(f)));
+        Assert.Contains(files, f => File.ReadAllText(f).Contains("AppSettingNames.Hypervisor.Section", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Bicep_sets_no_local_only_or_flex_rejected_setting()
     {
         // Flex Consumption takes the runtime from functionAppConfig and rejects these as app settings.

@@ -31,7 +31,9 @@ public sealed partial class PostprovisionHookTests : IDisposable
     /// <summary>The settings a local run against the deployment gets: no managed-identity or Azure-only keys.</summary>
     private static HashSet<string> ExpectedLocalKeys()
     {
-        string[] azureOnly = [AppSettingNames.ManagedIdentityClientId, AppSettingNames.ApplicationInsightsConnectionString, AppSettingNames.ApplicationInsightsAuthentication];
+        // The hypervisor settings too: a local run points at its own fleet (the simulator) and the secret stays in Key Vault.
+        string[] azureOnly = [AppSettingNames.ManagedIdentityClientId, AppSettingNames.ApplicationInsightsConnectionString, AppSettingNames.ApplicationInsightsAuthentication,
+            AppSettingNames.HypervisorFleetBaseUri, .. AppSettingNames.Secrets];
         return AppSettingNames.Values.Except(azureOnly)
             .Concat(AppSettingNames.LocalOnly)
             .Concat(AppSettingNames.Connections.SelectMany(c => AppSettingNames.ConnectionKeys.For(c)

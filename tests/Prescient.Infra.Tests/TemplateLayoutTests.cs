@@ -37,6 +37,8 @@ public sealed partial class TemplateLayoutTests
     [InlineData("a638d3c7-ab3a-418d-83e6-5f17a39d4fde", "Azure Event Hubs Data Receiver")]
     [InlineData("2b629674-e913-4c01-ae53-ef4638d8f975", "Azure Event Hubs Data Sender")]
     [InlineData("3913510d-42f4-4e42-8a64-420c390055eb", "Monitoring Metrics Publisher")]
+    [InlineData("4633458b-17de-408a-b874-0445c86b69e6", "Key Vault Secrets User")]
+    [InlineData("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", "Key Vault Secrets Officer")]
     public void The_rbac_module_grants_each_role_the_app_needs(string roleId, string roleName)
     {
         var rbac = RepoFiles.Read("infra/app/rbac.bicep");
@@ -61,6 +63,30 @@ public sealed partial class TemplateLayoutTests
         Assert.Contains("disableLocalAuth: !agentSasEnabled", RepoFiles.Read("infra/app/eventhubs.bicep"), StringComparison.Ordinal);
         Assert.Contains("agentSasEnabled bool = false", RepoFiles.Read("infra/main.bicep"), StringComparison.Ordinal);
         Assert.Contains("DisableLocalAuth: true", RepoFiles.Read("infra/app/monitoring.bicep"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_key_vault_uses_rbac_soft_delete_and_purge_protection_and_outputs_only_its_name_and_uri()
+    {
+        var vault = RepoFiles.Read("infra/app/keyvault.bicep");
+        Assert.Contains("enableRbacAuthorization: true", vault, StringComparison.Ordinal);
+        Assert.Contains("enableSoftDelete: true", vault, StringComparison.Ordinal);
+        Assert.Contains("param purgeProtection bool = true", vault, StringComparison.Ordinal);
+        Assert.Contains("param keyVaultPurgeProtection bool = true", RepoFiles.Read("infra/main.bicep"), StringComparison.Ordinal);
+        Assert.DoesNotContain("accessPolicies", vault, StringComparison.Ordinal);
+        Assert.Equal(["name", "uri"], BicepText.Outputs("infra/app/keyvault.bicep"));
+        Assert.Equal(["AZURE_KEY_VAULT_ENDPOINT", "AZURE_KEY_VAULT_NAME"],
+            BicepText.Outputs("infra/main.bicep").Where(o => o.Contains("KEY_VAULT", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_app_reads_secrets_and_the_deploying_user_manages_them_on_the_vault()
+    {
+        var rbac = RepoFiles.Read("infra/app/rbac.bicep");
+
+        Assert.Contains("principalId: appPrincipalId, principalType: 'ServicePrincipal', roleId: roles.keyVaultSecretsUser", rbac, StringComparison.Ordinal);
+        Assert.Contains("principalId: userPrincipalId, principalType: userPrincipalType, roleId: roles.keyVaultSecretsOfficer", rbac, StringComparison.Ordinal);
+        Assert.Contains("scope: keyVault", rbac, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"^output\s.*$", RegexOptions.Multiline)]

@@ -53,6 +53,18 @@ public static class AppSettingNames
     /// <summary>Application Insights Entra ID authentication (<c>ClientId=...;Authorization=AAD</c>; local auth is off).</summary>
     public const string ApplicationInsightsAuthentication = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
 
+    /// <summary>
+    /// Base URI of the fleet's hypervisor endpoints (hosts under <c>hosts/{hostId}/</c>). Empty: the migration
+    /// workflows are not registered (migrations disabled). Binds <c>Hypervisor:FleetBaseUri</c>.
+    /// </summary>
+    public const string HypervisorFleetBaseUri = Hypervisor.Section + "__" + Hypervisor.FleetBaseUri;
+
+    /// <summary>
+    /// The fleet secret per-host bearer tokens are derived from. A secret: in Azure a Key Vault reference, never a
+    /// plain value. Binds <c>Hypervisor:FleetSecret</c>.
+    /// </summary>
+    public const string HypervisorFleetSecret = Hypervisor.Section + "__" + Hypervisor.FleetSecret;
+
     /// <summary>The worker runtime; set in local.settings.json only (Flex Consumption takes it from the app's runtime and rejects the setting).</summary>
     public const string WorkerRuntime = "FUNCTIONS_WORKER_RUNTIME";
 
@@ -64,8 +76,12 @@ public static class AppSettingNames
     [
         TelemetryHubName, TelemetryConsumerGroup, TelemetryQueueName, TaskHub,
         IngestSchedule, EvaluateSchedule, RetrainSchedule,
+        HypervisorFleetBaseUri, HypervisorFleetSecret,
         ManagedIdentityClientId, ApplicationInsightsConnectionString, ApplicationInsightsAuthentication,
     ];
+
+    /// <summary>Settings that hold a secret: set in Azure as a Key Vault reference only, never written by a hook.</summary>
+    public static IReadOnlyList<string> Secrets { get; } = [HypervisorFleetSecret];
 
     /// <summary>Plain settings that only a local run sets (never on the Function App in Azure).</summary>
     public static IReadOnlyList<string> LocalOnly { get; } = [WorkerRuntime];
@@ -103,5 +119,28 @@ public static class AppSettingNames
         /// <summary>The keys a connection section needs in Azure.</summary>
         public static IReadOnlyList<string> For(string connection) =>
             connection == TelemetryHub ? EventHubs : Storage;
+    }
+
+    /// <summary>
+    /// The <c>Hypervisor</c> configuration section (bound to <c>HypervisorClientOptions</c>) and its keys. In app
+    /// settings a key is <c>Hypervisor__Key</c> (<c>Hypervisor__HostBaseUris__host1</c> for a per-host entry);
+    /// in <c>IConfiguration</c> it is <c>Hypervisor:Key</c>.
+    /// </summary>
+    public static class Hypervisor
+    {
+        /// <summary>The section name.</summary>
+        public const string Section = "Hypervisor";
+
+        /// <summary>The fleet base URI (<see cref="HypervisorFleetBaseUri"/>).</summary>
+        public const string FleetBaseUri = "FleetBaseUri";
+
+        /// <summary>The fleet secret (<see cref="HypervisorFleetSecret"/>).</summary>
+        public const string FleetSecret = "FleetSecret";
+
+        /// <summary>Per-host base URIs, a sub-section keyed by host id (optional; override the fleet base URI).</summary>
+        public const string HostBaseUris = "HostBaseUris";
+
+        /// <summary>Per-host bearer tokens, a sub-section keyed by host id (optional; override the fleet secret).</summary>
+        public const string HostTokens = "HostTokens";
     }
 }

@@ -5,7 +5,7 @@ namespace Prescient.Pipeline.Hypervisor;
 /// <summary>Where each host's hypervisor endpoints are and how to authenticate to them.</summary>
 public sealed class HypervisorClientOptions : IValidatableObject
 {
-    public const string SectionName = "Hypervisor";
+    public const string SectionName = Configuration.AppSettingNames.Hypervisor.Section;
 
     /// <summary>A service that serves many hosts under <c>hosts/{hostId}/</c> (the fleet simulator, or a fleet agent).</summary>
     public Uri? FleetBaseUri { get; set; }
