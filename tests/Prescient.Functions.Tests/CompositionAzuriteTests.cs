@@ -79,6 +79,22 @@ public sealed class CompositionAzuriteTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task With_migrations_disabled_the_scheduler_refuses_and_says_why_instead_of_starting_an_orchestration()
+    {
+        using var provider = Build(withHypervisor: false);
+        var scheduler = provider.GetRequiredService<Pipeline.Migration.IMigrationScheduler>();
+
+        var move = await scheduler.StartAsync(
+            new Pipeline.Migration.MigrationRequest("m-1", "h1", "h2", ["vm-1"], null, "offload", DateTimeOffset.UnixEpoch),
+            CancellationToken.None);
+        var evacuation = await scheduler.StartEvacuationAsync("e-1", "h1", "reduce power", CancellationToken.None);
+
+        Assert.False(move.Started);
+        Assert.False(evacuation.Started);
+        Assert.StartsWith("migrations are disabled", move.RefusalReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Per_host_uris_with_the_fleet_uri_set_empty_bind_no_fleet_uri_and_register_the_activities()
     {
         var appSettings = HypervisorSettingsTests.FromAppSettings(new Dictionary<string, string>
