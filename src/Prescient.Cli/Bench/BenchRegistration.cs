@@ -2,7 +2,7 @@ using Spectre.Console.Cli;
 
 namespace Prescient.Cli.Bench;
 
-/// <summary>Registers the <c>bench</c> branch: consolidation, forecast, throughput.</summary>
+/// <summary>Registers the <c>bench</c> branch: consolidation, forecast, throughput, pipeline.</summary>
 internal static class BenchRegistration
 {
     public static void AddBenchCommands(this IConfigurator config)
@@ -16,6 +16,8 @@ internal static class BenchRegistration
                 .WithDescription("Next-period (20-minute) forecast accuracy per trace family: baselines, the patent's network, FastTree, a selection rule.");
             bench.AddCommand<ThroughputCommand>("throughput")
                 .WithDescription("Aggregation, training, controller and simulation throughput, each next to a naive baseline measured in the same run.");
+            bench.AddCommand<PipelineCommand>("pipeline")
+                .WithDescription("Ingest throughput into Azurite and the time to retrain a fleet from weeks of stored windows.");
         });
     }
 }
