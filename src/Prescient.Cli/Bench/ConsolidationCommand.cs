@@ -36,6 +36,14 @@ internal sealed class ConsolidationCommand : Command<ConsolidationCommand.Settin
         [Description("Reproduce CloudSim 3.0.3's completed-VM rule: a VM whose trace reads 0 at a sample and the next leaves the fleet for the rest of the day (for comparison with the CloudSim reference figures only).")]
         public bool CloudSimVmRemoval { get; init; }
 
+        [CommandOption("--cloudsim-evacuate-receivers")]
+        [Description("Reproduce CloudSim 3.0.3's underload exclusion list, built from an empty map: hosts that just received VMs from overloaded hosts may be emptied in the same round (baselines only; for comparison with the CloudSim reference figures only).")]
+        public bool CloudSimEvacuateReceivers { get; init; }
+
+        [CommandOption("--cloudsim")]
+        [Description("Both CloudSim 3.0.3 behaviours above: --cloudsim-vm-removal and --cloudsim-evacuate-receivers.")]
+        public bool CloudSim { get; init; }
+
         public override ValidationResult Validate() =>
             Parallel is < 1 ? ValidationResult.Error("--parallel must be at least 1.") : ValidationResult.Success();
     }
@@ -50,7 +58,11 @@ internal sealed class ConsolidationCommand : Command<ConsolidationCommand.Settin
             Days = BenchPaths.SplitList(settings.Days),
             Policies = BenchPaths.SplitList(settings.Policies),
             Parallelism = settings.Parallel ?? Environment.ProcessorCount,
-            Setup = new ConsolidationSetup { RemoveIdleVms = settings.CloudSimVmRemoval },
+            Setup = new ConsolidationSetup
+            {
+                RemoveIdleVms = settings.CloudSim || settings.CloudSimVmRemoval,
+                EvacuateReceivers = settings.CloudSim || settings.CloudSimEvacuateReceivers,
+            },
         };
 
         IReadOnlyList<string> days;
@@ -95,7 +107,7 @@ internal sealed class ConsolidationCommand : Command<ConsolidationCommand.Settin
 
         if (settings.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(ToJson(report), JsonOptions));
+            Console.WriteLine(JsonSerializer.Serialize(ToJson(report, options.Setup.Mode), JsonOptions));
         }
         else
         {
@@ -110,6 +122,8 @@ internal sealed class ConsolidationCommand : Command<ConsolidationCommand.Settin
             {
                 AnsiConsole.MarkupLineInterpolated($"[grey]{m.Name}: {m.Settings}[/]");
             }
+
+            AnsiConsole.MarkupLineInterpolated($"[grey]mode: {options.Setup.Mode}[/]");
         }
 
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done: {total} simulations ({policies.Count} policies x {days.Count} days) in {started.Elapsed.TotalSeconds:0.0} s with --parallel {options.Parallelism}"));
@@ -118,7 +132,7 @@ internal sealed class ConsolidationCommand : Command<ConsolidationCommand.Settin
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    private static object ToJson(ConsolidationReport report)
+    private static object ToJson(ConsolidationReport report, string mode)
     {
         var oracle = report.Oracle;
         object Row(ConsolidationResult r) => new
@@ -144,6 +158,7 @@ internal sealed class ConsolidationCommand : Command<ConsolidationCommand.Settin
         };
         return new
         {
+            mode,
             results = report.Results.Select(Row).ToList(),
             medians = report.Medians.Select(Row).ToList(),
         };

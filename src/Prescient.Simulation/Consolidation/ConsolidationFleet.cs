@@ -45,6 +45,23 @@ public sealed record ConsolidationSetup
     /// </summary>
     public bool RemoveIdleVms { get; init; }
 
+    /// <summary>
+    /// CloudSim 3.0.3's underload exclusion list: it is meant to hold the hosts chosen for VMs from overloaded hosts,
+    /// but is built from a new, empty migration map, so those hosts can be picked as underloaded in the same round and
+    /// emptied, their just-received VMs with them (a VM then migrates twice in one round, counted twice). Off by
+    /// default; on only to reproduce CloudSim's figures.
+    /// </summary>
+    public bool EvacuateReceivers { get; init; }
+
+    /// <summary>Which workload and algorithm variant a run used, for reports: the default, or the CloudSim 3.0.3 behaviours switched on.</summary>
+    public string Mode => (RemoveIdleVms, EvacuateReceivers) switch
+    {
+        (false, false) => "default (every VM all day; hosts that received VMs are not emptied in the same round)",
+        (true, true) => "CloudSim 3.0.3 reproduction (idle VMs removed; hosts that received VMs may be emptied in the same round)",
+        (true, false) => "CloudSim 3.0.3 idle-VM removal only",
+        (false, true) => "CloudSim 3.0.3 receiver evacuation only",
+    };
+
     public static IReadOnlyList<double> VmMips { get; } = [2500, 2000, 1000, 500];
 
     public static IReadOnlyList<double> VmRamMb { get; } = [870, 1740, 1740, 613];
