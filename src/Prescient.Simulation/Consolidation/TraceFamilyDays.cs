@@ -78,11 +78,23 @@ public static class TraceFamilies
             return path;
         }
 
-        var present = Directory.Exists(dataDirectory)
-            ? string.Join(", ", Directory.EnumerateFileSystemEntries(dataDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal))
-            : "(the data folder itself does not exist)";
+        const int shown = 20;
+        var data = Path.GetFullPath(dataDirectory);
+        string where;
+        if (Directory.Exists(data))
+        {
+            var entries = Directory.EnumerateFileSystemEntries(data).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+            where = entries.Count == 0
+                ? $"The data folder '{data}' is empty."
+                : $"The data folder '{data}' holds: {string.Join(", ", entries.Take(shown))}{(entries.Count > shown ? $" and {entries.Count - shown} more" : "")}.";
+        }
+        else
+        {
+            where = $"The data folder '{data}' does not exist.";
+        }
+
         throw new DirectoryNotFoundException(
-            $"Trace family '{name}' needs '{path}', which is missing. The data folder '{Path.GetFullPath(dataDirectory)}' holds: {(present.Length == 0 ? "nothing" : present)}. Pass --data DIR (the folder holding planetlab, bitbrains-rnd, alibaba2018, azure-v1).");
+            $"Trace family '{name}' needs '{path}', which is missing. {where} Pass --data DIR (the folder holding planetlab, bitbrains-rnd, alibaba2018, azure-v1).");
     }
 }
 
