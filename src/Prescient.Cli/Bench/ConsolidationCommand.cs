@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Prescient.Simulation.Benchmarks;
 using Prescient.Simulation.Consolidation;
+using Prescient.Simulation.Reports;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -31,6 +32,10 @@ internal sealed class ConsolidationCommand : Command<ConsolidationCommand.Settin
         [CommandOption("--json")]
         [Description("Print JSON instead of tables.")]
         public bool Json { get; init; }
+
+        [CommandOption("--charts <DIR>")]
+        [Description("Also write PNG charts to DIR: the policies' medians (energy against ESV) and energy per day.")]
+        public string? Charts { get; init; }
 
         [CommandOption("--cloudsim-vm-removal")]
         [Description("Reproduce CloudSim 3.0.3's completed-VM rule: a VM whose trace reads 0 at a sample and the next leaves the fleet for the rest of the day (for comparison with the CloudSim reference figures only).")]
@@ -126,8 +131,33 @@ internal sealed class ConsolidationCommand : Command<ConsolidationCommand.Settin
             AnsiConsole.MarkupLineInterpolated($"[grey]mode: {options.Setup.Mode}[/]");
         }
 
+        if (settings.Charts is { } chartFolder)
+        {
+            foreach (var chart in WriteCharts(chartFolder, report, options.Setup))
+            {
+                Console.Error.WriteLine($"chart: {chart}");
+            }
+        }
+
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done: {total} simulations ({policies.Count} policies x {days.Count} days) in {started.Elapsed.TotalSeconds:0.0} s with --parallel {options.Parallelism}"));
         return 0;
+    }
+
+    private static IEnumerable<string> WriteCharts(string folder, ConsolidationReport report, ConsolidationSetup setup)
+    {
+        Directory.CreateDirectory(folder);
+        var days = report.Results.Select(r => r.Day).Distinct().Count();
+        var suffix = setup.RemoveIdleVms || setup.EvacuateReceivers ? " (CloudSim mode)" : "";
+        var medians = Path.GetFullPath(Path.Combine(folder, "consolidation-medians.png"));
+        ConsolidationCharts.Medians(medians, report.Medians, $"Consolidation, median over {days} day(s){suffix}: lower left is better");
+        yield return medians;
+        string[] headline = ["THR-MMT-0.8", "LR-MMT-1.2", "oracle", "prescient-reactive", "prescient-proactive-host", "prescient-proactive-vm"];
+        if (report.Results.Any(r => headline.Contains(r.Name)))
+        {
+            var perDay = Path.GetFullPath(Path.Combine(folder, "consolidation-energy-per-day.png"));
+            ConsolidationCharts.EnergyPerDay(perDay, report.Results, headline, $"Energy per day{suffix}");
+            yield return perDay;
+        }
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
