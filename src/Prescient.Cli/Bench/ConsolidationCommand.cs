@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Prescient.Simulation.Benchmarks;
 using Prescient.Simulation.Consolidation;
+using Prescient.Simulation.Reports;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -43,6 +44,10 @@ internal sealed class ConsolidationCommand(IAnsiConsole console) : Command<Conso
         [CommandOption("--json")]
         [Description("Print JSON instead of tables.")]
         public bool Json { get; init; }
+
+        [CommandOption("--charts <DIR>")]
+        [Description("Also write PNG charts to DIR, per family: the policies' medians (energy against ESV) and, up to 10 days, energy per day.")]
+        public string? Charts { get; init; }
 
         [CommandOption("--cloudsim-vm-removal")]
         [Description("Reproduce CloudSim 3.0.3's completed-VM rule: a VM whose trace reads 0 at a sample and the next leaves the fleet for the rest of the day (for comparison with the CloudSim reference figures only).")]
@@ -189,6 +194,17 @@ internal sealed class ConsolidationCommand(IAnsiConsole console) : Command<Conso
             }
         }
 
+        if (settings.Charts is { } chartFolder)
+        {
+            foreach (var report in reports)
+            {
+                foreach (var chart in WriteCharts(chartFolder, report, setup))
+                {
+                    Console.Error.WriteLine($"chart: {chart}");
+                }
+            }
+        }
+
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done: {total} simulations ({policies.Count} policies x {dayCount} days) in {started.Elapsed.TotalSeconds:0.0} s with --parallel {parallelism}"));
         return 0;
     }
@@ -246,6 +262,26 @@ internal sealed class ConsolidationCommand(IAnsiConsole console) : Command<Conso
         }
 
         return $"{Range(report.Fleets.Select(f => f.Hosts))} hosts, {Range(report.Fleets.Select(f => f.Vms))} VMs";
+    }
+
+    private static List<string> WriteCharts(string folder, ConsolidationReport report, ConsolidationSetup setup)
+    {
+        Directory.CreateDirectory(folder);
+        var written = new List<string>();
+        var days = report.Fleets.Count;
+        var suffix = setup.RemoveIdleVms || setup.EvacuateReceivers ? ", CloudSim mode" : "";
+        var medians = Path.GetFullPath(Path.Combine(folder, $"consolidation-{report.Family}-medians.png"));
+        ConsolidationCharts.Medians(medians, report.Medians, $"{report.Family}, median over {days} day(s){suffix}: lower left is better");
+        written.Add(medians);
+        string[] headline = ["THR-MMT-0.8", "LR-MMT-1.2", "oracle", "prescient-reactive", "prescient-proactive-host", "prescient-proactive-vm"];
+        if (days <= 10 && report.Results.Any(r => headline.Contains(r.Name)))
+        {
+            var perDay = Path.GetFullPath(Path.Combine(folder, $"consolidation-{report.Family}-energy-per-day.png"));
+            ConsolidationCharts.EnergyPerDay(perDay, report.Results, headline, $"{report.Family}: energy per day{suffix}");
+            written.Add(perDay);
+        }
+
+        return written;
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
