@@ -11,6 +11,9 @@ public static class ConsolidationCharts
 
     public const int Height = 620;
 
+    /// <summary>The medians chart is taller: its legend, one line per policy, sits under the plot.</summary>
+    public const int MediansHeight = Height + 160;
+
     private static readonly Color BaselineColor = Color.FromHex("#7f8c8d");
     private static readonly Color HeadlineColor = Color.FromHex("#c0392b");
     private static readonly Color OracleColor = Color.FromHex("#2c3e50");
@@ -42,58 +45,30 @@ public static class ConsolidationCharts
         var inv = CultureInfo.InvariantCulture;
         var minX = medians.Min(m => m.EnergyKWh);
         var maxX = medians.Max(m => m.EnergyKWh);
-        var pad = Math.Max(5, (maxX - minX) * 0.12);
+        var pad = ((maxX - minX) * 0.08) + (maxX * 0.02);
         var left = minX - pad;
-        var right = maxX + (pad * 2.2);
+        var right = maxX + pad;
         var bottom = floor - 0.3;
-        var labelled = new HashSet<string>();
-        var placed = new List<(double X0, double Y0, double X1, double Y1)>();
-        // Highest ESV first; each label goes beside its point, nudged up or down until it overlaps no label placed so
-        // far (pixel estimates: the plot area is about the image less 110 px of axes and title).
-        foreach (var m in medians.OrderByDescending(m => m.Esv).ThenBy(m => m.EnergyKWh))
+        // One legend entry per policy (its own colour and marker shape), with its migrations: labels beside the
+        // points collide when policies land close together.
+        var shapes = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var m in medians.OrderBy(m => m.EnergyKWh))
         {
             var (color, group) = Group(m.Name);
+            shapes[group] = shapes.TryGetValue(group, out var n) ? n + 1 : 0;
             var y = m.Esv > 0 ? Math.Log10(m.Esv) : floor;
-            var marker = plot.Add.Marker(m.EnergyKWh, y, MarkerShape.FilledCircle, 11, color);
-            if (labelled.Add(group))
-            {
-                marker.LegendText = group;
-            }
-
-            var label = string.Create(inv, $"{m.Name}\n{m.Migrations:N0} migrations{(m.Esv > 0 ? "" : ", ESV 0")}");
-            var px = (m.EnergyKWh - left) / (right - left) * (Width - 110);
-            var py = (top - y) / (top - bottom) * (Height - 110);
-            var w = 7.0 * label.Split('\n').Max(l => l.Length);
-            const double h = 30;
-            var dy = -6.0;
-            foreach (var candidate in new[] { -6.0, 18, -30, 42, -54, 66, -78, 90 })
-            {
-                dy = candidate;
-                var box = (px + 8, py + dy, px + 8 + w, py + dy + h);
-                if (!placed.Any(b => b.X0 < box.Item3 && box.Item1 < b.X1 && b.Y0 < box.Item4 && box.Item2 < b.Y1))
-                {
-                    break;
-                }
-            }
-
-            placed.Add((px + 8, py + dy, px + 8 + w, py + dy + h));
-            var text = plot.Add.Text(label, m.EnergyKWh, y);
-            text.LabelFontName = ChartFonts.Family;
-            text.LabelFontSize = 11;
-            text.LabelFontColor = color;
-            text.LabelOffsetX = 8;
-            text.LabelOffsetY = (float)dy;
+            var marker = plot.Add.Marker(m.EnergyKWh, y, Shapes[shapes[group] % Shapes.Length], 13, Shade(color, shapes[group]));
+            marker.LegendText = string.Create(inv, $"{m.Name}: {m.EnergyKWh:0.##} kWh, ESV {(m.Esv > 0 ? m.Esv.ToString("0.00e+00", inv) : "0")}, {m.Migrations:N0} migrations");
         }
 
         var decades = Enumerable.Range((int)Math.Ceiling(floor), (int)Math.Floor(top) - (int)Math.Ceiling(floor) + 1).ToArray();
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             [.. decades.Select(d => (double)d)], [.. decades.Select(d => "1e" + d.ToString(inv))]);
         plot.Axes.SetLimits(left, right, bottom, top);
-        plot.Legend.Alignment = Alignment.UpperLeft;
         plot.Legend.FontName = ChartFonts.Family;
         plot.Legend.FontSize = 11;
-        plot.ShowLegend();
-        plot.SavePng(path, Width, Height);
+        plot.ShowLegend(Edge.Bottom);
+        plot.SavePng(path, Width, MediansHeight);
     }
 
     /// <summary>Energy per day for the named policies, as grouped bars (days across, one colour per policy).</summary>
@@ -163,6 +138,11 @@ public static class ConsolidationCharts
         ["prescient-proactive-host"] = Color.FromHex("#16a085"),
         ["prescient-proactive-vm"] = Color.FromHex("#0b5345"),
     };
+
+    private static readonly MarkerShape[] Shapes = [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond, MarkerShape.FilledTriangleDown];
+
+    /// <summary>The n-th member of a group: the group's colour, lighter for later members.</summary>
+    private static Color Shade(Color color, int n) => n == 0 ? color : color.Lighten(Math.Min(0.6, 0.22 * n));
 
     private static (Color Color, string Group) Group(string name) => name switch
     {
