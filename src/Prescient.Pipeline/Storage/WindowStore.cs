@@ -483,9 +483,10 @@ public sealed class WindowStore
         string hostId, (PeriodKey Period, List<TelemetrySample> Samples)[] chunk, CancellationToken cancellationToken)
     {
         var ledgerRead = _table.GetEntityIfExistsAsync<TableEntity>(hostId, LedgerRowKey, cancellationToken: cancellationToken);
-        var rows = await ReadWindowRowsAsync(hostId, chunk, cancellationToken);
+        var rowsRead = ReadWindowRowsAsync(hostId, chunk, cancellationToken);
+        await Task.WhenAll(ledgerRead, rowsRead);
         var ledger = await ledgerRead;
-        return (rows, ledger.HasValue ? ledger.Value : null);
+        return (await rowsRead, ledger.HasValue ? ledger.Value : null);
     }
 
     private async Task<Dictionary<string, TableEntity>> ReadWindowRowsAsync(string hostId, (PeriodKey Period, List<TelemetrySample> Samples)[] chunk, CancellationToken cancellationToken)
