@@ -3,7 +3,7 @@ using Spectre.Console.Cli;
 namespace Prescient.Cli.Bench;
 
 /// <summary>Registers the <c>bench</c> branch: consolidation, forecast, throughput, pipeline.</summary>
-internal static class BenchRegistration
+public static class BenchRegistration
 {
     public static void AddBenchCommands(this IConfigurator config)
     {
@@ -11,7 +11,7 @@ internal static class BenchRegistration
         {
             bench.SetDescription("Benchmarks: consolidation quality (CCPE 2012 setup), forecast accuracy, throughput.");
             bench.AddCommand<ConsolidationCommand>("consolidation")
-                .WithDescription("Replay PlanetLab days on 800 hosts: baselines (THR/IQR/MAD/LR/LRR-MMT), the oracle and Prescient's policies.");
+                .WithDescription("Replay PlanetLab days on 800 hosts (or Bitbrains, Alibaba, Azure V1 fleet-days, --family): baselines (THR/IQR/MAD/LR/LRR-MMT), the oracle and Prescient's policies.");
             bench.AddCommand<ForecastCommand>("forecast")
                 .WithDescription("Next-period (20-minute) forecast accuracy per trace family: baselines, the patent's network, FastTree, a selection rule.");
             bench.AddCommand<ThroughputCommand>("throughput")

@@ -3,22 +3,35 @@ using System.Globalization;
 using System.Text.Json;
 using Prescient.Simulation.Benchmarks;
 using Prescient.Simulation.Consolidation;
+using Prescient.Simulation.Reports;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Prescient.Cli.Bench;
 
-internal sealed class ConsolidationCommand : Command<ConsolidationCommand.Settings>
+internal sealed class ConsolidationCommand(IAnsiConsole console) : Command<ConsolidationCommand.Settings>
 {
     internal sealed class Settings : CommandSettings
     {
+        [CommandOption("--family <NAME>")]
+        [Description("Trace family: planetlab (default), bitbrains, alibaba, azure-v1, or all (several may be given, comma-separated). The other families run as fleet-days: every VM of a UTC day, 288 five-minute means.")]
+        public string? Family { get; init; }
+
+        [CommandOption("--data <DIR>")]
+        [Description("Folder holding the trace families (planetlab, bitbrains-rnd, alibaba2018, azure-v1); default: ../shared/data from the repository root.")]
+        public string? Data { get; init; }
+
         [CommandOption("--traces <DIR>")]
-        [Description("PlanetLab folder holding YYYYMMDD day folders (default: ../shared/data/planetlab from the repository root).")]
+        [Description("PlanetLab folder holding YYYYMMDD day folders (default: planetlab under --data).")]
         public string? Traces { get; init; }
 
         [CommandOption("--days <LIST>")]
-        [Description("Comma-separated day folders, e.g. 20110303,20110306 (default: all present).")]
+        [Description("Comma-separated day names, e.g. 20110303,20110306 or azure-v1/2017-01-03 (default: all present).")]
         public string? Days { get; init; }
+
+        [CommandOption("--hosts <N>")]
+        [Description("Hosts per day (half G4, half G5; default: 800 for PlanetLab, the CCPE ratio of 800 hosts per 1,052 VMs rounded up to an even number for the other families).")]
+        public int? Hosts { get; init; }
 
         [CommandOption("--policies <LIST>")]
         [Description("Comma-separated policy names (default: all), e.g. LR-MMT-1.2,THR-MMT-0.8,oracle.")]
@@ -32,97 +45,282 @@ internal sealed class ConsolidationCommand : Command<ConsolidationCommand.Settin
         [Description("Print JSON instead of tables.")]
         public bool Json { get; init; }
 
+        [CommandOption("--charts <DIR>")]
+        [Description("Also write PNG charts to DIR, per family: the policies' medians (energy against ESV) and, up to 10 days, energy per day.")]
+        public string? Charts { get; init; }
+
         [CommandOption("--cloudsim-vm-removal")]
         [Description("Reproduce CloudSim 3.0.3's completed-VM rule: a VM whose trace reads 0 at a sample and the next leaves the fleet for the rest of the day (for comparison with the CloudSim reference figures only).")]
         public bool CloudSimVmRemoval { get; init; }
 
+        [CommandOption("--cloudsim-evacuate-receivers")]
+        [Description("Reproduce CloudSim 3.0.3's underload exclusion list, built from an empty map: hosts that just received VMs from overloaded hosts may be emptied in the same round (baselines only; for comparison with the CloudSim reference figures only).")]
+        public bool CloudSimEvacuateReceivers { get; init; }
+
+        [CommandOption("--cloudsim")]
+        [Description("Both CloudSim 3.0.3 behaviours above: --cloudsim-vm-removal and --cloudsim-evacuate-receivers.")]
+        public bool CloudSim { get; init; }
+
         public override ValidationResult Validate() =>
-            Parallel is < 1 ? ValidationResult.Error("--parallel must be at least 1.") : ValidationResult.Success();
+            Parallel is < 1 ? ValidationResult.Error("--parallel must be at least 1.")
+            : Hosts is < 1 ? ValidationResult.Error("--hosts must be at least 1.")
+            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         BenchPaths.WidenRedirectedOutput();
-        var traces = settings.Traces is { } t ? Path.GetFullPath(t) : BenchPaths.SharedData("planetlab");
-        var options = new ConsolidationBenchmarkOptions
+        var parallelism = settings.Parallel ?? Environment.ProcessorCount;
+        var setup = new ConsolidationSetup
         {
-            TracesDirectory = traces,
-            Days = BenchPaths.SplitList(settings.Days),
-            Policies = BenchPaths.SplitList(settings.Policies),
-            Parallelism = settings.Parallel ?? Environment.ProcessorCount,
-            Setup = new ConsolidationSetup { RemoveIdleVms = settings.CloudSimVmRemoval },
+            RemoveIdleVms = settings.CloudSim || settings.CloudSimVmRemoval,
+            EvacuateReceivers = settings.CloudSim || settings.CloudSimEvacuateReceivers,
         };
-
-        IReadOnlyList<string> days;
+        var requestedDays = BenchPaths.SplitList(settings.Days);
+        var runs = new List<(ConsolidationBenchmarkOptions Options, IReadOnlyList<FleetDaySource> Days)>();
         IReadOnlyList<Func<IConsolidationPolicy>> policies;
         try
         {
-            days = ConsolidationBenchmark.ResolveDays(traces, options.Days);
-            policies = ConsolidationBenchmark.SelectPolicies(PolicyCatalog.All, options.Policies);
+            var families = TraceFamilies.Parse(settings.Family ?? TraceFamilies.PlanetLab);
+            var data = settings.Data is { } d ? Path.GetFullPath(d) : BenchPaths.SharedData();
+            var daysByFamily = SplitDays(families, requestedDays);
+            foreach (var family in families)
+            {
+                if (requestedDays.Count > 0 && daysByFamily[family].Count == 0)
+                {
+                    continue;
+                }
+
+                var traces = family == TraceFamilies.PlanetLab
+                    ? settings.Traces is { } t ? Path.GetFullPath(t) : families.Count > 1 || settings.Data is not null ? TraceFamilies.Locate(data, family) : BenchPaths.SharedData("planetlab")
+                    : TraceFamilies.Locate(data, family);
+                var options = new ConsolidationBenchmarkOptions
+                {
+                    TracesDirectory = traces,
+                    Family = family,
+                    Hosts = settings.Hosts,
+                    Days = daysByFamily[family],
+                    Policies = BenchPaths.SplitList(settings.Policies),
+                    Parallelism = parallelism,
+                    Setup = setup,
+                };
+                runs.Add((options, ConsolidationBenchmark.ResolveFleetDays(options)));
+            }
+
+            policies = ConsolidationBenchmark.SelectPolicies(PolicyCatalog.All, BenchPaths.SplitList(settings.Policies));
         }
-        catch (Exception e) when (e is DirectoryNotFoundException or ArgumentException)
+        catch (Exception e) when (e is DirectoryNotFoundException or ArgumentException or Prescient.Simulation.Traces.TraceFormatException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 2;
         }
 
-        var total = days.Count * policies.Count;
+        var dayCount = runs.Sum(r => r.Days.Count);
+        var total = dayCount * policies.Count;
         var started = System.Diagnostics.Stopwatch.StartNew();
-        ConsolidationReport report;
-        var interactive = !settings.Json && AnsiConsole.Profile.Capabilities.Interactive;
-        if (interactive)
+        var reports = new List<ConsolidationReport>();
+        var interactive = !settings.Json && console.Profile.Capabilities.Interactive;
+        try
         {
-            report = null!;
-            AnsiConsole.Progress().Start(ctx =>
+            if (interactive)
             {
-                var task = ctx.AddTask($"{total} simulations", maxValue: total);
-                report = ConsolidationBenchmark.Run(options, policies, r => task.Increment(1), cancellationToken);
-            });
-        }
-        else
-        {
-            var done = 0;
-            var gate = new object();
-            report = ConsolidationBenchmark.Run(options, policies, r =>
-            {
-                lock (gate)
+                console.Progress().Start(ctx =>
                 {
-                    done++;
-                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{done}/{total}] {r.Name} {r.Day}: {r.EnergyKWh:0.00} kWh, {r.Migrations} migrations ({r.ElapsedSeconds:0.0} s)"));
+                    var task = ctx.AddTask($"{total} simulations", maxValue: total);
+                    foreach (var (options, days) in runs)
+                    {
+                        reports.Add(ConsolidationBenchmark.Run(options, days, policies, r => task.Increment(1), cancellationToken));
+                    }
+                });
+            }
+            else
+            {
+                var done = 0;
+                var gate = new object();
+                foreach (var (options, days) in runs)
+                {
+                    reports.Add(ConsolidationBenchmark.Run(options, days, policies, r =>
+                    {
+                        lock (gate)
+                        {
+                            done++;
+                            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{done}/{total}] {r.Name} {r.Day}: {r.EnergyKWh:0.00} kWh, {r.Migrations} migrations ({r.ElapsedSeconds:0.0} s)"));
+                        }
+                    }, cancellationToken));
                 }
-            }, cancellationToken);
+            }
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(x => x is InvalidOperationException))
+        {
+            // A fleet too small for a day's VMs (--hosts) fails at the initial placement.
+            console.MarkupLineInterpolated($"[red]error:[/] {e.InnerExceptions[0].Message}");
+            return 2;
         }
 
         if (settings.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(ToJson(report), JsonOptions));
+            Console.WriteLine(JsonSerializer.Serialize(ToJson(reports, setup.Mode), JsonOptions));
         }
         else
         {
-            foreach (var day in days)
+            foreach (var report in reports)
             {
-                Print($"Day {day}", report.Results.Where(r => r.Day == day), report.Oracle);
+                var days = report.Fleets.Select(f => f.Day).ToList();
+                foreach (var day in days)
+                {
+                    Print($"Day {day}", report.Results.Where(r => r.Day == day), report.Oracle);
+                }
+
+                var title = $"Median over {days.Count} day(s)";
+                if (report.Family != TraceFamilies.PlanetLab)
+                {
+                    title += $" ({report.Family}: {FleetDescription(report)})";
+                }
+
+                Print(title, report.Medians, report.Oracle);
             }
 
-            Print($"Median over {days.Count} day(s)", report.Medians, report.Oracle);
-            AnsiConsole.WriteLine();
-            foreach (var m in report.Medians)
+            console.WriteLine();
+            foreach (var m in reports.Count > 0 ? reports[0].Medians : [])
             {
-                AnsiConsole.MarkupLineInterpolated($"[grey]{m.Name}: {m.Settings}[/]");
+                console.MarkupLineInterpolated($"[grey]{m.Name}: {m.Settings}[/]");
+            }
+
+            console.MarkupLineInterpolated($"[grey]mode: {setup.Mode}[/]");
+
+            foreach (var report in reports)
+            {
+                console.WriteLine(report.Goal.Describe());
             }
         }
 
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done: {total} simulations ({policies.Count} policies x {days.Count} days) in {started.Elapsed.TotalSeconds:0.0} s with --parallel {options.Parallelism}"));
+        if (settings.Charts is { } chartFolder)
+        {
+            foreach (var report in reports)
+            {
+                foreach (var chart in WriteCharts(chartFolder, report, setup))
+                {
+                    Console.Error.WriteLine($"chart: {chart}");
+                }
+            }
+        }
+
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done: {total} simulations ({policies.Count} policies x {dayCount} days) in {started.Elapsed.TotalSeconds:0.0} s with --parallel {parallelism}"));
         return 0;
+    }
+
+    /// <summary>
+    /// Which requested days belong to which family: <c>family/name</c> goes to that family; a bare name goes to the only
+    /// family selected, or to PlanetLab when it is a YYYYMMDD folder name.
+    /// </summary>
+    private static Dictionary<string, List<string>> SplitDays(IReadOnlyList<string> families, IReadOnlyList<string> days)
+    {
+        var result = families.ToDictionary(f => f, _ => new List<string>(), StringComparer.Ordinal);
+        foreach (var day in days)
+        {
+            var slash = day.IndexOf('/', StringComparison.Ordinal);
+            string family;
+            if (slash > 0)
+            {
+                family = TraceFamilies.Normalize(day[..slash]);
+            }
+            else if (families.Count == 1)
+            {
+                family = families[0];
+            }
+            else if (day.Length == 8 && day.All(char.IsAsciiDigit))
+            {
+                family = TraceFamilies.PlanetLab;
+            }
+            else
+            {
+                throw new ArgumentException($"Day '{day}': with several families, name days as family/yyyy-MM-dd (or YYYYMMDD for PlanetLab).");
+            }
+
+            if (!result.TryGetValue(family, out var list))
+            {
+                throw new ArgumentException($"Day '{day}' belongs to family '{family}', which --family does not select ({string.Join(", ", families)}).");
+            }
+
+            list.Add(slash > 0 && family == TraceFamilies.PlanetLab ? day[(slash + 1)..] : day);
+        }
+
+        return result;
+    }
+
+    private static string FleetDescription(ConsolidationReport report)
+    {
+        if (report.Fleets.Count == 0)
+        {
+            return "no days";
+        }
+
+        static string Range(IEnumerable<int> xs)
+        {
+            var (min, max) = (xs.Min(), xs.Max());
+            return min == max ? min.ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{min}-{max}");
+        }
+
+        return $"{Range(report.Fleets.Select(f => f.Hosts))} hosts, {Range(report.Fleets.Select(f => f.Vms))} VMs";
+    }
+
+    private static List<string> WriteCharts(string folder, ConsolidationReport report, ConsolidationSetup setup)
+    {
+        Directory.CreateDirectory(folder);
+        var written = new List<string>();
+        var days = report.Fleets.Count;
+        var suffix = setup.RemoveIdleVms || setup.EvacuateReceivers ? ", CloudSim mode" : "";
+        var medians = Path.GetFullPath(Path.Combine(folder, $"consolidation-{report.Family}-medians.png"));
+        ConsolidationCharts.Medians(medians, report.Medians, $"{report.Family}, median over {days} day(s){suffix}: lower left is better");
+        written.Add(medians);
+        string[] headline = ["THR-MMT-0.8", "LR-MMT-1.2", "oracle", "prescient-reactive", "prescient-proactive-host", "prescient-proactive-vm"];
+        if (days <= 10 && report.Results.Any(r => headline.Contains(r.Name)))
+        {
+            var perDay = Path.GetFullPath(Path.Combine(folder, $"consolidation-{report.Family}-energy-per-day.png"));
+            ConsolidationCharts.EnergyPerDay(perDay, report.Results, headline, $"{report.Family}: energy per day{suffix}");
+            written.Add(perDay);
+        }
+
+        return written;
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    private static object ToJson(ConsolidationReport report)
+    private static object ToJson(IReadOnlyList<ConsolidationReport> reports, string mode) => new
+    {
+        mode,
+        results = reports.SelectMany(r => Rows(r, r.Results)).ToList(),
+        medians = reports.SelectMany(r => Rows(r, r.Medians)).ToList(),
+        families = reports.Select(r =>
+        {
+            var goal = r.Goal;
+            return new
+            {
+                family = r.Family,
+                days = r.Fleets.Count,
+                fleets = r.Fleets.Select(f => new { day = f.Day, hosts = f.Hosts, vms = f.Vms }).ToList(),
+                medians = Rows(r, r.Medians),
+                goal = new
+                {
+                    baseline = TeamGoal.Baseline,
+                    policy = goal.Policy,
+                    energyRatio = goal.EnergyRatio,
+                    esvRatio = goal.EsvRatio,
+                    migrationsRatio = goal.MigrationsRatio,
+                    met = goal.NotEvaluated is null ? goal.Met : (bool?)null,
+                    notEvaluated = goal.NotEvaluated,
+                    text = goal.Describe(),
+                },
+            };
+        }).ToList(),
+    };
+
+    private static List<object> Rows(ConsolidationReport report, IEnumerable<ConsolidationResult> rows)
     {
         var oracle = report.Oracle;
         object Row(ConsolidationResult r) => new
         {
+            family = report.Family,
             name = r.Name,
             day = r.Day,
             energyKWh = r.EnergyKWh,
@@ -142,14 +340,10 @@ internal sealed class ConsolidationCommand : Command<ConsolidationCommand.Settin
             esvToOracle = oracle is null || oracle.Esv <= 0 ? (double?)null : r.Esv / oracle.Esv,
             settings = r.Settings,
         };
-        return new
-        {
-            results = report.Results.Select(Row).ToList(),
-            medians = report.Medians.Select(Row).ToList(),
-        };
+        return [.. rows.Select(Row)];
     }
 
-    private static void Print(string title, IEnumerable<ConsolidationResult> rows, ConsolidationResult? oracle)
+    private void Print(string title, IEnumerable<ConsolidationResult> rows, ConsolidationResult? oracle)
     {
         var table = new Table().Title(title).Border(TableBorder.Simple);
         foreach (var c in new[] { "policy", "energy kWh", "SLATAH", "PDM", "SLAV", "ESV", "migrations", "SLATAH cs", "ESV cs", "E/oracle", "ESV/oracle", "host-h >0.8", "overload mean/p99 s", "undone <1h" })
@@ -177,6 +371,6 @@ internal sealed class ConsolidationCommand : Command<ConsolidationCommand.Settin
                 r.MigrationsUndoneWithinHour.ToString(inv));
         }
 
-        AnsiConsole.Write(table);
+        console.Write(table);
     }
 }

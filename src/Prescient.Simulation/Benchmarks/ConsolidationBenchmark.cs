@@ -3,12 +3,26 @@ using Prescient.Simulation.Consolidation;
 
 namespace Prescient.Simulation.Benchmarks;
 
-/// <summary>What to run: trace folder, days, policies, parallelism.</summary>
+/// <summary>What to run: trace family and its location, days, policies, fleet size, parallelism.</summary>
 public sealed record ConsolidationBenchmarkOptions
 {
+    /// <summary>
+    /// Where the family's traces are: for PlanetLab the folder holding YYYYMMDD day folders; for the other families
+    /// the folder or file <see cref="TraceFamilies.Locate"/> returns (Bitbrains month folders, Alibaba's
+    /// machine_usage.csv, Azure V1's microsoft_avg_100_part1.csv).
+    /// </summary>
     public required string TracesDirectory { get; init; }
 
-    /// <summary>Day folder names (YYYYMMDD); empty = every day folder present.</summary>
+    /// <summary>The trace family (<see cref="TraceFamilies"/>); PlanetLab by default.</summary>
+    public string Family { get; init; } = TraceFamilies.PlanetLab;
+
+    /// <summary>
+    /// Hosts per fleet-day; null = the family's rule: PlanetLab <see cref="ConsolidationSetup.Hosts"/> (800), the
+    /// other families <see cref="ConsolidationSetup.HostsFor"/> the day's VM count.
+    /// </summary>
+    public int? Hosts { get; init; }
+
+    /// <summary>Day names (PlanetLab: folder names, YYYYMMDD; other families: family/yyyy-MM-dd or yyyy-MM-dd); empty = every day present.</summary>
     public IReadOnlyList<string> Days { get; init; } = [];
 
     /// <summary>Policy names to run (case-insensitive); empty = all.</summary>
@@ -19,9 +33,24 @@ public sealed record ConsolidationBenchmarkOptions
     public ConsolidationSetup Setup { get; init; } = new();
 }
 
+/// <summary>One fleet-day to run: its name and its matrix, loaded on first use.</summary>
+public sealed record FleetDaySource(string Name, Lazy<PlanetLabDay> Day);
+
+/// <summary>The fleet a day ran on.</summary>
+public sealed record FleetSize(string Day, int Hosts, int Vms);
+
 /// <summary>The results of a run: every (policy, day) and the medians per policy.</summary>
 public sealed record ConsolidationReport(IReadOnlyList<ConsolidationResult> Results, IReadOnlyList<ConsolidationResult> Medians)
 {
+    /// <summary>The trace family the days came from.</summary>
+    public string Family { get; init; } = TraceFamilies.PlanetLab;
+
+    /// <summary>Hosts and VMs of each day, in day order.</summary>
+    public IReadOnlyList<FleetSize> Fleets { get; init; } = [];
+
+    /// <summary>The team goal's verdict on this run's medians.</summary>
+    public GoalVerdict Goal => TeamGoal.Evaluate(Family, Medians);
+
     /// <summary>The oracle's median (null when the oracle was not run).</summary>
     public ConsolidationResult? Oracle => Medians.FirstOrDefault(m => m.Name == "oracle");
 }
@@ -67,31 +96,88 @@ public static class ConsolidationBenchmark
         return [.. requested.Distinct()];
     }
 
+    /// <summary>
+    /// The days to run: PlanetLab day folders (loaded on first use), or the family's fleet-days
+    /// (<see cref="TraceFamilyDays"/>, read now), filtered by <see cref="ConsolidationBenchmarkOptions.Days"/>; an
+    /// unknown day is an <see cref="ArgumentException"/> listing the days present.
+    /// </summary>
+    public static IReadOnlyList<FleetDaySource> ResolveFleetDays(ConsolidationBenchmarkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var family = TraceFamilies.Normalize(options.Family);
+        if (family == TraceFamilies.PlanetLab)
+        {
+            return [.. ResolveDays(options.TracesDirectory, options.Days).Select(d => new FleetDaySource(d, new Lazy<PlanetLabDay>(() => PlanetLabDay.Load(Path.Combine(options.TracesDirectory, d)), LazyThreadSafetyMode.ExecutionAndPublication)))];
+        }
+
+        var all = TraceFamilyDays.Load(family, options.TracesDirectory);
+        if (all.Count == 0)
+        {
+            throw new ArgumentException($"Trace family '{family}' at '{options.TracesDirectory}' has no day that every series covers ({TraceFamilyDays.RequiredBins()} of {TraceFamilyDays.StepsPerDay} five-minute bins).");
+        }
+
+        var byName = all.ToDictionary(d => d.Name, StringComparer.OrdinalIgnoreCase);
+        var chosen = new List<PlanetLabDay>();
+        foreach (var requested in options.Days)
+        {
+            var key = requested.Contains('/', StringComparison.Ordinal) ? requested : family + "/" + requested;
+            if (!byName.TryGetValue(key, out var day))
+            {
+                throw new ArgumentException($"Day '{requested}' is not a usable day of '{family}' (present: {string.Join(", ", all.Select(d => d.Name))}).");
+            }
+
+            if (!chosen.Contains(day))
+            {
+                chosen.Add(day);
+            }
+        }
+
+        return [.. (chosen.Count > 0 ? chosen : all).Select(d => new FleetDaySource(d.Name, new Lazy<PlanetLabDay>(d)))];
+    }
+
+    /// <summary>The hosts a day runs on: <see cref="ConsolidationBenchmarkOptions.Hosts"/>, or the family's rule.</summary>
+    public static int HostsFor(ConsolidationBenchmarkOptions options, PlanetLabDay day)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(day);
+        return options.Hosts ?? (TraceFamilies.Normalize(options.Family) == TraceFamilies.PlanetLab ? options.Setup.Hosts : ConsolidationSetup.HostsFor(day.VmCount));
+    }
+
     public static ConsolidationReport Run(
         ConsolidationBenchmarkOptions options,
+        IReadOnlyList<Func<IConsolidationPolicy>> policies,
+        Action<ConsolidationResult>? completed = null,
+        CancellationToken cancellationToken = default) =>
+        Run(options, ResolveFleetDays(options), policies, completed, cancellationToken);
+
+    /// <summary>Runs every policy on every one of <paramref name="days"/>.</summary>
+    public static ConsolidationReport Run(
+        ConsolidationBenchmarkOptions options,
+        IReadOnlyList<FleetDaySource> days,
         IReadOnlyList<Func<IConsolidationPolicy>> policies,
         Action<ConsolidationResult>? completed = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(days);
         ArgumentNullException.ThrowIfNull(policies);
-        var days = ResolveDays(options.TracesDirectory, options.Days);
         var selected = SelectPolicies(policies, options.Policies);
-        var loaded = days.ToDictionary(d => d, d => new Lazy<PlanetLabDay>(() => PlanetLabDay.Load(Path.Combine(options.TracesDirectory, d)), LazyThreadSafetyMode.ExecutionAndPublication));
         var work = (from d in days from p in selected select (Day: d, Policy: p)).ToList();
         var results = new ConsolidationResult[work.Count];
-        var simulator = new ConsolidationSimulator(options.Setup);
         Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Parallelism), CancellationToken = cancellationToken }, i =>
         {
-            var (day, factory) = work[i];
-            var result = simulator.Run(loaded[day].Value, factory());
+            var (source, factory) = work[i];
+            var day = source.Day.Value;
+            var simulator = new ConsolidationSimulator(options.Setup with { Hosts = HostsFor(options, day) });
+            var result = simulator.Run(day, factory());
             results[i] = result;
             completed?.Invoke(result);
         });
 
         var ordered = results.ToList();
         var medians = ordered.GroupBy(r => r.Name).Select(g => Median(g.ToList())).ToList();
-        return new ConsolidationReport(ordered, medians);
+        var fleets = days.Select(d => new FleetSize(d.Name, HostsFor(options, d.Day.Value), d.Day.Value.VmCount)).ToList();
+        return new ConsolidationReport(ordered, medians) { Family = TraceFamilies.Normalize(options.Family), Fleets = fleets };
     }
 
     /// <summary>The policies whose names match (all when <paramref name="names"/> is empty); unknown names are an error.</summary>

@@ -45,17 +45,57 @@ public sealed record ConsolidationSetup
     /// </summary>
     public bool RemoveIdleVms { get; init; }
 
+    /// <summary>
+    /// CloudSim 3.0.3's underload exclusion list: it is meant to hold the hosts chosen for VMs from overloaded hosts,
+    /// but is built from a new, empty migration map, so those hosts can be picked as underloaded in the same round and
+    /// emptied, their just-received VMs with them (a VM then migrates twice in one round, counted twice). Off by
+    /// default; on only to reproduce CloudSim's figures.
+    /// </summary>
+    public bool EvacuateReceivers { get; init; }
+
+    /// <summary>Which workload and algorithm variant a run used, for reports: the default, or the CloudSim 3.0.3 behaviours switched on.</summary>
+    public string Mode => (RemoveIdleVms, EvacuateReceivers) switch
+    {
+        (false, false) => "default (every VM all day; hosts that received VMs are not emptied in the same round)",
+        (true, true) => "CloudSim 3.0.3 reproduction (idle VMs removed; hosts that received VMs may be emptied in the same round)",
+        (true, false) => "CloudSim 3.0.3 idle-VM removal only",
+        (false, true) => "CloudSim 3.0.3 receiver evacuation only",
+    };
+
     public static IReadOnlyList<double> VmMips { get; } = [2500, 2000, 1000, 500];
 
     public static IReadOnlyList<double> VmRamMb { get; } = [870, 1740, 1740, 613];
 
     public double MigrationSeconds(double ramMb) => ramMb / (HostBandwidthMbps / 8 * MigrationBandwidthShare);
+
+    /// <summary>VMs per host in the CCPE-2012 setup: 1,052 VMs (its first PlanetLab day) on 800 hosts.</summary>
+    public const int CcpeVms = 1052;
+
+    public const int CcpeHosts = 800;
+
+    /// <summary>
+    /// Hosts for a fleet of <paramref name="vms"/> VMs at the CCPE ratio (800 hosts for 1,052 VMs), rounded up to an
+    /// even number (half G4, half G5), at least 2. The other trace families use it; PlanetLab keeps 800.
+    /// </summary>
+    public static int HostsFor(int vms)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vms);
+        var hosts = (int)(((long)vms * CcpeHosts + CcpeVms - 1) / CcpeVms);
+        hosts += hosts % 2;
+        return Math.Max(2, hosts);
+    }
 }
 
-/// <summary>One PlanetLab day as a dense utilisation matrix: <c>Util[v][k]</c> in [0, 1], 288 five-minute steps.</summary>
+/// <summary>
+/// One fleet-day as a dense utilisation matrix: <c>Util[v][k]</c> in [0, 1], 288 five-minute steps. PlanetLab day
+/// folders load with <see cref="Load"/>; the other trace families build theirs with <see cref="TraceFamilyDays"/>.
+/// </summary>
 public sealed class PlanetLabDay
 {
-    public PlanetLabDay(string name, double[][] util)
+    /// <param name="name">The day's name in results (PlanetLab: the folder name, YYYYMMDD; other families: family/yyyy-MM-dd).</param>
+    /// <param name="util">Utilisation per VM per step.</param>
+    /// <param name="date">The calendar date; when null, parsed from a YYYYMMDD name if it is one.</param>
+    public PlanetLabDay(string name, double[][] util, DateOnly? date = null)
     {
         ArgumentNullException.ThrowIfNull(util);
         if (util.Length == 0)
@@ -65,6 +105,7 @@ public sealed class PlanetLabDay
 
         Name = name;
         Util = util;
+        Date = date ?? (DateOnly.TryParseExact(name, "yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d) ? d : null);
         Steps = util[0].Length;
         foreach (var row in util)
         {
@@ -76,6 +117,9 @@ public sealed class PlanetLabDay
     }
 
     public string Name { get; }
+
+    /// <summary>The calendar date (UTC) of the day, when known.</summary>
+    public DateOnly? Date { get; }
 
     public double[][] Util { get; }
 

@@ -251,7 +251,11 @@ public abstract class PowerAwarePolicy : IConsolidationPolicy
             if (dst >= 0)
             {
                 Add(vm, dst);
-                _exclUnder[dst] = true;
+                if (!fleet.Setup.EvacuateReceivers)
+                {
+                    _exclUnder[dst] = true;
+                }
+
                 plan.Add(new MigrationOrder(vm, dst));
                 _nOver++;
             }

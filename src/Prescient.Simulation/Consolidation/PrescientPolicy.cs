@@ -126,7 +126,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
         _hasPred = new bool[h];
         _hostIds = [.. Enumerable.Range(0, h).Select(i => i.ToString("D3", CultureInfo.InvariantCulture))];
         _vmIds = [.. Enumerable.Range(0, v).Select(i => "vm" + i.ToString(CultureInfo.InvariantCulture))];
-        _date = DateOnly.TryParseExact(fleet.Day.Name, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : new DateOnly(2011, 3, 3);
+        _date = fleet.Day.Date ?? new DateOnly(2011, 3, 3);
         var predictorOptions = new PredictorOptions { Network = options.Network, AccuracyWindow = options.Settings.AutostartWindow, TrainingDeadlinePeriods = int.MaxValue };
         if (options.Forecast == PrescientForecastSource.HostNetwork)
         {

@@ -4,9 +4,12 @@ namespace Prescient.Simulation.Tests.Consolidation;
 
 public class PolicyTests
 {
-    private static FleetState Fleet(int hosts, double[][] util, params (int Vm, int Host)[] placement)
+    private static FleetState Fleet(int hosts, double[][] util, params (int Vm, int Host)[] placement) =>
+        Fleet(new ConsolidationSetup { Hosts = hosts }, util, placement);
+
+    private static FleetState Fleet(ConsolidationSetup setup, double[][] util, params (int Vm, int Host)[] placement)
     {
-        var fleet = new FleetState(new ConsolidationSetup { Hosts = hosts }, new PlanetLabDay("d", util));
+        var fleet = new FleetState(setup, new PlanetLabDay("d", util));
         foreach (var (vm, host) in placement)
         {
             fleet.Place(vm, host);
@@ -67,5 +70,35 @@ public class PolicyTests
         var plan = new List<MigrationOrder>();
         new BaselinePolicy(new ThresholdDetector(0.8)).Decide(fleet, plan);
         Assert.Equal([new MigrationOrder(1, 1)], plan);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_host_that_received_vms_from_an_overloaded_host_is_emptied_in_the_same_round_only_in_cloudsim_mode(bool evacuateReceivers)
+    {
+        // 8 VMs in blocks of two: 0-1 2500 MIPS, 2-3 2000, 4-5 1000, 6-7 500 (613 MB). Host 0 (G4, 3720) carries
+        // VMs 2, 4, 6 at 1800 + 1000 + 500 = 0.89 > 0.8: MMT gives up VM 6, PABFD puts it on host 1 (G5, VM 0 at
+        // 250 MIPS), the least power rise (+3.4 W against +4.4 W on host 2 and +5.4 W on host 3). Host 1 is then the
+        // least-utilised host (0.047 before the round). CloudSim's exclusion list is built from an empty map, so it
+        // empties host 1 in the same round, VM 6 included (two migrations of one VM); the corrected rule does not.
+        var util = new[] { [0.1], [0.4], [0.9], [0.5], [1.0], [0.2], [1.0], new[] { 0.2 } };
+        var setup = new ConsolidationSetup { Hosts = 4, EvacuateReceivers = evacuateReceivers };
+        var fleet = Fleet(setup, util, (2, 0), (4, 0), (6, 0), (0, 1), (5, 2), (7, 2), (1, 3), (3, 3));
+        var plan = new List<MigrationOrder>();
+        new BaselinePolicy(new ThresholdDetector(0.8)).Decide(fleet, plan);
+
+        Assert.Equal(new MigrationOrder(6, 1), plan[0]);
+        if (evacuateReceivers)
+        {
+            Assert.Equal(2, plan.Count(o => o.Vm == 6));
+            Assert.Contains(plan, o => o.Vm == 6 && o.Destination != 1);
+            Assert.Contains(plan, o => o.Vm == 0 && o.Destination != 1);
+        }
+        else
+        {
+            Assert.Equal(1, plan.Count(o => o.Vm == 6));
+            Assert.DoesNotContain(plan, o => o.Vm == 0);
+        }
     }
 }

@@ -1,0 +1,75 @@
+using Prescient.Cli.Bench;
+using Prescient.Simulation.Tests.Consolidation;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Prescient.Simulation.Tests.Cli;
+
+public class ConsolidationCommandTests
+{
+    private static (int ExitCode, string Output) Run(params string[] args)
+    {
+        using var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = 400;
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("prescient");
+            config.Settings.Console = console;
+            config.AddBenchCommands();
+        });
+        var code = app.Run(args);
+        return (code, writer.ToString());
+    }
+
+    [Fact]
+    public void A_missing_family_folder_is_an_error_listing_what_the_data_folder_holds()
+    {
+        using var tmp = new TempFolder();
+        Directory.CreateDirectory(Path.Combine(tmp.Path, "planetlab"));
+        Directory.CreateDirectory(Path.Combine(tmp.Path, "azure-v1"));
+
+        var (code, output) = Run("bench", "consolidation", "--family", "bitbrains", "--data", tmp.Path);
+
+        Assert.Equal(2, code);
+        Assert.Contains("error:", output, StringComparison.Ordinal);
+        Assert.Contains("bitbrains-rnd", output, StringComparison.Ordinal);
+        Assert.Contains("azure-v1, planetlab", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_family_is_an_error_naming_the_known_ones()
+    {
+        var (code, output) = Run("bench", "consolidation", "--family", "google2019");
+
+        Assert.Equal(2, code);
+        Assert.Contains("Unknown trace family 'google2019'", output, StringComparison.Ordinal);
+        Assert.Contains("planetlab, bitbrains, alibaba, azure-v1", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_family_run_prints_day_and_median_tables_and_the_goal_verdict()
+    {
+        using var tmp = new TempFolder();
+        var cpu = Enumerable.Range(0, 10).Select(v => Enumerable.Range(0, 288).Select(k => 5.0 + (v * 3) + (k % 7)).ToArray()).ToArray();
+        tmp.File("azure-v1/microsoft_avg_100_part1.csv", SyntheticFamilies.Azure(cpu));
+
+        var (code, output) = Run("bench", "consolidation", "--family", "azure-v1", "--data", tmp.Path, "--policies", "LR-MMT-1.2,prescient-reactive", "--parallel", "1");
+
+        Assert.True(code == 0, output);
+        Assert.Contains("Day azure-v1/2017-01-01", output, StringComparison.Ordinal);
+        Assert.Contains("Median over 1 day(s) (azure-v1: 8 hosts, 10 VMs)", output, StringComparison.Ordinal);
+        Assert.Contains("goal (azure-v1): prescient-reactive energy ", output, StringComparison.Ordinal);
+
+        var (badDay, dayOutput) = Run("bench", "consolidation", "--family", "azure-v1", "--data", tmp.Path, "--days", "2017-02-01");
+        Assert.Equal(2, badDay);
+        Assert.Contains("azure-v1/2017-01-01", dayOutput, StringComparison.Ordinal);
+    }
+}
