@@ -61,7 +61,7 @@ public sealed partial class TelemetryIngestor(
 
         var rejections = new List<(TelemetryRejection, PayloadOrigin)>();
         var byHost = new Dictionary<string, List<TelemetrySample>>(StringComparer.Ordinal);
-        var originOf = new Dictionary<(string Host, long Sequence), PayloadOrigin>();
+        var originOf = new Dictionary<(string Host, long Sequence, DateTimeOffset Timestamp), PayloadOrigin>();
         foreach (var payload in payloads)
         {
             var result = validator.Validate(payload.Body);
@@ -81,7 +81,7 @@ public sealed partial class TelemetryIngestor(
                 list.AddRange(result.Accepted);
                 foreach (var sample in result.Accepted)
                 {
-                    originOf.TryAdd((hostId, sample.Sequence), payload.Origin);
+                    originOf.TryAdd((hostId, sample.Sequence, sample.Timestamp), payload.Origin);
                 }
             }
         }
@@ -106,7 +106,7 @@ public sealed partial class TelemetryIngestor(
                             refused.Add((
                                 new TelemetryRejection(r.Code, r.Reason, host.Key, r.Sample.Sequence, null,
                                     System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(r.Sample, TelemetryJsonContext.Default.TelemetrySample)),
-                                originOf[(host.Key, r.Sample.Sequence)]));
+                                originOf[(host.Key, r.Sample.Sequence, r.Sample.Timestamp)]));
                         }
                     }
                 }

@@ -48,6 +48,15 @@ public static class RejectionCodes
     public const string TimestampTooOld = "timestamp-too-old";
     public const string InvalidVm = "invalid-vm";
     public const string HostMismatch = "host-mismatch";
+
+    /// <summary>The sample's window already counts the most samples one period takes.</summary>
+    public const string WindowFull = "window-full";
+
+    /// <summary>The sample's sequence number was already counted with a timestamp in another period (or another timestamp in the same call).</summary>
+    public const string SequenceReused = "sequence-reused";
+
+    /// <summary>The sample's sequence number is below the host's sequence-ledger floor and not counted in its own window.</summary>
+    public const string SequenceExpired = "sequence-expired";
 }
 
 /// <summary>
