@@ -88,7 +88,7 @@ internal sealed class ConsolidationCommand(IAnsiConsole console) : Command<Conso
             {
                 if (requestedDays.Count > 0 && daysByFamily[family].Count == 0)
                 {
-                    Console.Error.WriteLine($"{family}: skipped, --days names none of its days (name them as {family}/yyyy-MM-dd)");
+                    Console.Error.WriteLine($"{family}: skipped, --days names none of its days (name them as {(family == TraceFamilies.PlanetLab ? "YYYYMMDD" : family + "/yyyy-MM-dd")})");
                     continue;
                 }
 
