@@ -100,9 +100,16 @@ public sealed partial class DiskBuffer : IDisposable
     /// Opens (creating if needed) the buffer folder, takes its lock (one agent per folder), removes temporary files
     /// of interrupted writes, seals a leftover open batch and recovers the next sequence number.
     /// </summary>
+    /// <param name="firstSequenceIfNew">
+    /// The first sequence of a buffer with no <c>next-sequence</c> file and no buffered batch (a new install, or one whose
+    /// state was lost). The agent passes the Unix time in milliseconds, so a reinstalled host numbers its samples above
+    /// everything an earlier install sent (at most one sample a millisecond) instead of reusing numbers the pipeline
+    /// already counted, which it would refuse as reused.
+    /// </param>
     /// <exception cref="IOException">The folder cannot be created or written, or another agent holds it.</exception>
-    public static DiskBuffer Open(string directory, string hostId, BufferLimits limits, ILogger logger)
+    public static DiskBuffer Open(string directory, string hostId, BufferLimits limits, ILogger logger, long firstSequenceIfNew = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstSequenceIfNew);
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(logger);
         directory = Path.GetFullPath(directory);
@@ -120,7 +127,7 @@ public sealed partial class DiskBuffer : IDisposable
         var buffer = new DiskBuffer(directory, hostId, limits, logger, lockFile);
         try
         {
-            buffer.Recover();
+            buffer.Recover(firstSequenceIfNew);
         }
         catch
         {
@@ -303,14 +310,14 @@ public sealed partial class DiskBuffer : IDisposable
         }
     }
 
-    private void Recover()
+    private void Recover(long firstSequenceIfNew)
     {
         foreach (var temp in System.IO.Directory.EnumerateFiles(_directory, "*" + DurableFile.TempSuffix))
         {
             File.Delete(temp);
         }
 
-        var next = ReadNextSequence();
+        var next = ReadNextSequence() ?? firstSequenceIfNew;
         foreach (var path in System.IO.Directory.EnumerateFiles(_directory, BatchPrefix + "*" + BatchSuffix))
         {
             var name = Path.GetFileName(path);
@@ -361,12 +368,12 @@ public sealed partial class DiskBuffer : IDisposable
         LogOpened(_logger, _directory, _sealed.Count, _bytes, _next);
     }
 
-    private long ReadNextSequence()
+    private long? ReadNextSequence()
     {
         var path = Path.Combine(_directory, SequenceFileName);
         if (!File.Exists(path))
         {
-            return 0;
+            return null;
         }
 
         var text = File.ReadAllText(path).Trim();

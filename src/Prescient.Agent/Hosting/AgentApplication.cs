@@ -163,7 +163,8 @@ public static class AgentApplication
                     options.BufferDirectory,
                     options.HostId,
                     new BufferLimits(options.MaxBufferBytes, options.MaxBufferBatches),
-                    provider.GetRequiredService<ILoggerFactory>().CreateLogger<DiskBuffer>());
+                    provider.GetRequiredService<ILoggerFactory>().CreateLogger<DiskBuffer>(),
+                    firstSequenceIfNew: provider.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeMilliseconds());
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {

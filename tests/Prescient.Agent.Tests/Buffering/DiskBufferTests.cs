@@ -77,6 +77,27 @@ public sealed class DiskBufferTests : IDisposable
     }
 
     [Fact]
+    public void A_new_buffer_starts_at_the_given_first_sequence_and_an_existing_one_keeps_its_own()
+    {
+        // A reinstalled host (no state) starts where the agent says (the Unix time in ms), above anything it sent before.
+        const long first = 1_795_000_000_000;
+        using (var buffer = DiskBuffer.Open(_folder.Path, "host-a", new BufferLimits(64 * 1024, 100), _logger, firstSequenceIfNew: first))
+        {
+            Assert.Equal(first, buffer.NextSequence);
+            Assert.Equal(first, buffer.Append(Sample(0), 5).Sequence);
+            Assert.Equal(first + 1, buffer.Append(Sample(1), 5).Sequence);
+        }
+
+        // On restart the buffer's own state wins: a later (larger) first sequence does not make the numbers jump.
+        using (var reopened = DiskBuffer.Open(_folder.Path, "host-a", new BufferLimits(64 * 1024, 100), _logger, firstSequenceIfNew: first + 60_000))
+        {
+            Assert.Equal(first + 2, reopened.NextSequence);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => DiskBuffer.Open(_folder.Path + "-x", "host-a", new BufferLimits(64 * 1024, 100), _logger, firstSequenceIfNew: -1));
+    }
+
+    [Fact]
     public void A_crash_with_an_open_batch_loses_no_sample_and_reuses_no_sequence()
     {
         var buffer = Open();

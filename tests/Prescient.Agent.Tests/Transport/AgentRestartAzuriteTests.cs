@@ -34,6 +34,7 @@ public sealed class AgentRestartAzuriteTests(RestartableAzuriteFixture fixture, 
             ["PRESCIENT_AGENT__TRANSPORT__STORAGEQUEUE__QUEUENAME"] = pipeline.QueueName,
         };
 
+        var installedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         using var first = AgentProcess.Start([], environment);
         await Eventually.TrueAsync(async () => await pipeline.CountAsync(HostId) >= 8, TimeSpan.FromSeconds(40), "the first run's samples in the windows");
 
@@ -46,6 +47,11 @@ public sealed class AgentRestartAzuriteTests(RestartableAzuriteFixture fixture, 
         first.Kill();
         var (_, _, firstLog) = await first.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Contains("Transport unavailable", firstLog, StringComparison.Ordinal);
+        var firstOpened = System.Text.RegularExpressions.Regex.Match(firstLog, @"opened: 0 batches \(0 bytes\) waiting; next sequence (\d+)");
+        Assert.True(firstOpened.Success, firstLog);
+        // A new install numbers its samples from the Unix time in ms, above anything an earlier install of the host sent.
+        var start = long.Parse(firstOpened.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(start, installedAt, installedAt + 60_000);
         var pendingAtCrash = PendingSequences(folder.Path);
         var lastBufferedAtCrash = LastBufferedSequence(folder.Path);
         output.WriteLine($"sequence on disk before the crash {beforeCrash}; {pendingAtCrash} samples buffered at the crash");
@@ -72,15 +78,15 @@ public sealed class AgentRestartAzuriteTests(RestartableAzuriteFixture fixture, 
         var key = RestartableAzurite.AccountKeyOf(azurite.ConnectionString);
         Assert.DoesNotContain(key, firstLog + secondLog, StringComparison.Ordinal);
 
-        var total = NextSequenceOnDisk(folder.Path);
+        var total = NextSequenceOnDisk(folder.Path) - start;
         Assert.True(total > pendingAtCrash);
         await Eventually.TrueAsync(async () => await pipeline.CountAsync(HostId) >= total, TimeSpan.FromSeconds(30), $"all {total} samples in the windows");
         var windows = await pipeline.WindowsAsync(HostId);
 
-        // Every sequence 0..total-1 exactly once: nothing lost in the crash, nothing counted twice, no number reused.
+        // Every sequence start..start+total-1 exactly once: nothing lost in the crash, nothing counted twice, no number reused.
         Assert.Equal(total, windows.Sum(w => w.Count));
-        var sequences = windows.SelectMany(w => w.Sequences).SelectMany(r => Enumerable.Range((int)r.First, (int)(r.Last - r.First + 1))).Order();
-        Assert.Equal(Enumerable.Range(0, (int)total), sequences);
+        var sequences = windows.SelectMany(w => w.Sequences).SelectMany(r => Enumerable.Range(0, (int)(r.Last - r.First + 1)).Select(i => r.First + i)).Order();
+        Assert.Equal(Enumerable.Range(0, (int)total).Select(i => start + i), sequences);
     }
 
     private static long NextSequenceOnDisk(string folder)
