@@ -63,6 +63,14 @@ public sealed record PrescientPolicyOptions
     /// </summary>
     public bool FleetFitReducePower { get; init; }
 
+    /// <summary>
+    /// When a VM must wake a sleeping host, offer only sleeping hosts of the most efficient type (G5: least power per
+    /// MIPS) first, and the others only when none of those fits. Off: every sleeping candidate is offered at once and
+    /// the destination selector's best fit picks the one left fullest, which on a small fleet is the smaller, less
+    /// efficient G4 (on an 800-host fleet the first <see cref="WakeCandidates"/> sleeping candidates are all G5 anyway).
+    /// </summary>
+    public bool WakeEfficientFirst { get; init; }
+
     public string Describe()
     {
         var s = Settings;
@@ -76,7 +84,7 @@ public sealed record PrescientPolicyOptions
             _ => "none",
         };
         return $"controller {mode}; range {(Forecast == PrescientForecastSource.None ? s.ReactiveRange : s.ProactiveRange)}; forecast: {forecast}; " +
-               $"offload: Core VmSelector (fewest VMs, cheapest) to the range's high; destinations: Core DestinationSelector (best fit with peak of measured and predicted <= high, wake a sleeping host only if none fits); " +
+               $"offload: Core VmSelector (fewest VMs, cheapest) to the range's high; destinations: Core DestinationSelector (best fit with peak of measured and predicted <= high, wake a sleeping host only if none fits{(WakeEfficientFirst ? ", G5 hosts before G4 hosts" : string.Empty)}); " +
                $"reduce power: evacuate all-or-nothing to running hosts only; " +
                (FleetFitReducePower
                    ? "fleet-fit reduce power: also, when the running hosts' peak load (max of measured and forecast) fits under the high threshold on one host fewer, empty the least loaded running host not cooling and not receiving, all-or-nothing to running hosts whose peak stays <= high, one per cycle; "
@@ -315,7 +323,11 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
                         }
                     }
 
-                    var placement = new DestinationSelector(Views(includeSleeping: true), unitExcluded).Place(unit, _hostIds[h]);
+                    var placement = new DestinationSelector(Views(includeSleeping: true, efficientSleepersOnly: options.WakeEfficientFirst), unitExcluded).Place(unit, _hostIds[h]);
+                    if (!placement.Placed && options.WakeEfficientFirst)
+                    {
+                        placement = new DestinationSelector(Views(includeSleeping: true), unitExcluded).Place(unit, _hostIds[h]);
+                    }
                     if (!placement.Placed)
                     {
                         continue;
@@ -518,7 +530,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
         return list;
     }
 
-    private List<HostView> Views(bool includeSleeping)
+    private List<HostView> Views(bool includeSleeping, bool efficientSleepersOnly = false)
     {
         var fleet = _fleet;
         var views = new List<HostView>(128);
@@ -536,7 +548,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
 
                 if (pass > 0)
                 {
-                    if (running || !includeSleeping || sleeping >= options.WakeCandidates || fleet.HostType[h] != (pass == 1 ? 1 : 0))
+                    if (running || !includeSleeping || sleeping >= options.WakeCandidates || fleet.HostType[h] != (pass == 1 ? 1 : 0) || (efficientSleepersOnly && pass == 2))
                     {
                         continue;
                     }

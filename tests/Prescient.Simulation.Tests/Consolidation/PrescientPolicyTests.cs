@@ -169,4 +169,28 @@ public class PrescientPolicyTests
         policy.Decide(fleet, plan);
         Assert.Equal([4, 5, 7], plan.Select(m => m.Vm).Order());
     }
+
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(true, 3)]
+    public void An_offload_that_must_wake_a_host_wakes_a_G5_first_only_with_wake_efficient_first(bool efficientFirst, int expected)
+    {
+        // Hosts 0, 2 (G4) and 3 (G5) sleep; host 1 (G5) runs all four VMs: 2500 + 600 + 1000 + 500 = 4600 / 5320 = 0.86.
+        // Shedding the 500-MIPS VM (cheapest to move) is enough, and it fits on any sleeping host. Best fit alone picks
+        // the smaller G4 host 0 (left fullest); waking the most efficient type first picks the G5 host 3.
+        var fleet = new FleetState(new ConsolidationSetup { Hosts = 4 }, new PlanetLabDay("20110303", [[1.0], [0.3], [1.0], [1.0]]));
+        var policy = new PrescientPolicy(new PrescientPolicyOptions { Name = "prescient-reactive", WakeEfficientFirst = efficientFirst });
+        policy.PlaceInitially(fleet, new FleetSink(fleet));
+        for (var v = 0; v < 4; v++)
+        {
+            fleet.Place(v, 1);
+        }
+
+        fleet.RefreshDemand(0);
+        var plan = new List<MigrationOrder>();
+        policy.Decide(fleet, plan);
+
+        Assert.Equal([new MigrationOrder(3, expected)], plan);
+        Assert.Equal(efficientFirst, policy.Settings.Contains("G5 hosts before G4 hosts", StringComparison.Ordinal));
+    }
 }
