@@ -71,6 +71,31 @@ public sealed record PrescientPolicyOptions
     /// </summary>
     public bool WakeEfficientFirst { get; init; }
 
+    /// <summary>The name of <see cref="FleetFitReducePower"/> in <see cref="WithExtensions"/> (and the CLI).</summary>
+    public const string FleetFitReducePowerName = "fleet-fit-reduce-power";
+
+    /// <summary>The name of <see cref="WakeEfficientFirst"/> in <see cref="WithExtensions"/> (and the CLI).</summary>
+    public const string WakeEfficientFirstName = "wake-efficient-first";
+
+    /// <summary>These options with the named extensions switched on (names: <see cref="FleetFitReducePowerName"/>, <see cref="WakeEfficientFirstName"/>; case-insensitive).</summary>
+    /// <exception cref="ArgumentException">A name is unknown.</exception>
+    public PrescientPolicyOptions WithExtensions(IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var options = this;
+        foreach (var name in names)
+        {
+            options = name.Trim().ToUpperInvariant() switch
+            {
+                "FLEET-FIT-REDUCE-POWER" => options with { FleetFitReducePower = true },
+                "WAKE-EFFICIENT-FIRST" => options with { WakeEfficientFirst = true },
+                _ => throw new ArgumentException($"Unknown Prescient extension '{name}' (known: {FleetFitReducePowerName}, {WakeEfficientFirstName})."),
+            };
+        }
+
+        return options;
+    }
+
     public string Describe()
     {
         var s = Settings;
@@ -585,20 +610,27 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
     });
 
     /// <summary>The three Prescient policies with their default settings.</summary>
-    public static IReadOnlyList<Func<IConsolidationPolicy>> Standard { get; } =
-    [
-        () => new PrescientPolicy(new PrescientPolicyOptions { Name = "prescient-reactive" }),
-        () => new PrescientPolicy(new PrescientPolicyOptions
-        {
-            Name = "prescient-proactive-host",
-            Forecast = PrescientForecastSource.HostNetwork,
-            Settings = new PrescientPolicyOptions { Name = "x" }.Settings with { ControllerMode = ControllerModeSetting.Autostart },
-        }),
-        () => new PrescientPolicy(new PrescientPolicyOptions
-        {
-            Name = "prescient-proactive-vm",
-            Forecast = PrescientForecastSource.VmNetworks,
-            Settings = new PrescientPolicyOptions { Name = "x" }.Settings with { ControllerMode = ControllerModeSetting.Autostart },
-        }),
-    ];
+    public static IReadOnlyList<Func<IConsolidationPolicy>> Standard { get; } = StandardWith(o => o);
+
+    /// <summary>The three Prescient policies, each with its default options passed through <paramref name="configure"/> (for example <see cref="PrescientPolicyOptions.WithExtensions"/>).</summary>
+    public static IReadOnlyList<Func<IConsolidationPolicy>> StandardWith(Func<PrescientPolicyOptions, PrescientPolicyOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return
+        [
+            () => new PrescientPolicy(configure(new PrescientPolicyOptions { Name = "prescient-reactive" })),
+            () => new PrescientPolicy(configure(new PrescientPolicyOptions
+            {
+                Name = "prescient-proactive-host",
+                Forecast = PrescientForecastSource.HostNetwork,
+                Settings = new PrescientPolicyOptions { Name = "x" }.Settings with { ControllerMode = ControllerModeSetting.Autostart },
+            })),
+            () => new PrescientPolicy(configure(new PrescientPolicyOptions
+            {
+                Name = "prescient-proactive-vm",
+                Forecast = PrescientForecastSource.VmNetworks,
+                Settings = new PrescientPolicyOptions { Name = "x" }.Settings with { ControllerMode = ControllerModeSetting.Autostart },
+            })),
+        ];
+    }
 }
