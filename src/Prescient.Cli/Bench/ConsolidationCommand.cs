@@ -37,6 +37,10 @@ internal sealed class ConsolidationCommand(IAnsiConsole console) : Command<Conso
         [Description("Comma-separated policy names (default: all), e.g. LR-MMT-1.2,THR-MMT-0.8,oracle.")]
         public string? Policies { get; init; }
 
+        [CommandOption("--prescient-options <LIST>")]
+        [Description("Comma-separated extensions switched on in the three Prescient policies (default: none): fleet-fit-reduce-power (also empty the least loaded running host when the others can carry its VMs under the high threshold), wake-efficient-first (wake G5 hosts before G4 hosts). Shown in each policy's settings.")]
+        public string? PrescientOptions { get; init; }
+
         [CommandOption("--parallel <N>")]
         [Description("Simulations run at once (default: processor count).")]
         public int? Parallel { get; init; }
@@ -108,7 +112,8 @@ internal sealed class ConsolidationCommand(IAnsiConsole console) : Command<Conso
                 runs.Add((options, ConsolidationBenchmark.ResolveFleetDays(options)));
             }
 
-            policies = ConsolidationBenchmark.SelectPolicies(PolicyCatalog.All, BenchPaths.SplitList(settings.Policies));
+            var extensions = BenchPaths.SplitList(settings.PrescientOptions);
+            policies = ConsolidationBenchmark.SelectPolicies(extensions.Count == 0 ? PolicyCatalog.All : ConsolidationBenchmark.AllPolicies(extensions), BenchPaths.SplitList(settings.Policies));
         }
         catch (Exception e) when (e is DirectoryNotFoundException or ArgumentException or Prescient.Simulation.Traces.TraceFormatException)
         {

@@ -62,6 +62,15 @@ public static class ConsolidationBenchmark
     public static IReadOnlyList<Func<IConsolidationPolicy>> AllPolicies(IEnumerable<Func<IConsolidationPolicy>>? extra = null) =>
         [.. BaselinePolicy.Standard, PrescientPolicy.Oracle, .. PrescientPolicy.Standard, .. extra ?? []];
 
+    /// <summary>All policies, the three Prescient policies with the named extensions switched on (<see cref="PrescientPolicyOptions.WithExtensions"/>).</summary>
+    /// <exception cref="ArgumentException">An extension name is unknown.</exception>
+    public static IReadOnlyList<Func<IConsolidationPolicy>> AllPolicies(IReadOnlyList<string> prescientExtensions)
+    {
+        ArgumentNullException.ThrowIfNull(prescientExtensions);
+        _ = new PrescientPolicyOptions { Name = "check" }.WithExtensions(prescientExtensions);
+        return [.. BaselinePolicy.Standard, PrescientPolicy.Oracle, .. PrescientPolicy.StandardWith(o => o.WithExtensions(prescientExtensions))];
+    }
+
     public static IReadOnlyList<string> ResolveDays(string tracesDirectory, IReadOnlyList<string> requested)
     {
         if (!Directory.Exists(tracesDirectory))

@@ -51,6 +51,51 @@ public sealed record PrescientPolicyOptions
     /// <summary>Sleeping hosts offered as wake-up candidates per cycle (most efficient type first).</summary>
     public int WakeCandidates { get; init; } = 40;
 
+    /// <summary>
+    /// Fleet-fit reduce power, an extension of the patent's reduce-power indication. After the offload and
+    /// reduce-power steps of a cycle, when the running hosts' peak load (the higher of measured and forecast, as
+    /// destination selection sees it) would fit under their high thresholds on one host fewer, the least loaded
+    /// running host (by the load its controller compares: forecast when proactive, measured when reactive) that was
+    /// not already being emptied, did not receive VMs this cycle and holds no VM still in its cooldown is emptied too,
+    /// all VMs or none, onto running hosts whose peak stays at or below their high threshold (the same destination
+    /// rule as reduce power and offload). At most one such host per cycle. Off: only hosts below the low threshold
+    /// are emptied.
+    /// </summary>
+    public bool FleetFitReducePower { get; init; }
+
+    /// <summary>
+    /// When a VM must wake a sleeping host, offer only sleeping hosts of the most efficient type (G5: least power per
+    /// MIPS) first, and the others only when none of those fits. Off: every sleeping candidate is offered at once and
+    /// the destination selector's best fit picks the one left fullest, which on a small fleet is the smaller, less
+    /// efficient G4 (on an 800-host fleet the first <see cref="WakeCandidates"/> sleeping candidates are all G5 anyway).
+    /// </summary>
+    public bool WakeEfficientFirst { get; init; }
+
+    /// <summary>The name of <see cref="FleetFitReducePower"/> in <see cref="WithExtensions"/> (and the CLI).</summary>
+    public const string FleetFitReducePowerName = "fleet-fit-reduce-power";
+
+    /// <summary>The name of <see cref="WakeEfficientFirst"/> in <see cref="WithExtensions"/> (and the CLI).</summary>
+    public const string WakeEfficientFirstName = "wake-efficient-first";
+
+    /// <summary>These options with the named extensions switched on (names: <see cref="FleetFitReducePowerName"/>, <see cref="WakeEfficientFirstName"/>; case-insensitive).</summary>
+    /// <exception cref="ArgumentException">A name is unknown.</exception>
+    public PrescientPolicyOptions WithExtensions(IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var options = this;
+        foreach (var name in names)
+        {
+            options = name.Trim().ToUpperInvariant() switch
+            {
+                "FLEET-FIT-REDUCE-POWER" => options with { FleetFitReducePower = true },
+                "WAKE-EFFICIENT-FIRST" => options with { WakeEfficientFirst = true },
+                _ => throw new ArgumentException($"Unknown Prescient extension '{name}' (known: {FleetFitReducePowerName}, {WakeEfficientFirstName})."),
+            };
+        }
+
+        return options;
+    }
+
     public string Describe()
     {
         var s = Settings;
@@ -64,8 +109,12 @@ public sealed record PrescientPolicyOptions
             _ => "none",
         };
         return $"controller {mode}; range {(Forecast == PrescientForecastSource.None ? s.ReactiveRange : s.ProactiveRange)}; forecast: {forecast}; " +
-               $"offload: Core VmSelector (fewest VMs, cheapest) to the range's high; destinations: Core DestinationSelector (best fit with peak of measured and predicted <= high, wake a sleeping host only if none fits); " +
-               $"reduce power: evacuate all-or-nothing to running hosts only; VM cooldown {s.VmCooldown.TotalMinutes.ToString(inv)} min; period = 5-min step";
+               $"offload: Core VmSelector (fewest VMs, cheapest) to the range's high; destinations: Core DestinationSelector (best fit with peak of measured and predicted <= high, wake a sleeping host only if none fits{(WakeEfficientFirst ? ", G5 hosts before G4 hosts" : string.Empty)}); " +
+               $"reduce power: evacuate all-or-nothing to running hosts only; " +
+               (FleetFitReducePower
+                   ? "fleet-fit reduce power: also, when the running hosts' peak load (max of measured and forecast) fits under the high threshold on one host fewer, empty the least loaded running host not cooling and not receiving, all-or-nothing to running hosts whose peak stays <= high, one per cycle; "
+                   : "fleet-fit reduce power off (only hosts below the low threshold are emptied); ") +
+               $"VM cooldown {s.VmCooldown.TotalMinutes.ToString(inv)} min; period = 5-min step";
     }
 }
 
@@ -299,7 +348,11 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
                         }
                     }
 
-                    var placement = new DestinationSelector(Views(includeSleeping: true), unitExcluded).Place(unit, _hostIds[h]);
+                    var placement = new DestinationSelector(Views(includeSleeping: true, efficientSleepersOnly: options.WakeEfficientFirst), unitExcluded).Place(unit, _hostIds[h]);
+                    if (!placement.Placed && options.WakeEfficientFirst)
+                    {
+                        placement = new DestinationSelector(Views(includeSleeping: true), unitExcluded).Place(unit, _hostIds[h]);
+                    }
                     if (!placement.Placed)
                     {
                         continue;
@@ -321,6 +374,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
         // 3. Reduce power: empty the least loaded hosts first, all VMs or none, onto running hosts only.
         reduce.Sort((a, b) => Load(a).CompareTo(Load(b)));
         var evacuated = new HashSet<string>(excluded, StringComparer.Ordinal);
+        var emptied = new bool[n];
         foreach (var h in reduce)
         {
             if (received[h])
@@ -328,62 +382,120 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
                 continue;
             }
 
-            var vms = fleet.HostVms[h];
-            var cooling = false;
-            for (var i = 0; i < vms.Count; i++)
-            {
-                cooling |= k - _lastMoved[vms[i]] < cooldownSteps;
-            }
-
             evacuated.Add(_hostIds[h]);
-            if (cooling)
-            {
-                continue;
-            }
+            emptied[h] = TryEvacuate(h, k, cooldownSteps, evacuated, received, plan);
+        }
 
-            var selection = _selector.Evacuate(VmInfos(h, k, cooldownSteps, allowCooling: true));
-            if (selection.Unmovable.Count > 0)
-            {
-                continue;
-            }
-
-            var destinations = new DestinationSelector(Views(includeSleeping: false), evacuated);
-            var placements = new List<(int Vm, int Dst)>();
-            var ok = true;
-            foreach (var unit in selection.Units)
-            {
-                var placement = destinations.Place(unit, _hostIds[h]);
-                if (!placement.Placed)
-                {
-                    ok = false;
-                    break;
-                }
-
-                var dst = int.Parse(placement.DestinationHostId!, CultureInfo.InvariantCulture);
-                if (fleet.HostPeMips[dst] < 2000 && NeedsBigCore(unit, k))
-                {
-                    ok = false;
-                    break;
-                }
-
-                foreach (var vm in unit.Vms)
-                {
-                    placements.Add((int.Parse(vm.VmId.AsSpan(2), CultureInfo.InvariantCulture), dst));
-                }
-            }
-
-            if (!ok)
-            {
-                continue;
-            }
-
-            foreach (var (v, dst) in placements)
-            {
-                Move(v, h, dst, k, plan);
-                received[dst] = true;
-            }
+        // 4. Fleet-fit reduce power (an extension of the reduce-power indication, off by default): when the running
+        //    hosts' peak load would fit under the high threshold on one host fewer, empty the least loaded running
+        //    host that the steps above left alone, under the same all-or-nothing rule.
+        if (options.FleetFitReducePower)
+        {
+            FleetFitReducePower(k, cooldownSteps, evacuated, received, emptied, plan);
         }
     }
+
+    private void FleetFitReducePower(int k, int cooldownSteps, HashSet<string> evacuated, bool[] received, bool[] emptied, List<MigrationOrder> plan)
+    {
+        var fleet = _fleet;
+        double load = 0, capacity = 0;
+        var candidate = -1;
+        for (var h = 0; h < fleet.HostCount; h++)
+        {
+            var running = (fleet.HostVms[h].Count > 0 || _woken[h]) && !emptied[h];
+            if (!running)
+            {
+                continue;
+            }
+
+            var cap = fleet.HostCapacity[h];
+            load += Peak(h) * cap;
+            capacity += High(h) * cap;
+            if (fleet.HostVms[h].Count == 0 || received[h] || evacuated.Contains(_hostIds[h]) || Cooling(h, k, cooldownSteps))
+            {
+                continue;
+            }
+
+            if (candidate < 0 || Load(h) < Load(candidate))
+            {
+                candidate = h;
+            }
+        }
+
+        // Necessary (not sufficient) for the evacuation: the fleet carries its load on one host fewer; the
+        // destination selector then checks each destination's own peak against its high threshold.
+        if (candidate < 0 || load > capacity - (High(candidate) * fleet.HostCapacity[candidate]))
+        {
+            return;
+        }
+
+        evacuated.Add(_hostIds[candidate]);
+        TryEvacuate(candidate, k, cooldownSteps, evacuated, received, plan);
+    }
+
+    /// <summary>Moves all of host <paramref name="h"/>'s VMs onto running hosts not in <paramref name="evacuated"/>, or none.</summary>
+    private bool TryEvacuate(int h, int k, int cooldownSteps, HashSet<string> evacuated, bool[] received, List<MigrationOrder> plan)
+    {
+        if (Cooling(h, k, cooldownSteps))
+        {
+            return false;
+        }
+
+        var selection = _selector.Evacuate(VmInfos(h, k, cooldownSteps, allowCooling: true));
+        if (selection.Unmovable.Count > 0)
+        {
+            return false;
+        }
+
+        var destinations = new DestinationSelector(Views(includeSleeping: false), evacuated);
+        var placements = new List<(int Vm, int Dst)>();
+        foreach (var unit in selection.Units)
+        {
+            var placement = destinations.Place(unit, _hostIds[h]);
+            if (!placement.Placed)
+            {
+                return false;
+            }
+
+            var dst = int.Parse(placement.DestinationHostId!, CultureInfo.InvariantCulture);
+            if (_fleet.HostPeMips[dst] < 2000 && NeedsBigCore(unit, k))
+            {
+                return false;
+            }
+
+            foreach (var vm in unit.Vms)
+            {
+                placements.Add((int.Parse(vm.VmId.AsSpan(2), CultureInfo.InvariantCulture), dst));
+            }
+        }
+
+        foreach (var (v, dst) in placements)
+        {
+            Move(v, h, dst, k, plan);
+            received[dst] = true;
+        }
+
+        return true;
+    }
+
+    private bool Cooling(int h, int k, int cooldownSteps)
+    {
+        var vms = _fleet.HostVms[h];
+        for (var i = 0; i < vms.Count; i++)
+        {
+            if (k - _lastMoved[vms[i]] < cooldownSteps)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>What destination selection compares with the high threshold: the higher of measured and forecast load.</summary>
+    private double Peak(int h) => Math.Max(Math.Clamp(_meas[h], 0, 1), _hasPred[h] ? Math.Clamp(_pred[h], 0, 1) : 0);
+
+    private double High(int h) => (_proactive[h] ? options.Settings.ProactiveRange : options.Settings.ReactiveRange).High;
 
     private Indication[] _indication = [];
     private bool[] _woken = [];
@@ -443,7 +555,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
         return list;
     }
 
-    private List<HostView> Views(bool includeSleeping)
+    private List<HostView> Views(bool includeSleeping, bool efficientSleepersOnly = false)
     {
         var fleet = _fleet;
         var views = new List<HostView>(128);
@@ -461,7 +573,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
 
                 if (pass > 0)
                 {
-                    if (running || !includeSleeping || sleeping >= options.WakeCandidates || fleet.HostType[h] != (pass == 1 ? 1 : 0))
+                    if (running || !includeSleeping || sleeping >= options.WakeCandidates || fleet.HostType[h] != (pass == 1 ? 1 : 0) || (efficientSleepersOnly && pass == 2))
                     {
                         continue;
                     }
@@ -498,20 +610,27 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
     });
 
     /// <summary>The three Prescient policies with their default settings.</summary>
-    public static IReadOnlyList<Func<IConsolidationPolicy>> Standard { get; } =
-    [
-        () => new PrescientPolicy(new PrescientPolicyOptions { Name = "prescient-reactive" }),
-        () => new PrescientPolicy(new PrescientPolicyOptions
-        {
-            Name = "prescient-proactive-host",
-            Forecast = PrescientForecastSource.HostNetwork,
-            Settings = new PrescientPolicyOptions { Name = "x" }.Settings with { ControllerMode = ControllerModeSetting.Autostart },
-        }),
-        () => new PrescientPolicy(new PrescientPolicyOptions
-        {
-            Name = "prescient-proactive-vm",
-            Forecast = PrescientForecastSource.VmNetworks,
-            Settings = new PrescientPolicyOptions { Name = "x" }.Settings with { ControllerMode = ControllerModeSetting.Autostart },
-        }),
-    ];
+    public static IReadOnlyList<Func<IConsolidationPolicy>> Standard { get; } = StandardWith(o => o);
+
+    /// <summary>The three Prescient policies, each with its default options passed through <paramref name="configure"/> (for example <see cref="PrescientPolicyOptions.WithExtensions"/>).</summary>
+    public static IReadOnlyList<Func<IConsolidationPolicy>> StandardWith(Func<PrescientPolicyOptions, PrescientPolicyOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return
+        [
+            () => new PrescientPolicy(configure(new PrescientPolicyOptions { Name = "prescient-reactive" })),
+            () => new PrescientPolicy(configure(new PrescientPolicyOptions
+            {
+                Name = "prescient-proactive-host",
+                Forecast = PrescientForecastSource.HostNetwork,
+                Settings = new PrescientPolicyOptions { Name = "x" }.Settings with { ControllerMode = ControllerModeSetting.Autostart },
+            })),
+            () => new PrescientPolicy(configure(new PrescientPolicyOptions
+            {
+                Name = "prescient-proactive-vm",
+                Forecast = PrescientForecastSource.VmNetworks,
+                Settings = new PrescientPolicyOptions { Name = "x" }.Settings with { ControllerMode = ControllerModeSetting.Autostart },
+            })),
+        ];
+    }
 }

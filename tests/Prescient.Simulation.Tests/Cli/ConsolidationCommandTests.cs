@@ -72,4 +72,28 @@ public class ConsolidationCommandTests
         Assert.Equal(2, badDay);
         Assert.Contains("azure-v1/2017-01-01", dayOutput, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Prescient_options_switch_the_named_extensions_on_and_an_unknown_one_is_an_error()
+    {
+        using var tmp = new TempFolder();
+        var cpu = Enumerable.Range(0, 10).Select(v => Enumerable.Range(0, 288).Select(k => 5.0 + (v * 3) + (k % 7)).ToArray()).ToArray();
+        tmp.File("azure-v1/microsoft_avg_100_part1.csv", SyntheticFamilies.Azure(cpu));
+        string[] common = ["bench", "consolidation", "--family", "azure-v1", "--data", tmp.Path, "--policies", "LR-MMT-1.2,prescient-reactive", "--parallel", "1"];
+
+        var (plain, plainOutput) = Run(common);
+        Assert.True(plain == 0, plainOutput);
+        Assert.Contains("fleet-fit reduce power off", plainOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("G5 hosts before G4 hosts", plainOutput, StringComparison.Ordinal);
+
+        var (code, output) = Run([.. common, "--prescient-options", "wake-efficient-first,fleet-fit-reduce-power"]);
+        Assert.True(code == 0, output);
+        Assert.Contains("G5 hosts before G4 hosts", output, StringComparison.Ordinal);
+        Assert.Contains("fleet-fit reduce power: also", output, StringComparison.Ordinal);
+
+        var (bad, badOutput) = Run([.. common, "--prescient-options", "pack-harder"]);
+        Assert.Equal(2, bad);
+        Assert.Contains("Unknown Prescient extension 'pack-harder'", badOutput, StringComparison.Ordinal);
+        Assert.Contains("fleet-fit-reduce-power, wake-efficient-first", badOutput, StringComparison.Ordinal);
+    }
 }

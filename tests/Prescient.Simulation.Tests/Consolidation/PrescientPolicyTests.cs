@@ -64,4 +64,133 @@ public class PrescientPolicyTests
 
         Assert.All(Enumerable.Range(0, 4), h => Assert.True(load[h] / fleet.HostCapacity[h] <= 0.8 + 1e-9, $"host {h}"));
     }
+
+    // Fleet-fit reduce power. Six hosts (0, 2, 4: G4, 3720 MIPS; 1, 3, 5: G5, 5320 MIPS) and eight VMs in four type
+    // blocks: VMs 0-1 2500 MIPS, 2-3 2000, 4-5 1000, 6-7 500. Hosts 4 and 5 stay asleep.
+    private static (FleetState Fleet, PrescientPolicy Policy) StartFleetFit(bool fleetFit, double[] util, int steps, (int Vm, int Host)[] layout)
+    {
+        var fleet = new FleetState(new ConsolidationSetup { Hosts = 6 }, new PlanetLabDay("20110303", [.. util.Select(u => Enumerable.Repeat(u, steps).ToArray())]));
+        var policy = new PrescientPolicy(new PrescientPolicyOptions { Name = "prescient-reactive", FleetFitReducePower = fleetFit });
+        policy.PlaceInitially(fleet, new FleetSink(fleet));
+        foreach (var (vm, host) in layout)
+        {
+            fleet.Place(vm, host);
+        }
+
+        fleet.RefreshDemand(0);
+        return (fleet, policy);
+    }
+
+    // Host 0 (G4): VMs 4 (1000 at 100 %), 5 (1000 at 60 %), 7 (idle): 1600 / 3720 = 0.43.
+    // Host 1 (G5): VMs 0 (2500 at 100 %), 1 (idle): 2500 / 5320 = 0.47.
+    // Host 3 (G5): VMs 2 (2000 at 100 %), 6 (500 at 60 %), 3 (idle): 2300 / 5320 = 0.43.
+    // Every host is inside [0.4, 0.8], but hosts 1 and 3 can carry host 0's 1600 MIPS under 0.8 (4256 each).
+    private static readonly double[] PackableUtil = [1.0, 0.0, 1.0, 0.0, 1.0, 0.6, 0.6, 0.0];
+    private static readonly (int, int)[] PackableLayout = [(4, 0), (5, 0), (7, 0), (0, 1), (1, 1), (2, 3), (6, 3), (3, 3)];
+
+    private static double[] LoadsAfter(FleetState fleet, List<MigrationOrder> plan)
+    {
+        var where = fleet.VmHost.ToArray();
+        foreach (var m in plan)
+        {
+            where[m.Vm] = m.Destination;
+        }
+
+        var load = new double[fleet.HostCount];
+        for (var v = 0; v < fleet.VmCount; v++)
+        {
+            load[where[v]] += fleet.Demand[v];
+        }
+
+        return [.. load.Select((l, h) => l / fleet.HostCapacity[h])];
+    }
+
+    [Fact]
+    public void Fleet_fit_reduce_power_empties_a_host_above_the_low_threshold_when_the_others_can_carry_its_vms()
+    {
+        var (fleet, policy) = StartFleetFit(fleetFit: true, PackableUtil, 1, PackableLayout);
+        var plan = new List<MigrationOrder>();
+        policy.Decide(fleet, plan);
+
+        Assert.Equal([4, 5, 7], plan.Select(m => m.Vm).Order());
+        Assert.All(plan, m => Assert.Contains(m.Destination, new[] { 1, 3 }));
+        var loads = LoadsAfter(fleet, plan);
+        Assert.Equal(0, loads[0]);
+        Assert.All(loads, l => Assert.True(l <= 0.8 + 1e-9, $"load {l}"));
+        Assert.Contains("fleet-fit reduce power: also", policy.Settings, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_fleet_fit_reduce_power_no_host_inside_the_range_is_emptied()
+    {
+        var (fleet, policy) = StartFleetFit(fleetFit: false, PackableUtil, 1, PackableLayout);
+        var plan = new List<MigrationOrder>();
+        policy.Decide(fleet, plan);
+
+        Assert.Empty(plan);
+        Assert.Contains("fleet-fit reduce power off", policy.Settings, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fleet_fit_reduce_power_keeps_a_host_whose_vm_would_push_every_destination_over_the_high_threshold()
+    {
+        // Host 1 (G5): VM 0 (2500 at 90 %) = 2250 / 5320 = 0.42, the least loaded. Host 0 (G4): VMs 4 (1000 at 100 %),
+        // 5 (1000 at 60 %), 7 (idle) = 0.43; host 3 (G5): VMs 2 (2000 at 100 %), 6 (500 at 100 %), 3, 1 (idle) = 0.47.
+        // Together hosts 0 and 3 have 3132 MIPS to spare under 0.8, but neither has 2250 (1376 and 1756).
+        var (fleet, policy) = StartFleetFit(fleetFit: true, [0.9, 0.0, 1.0, 0.0, 1.0, 0.6, 1.0, 0.0], 1,
+            [(4, 0), (5, 0), (7, 0), (0, 1), (1, 3), (2, 3), (6, 3), (3, 3)]);
+        var plan = new List<MigrationOrder>();
+        policy.Decide(fleet, plan);
+
+        Assert.Empty(plan);
+    }
+
+    [Fact]
+    public void Fleet_fit_reduce_power_waits_for_the_vm_cooldown()
+    {
+        var (fleet, policy) = StartFleetFit(fleetFit: true, PackableUtil, 13, PackableLayout);
+        var plan = new List<MigrationOrder>();
+        policy.Decide(fleet, plan);
+        Assert.Equal(3, plan.Count);
+
+        // Put the moved VMs back (as if the moves had been undone): the same fleet, but host 0's VMs moved at step 0.
+        foreach (var (vm, host) in PackableLayout)
+        {
+            fleet.Place(vm, host);
+        }
+
+        // Cooldown 60 min = 12 five-minute steps: nothing at step 11, host 0 emptied again at step 12.
+        fleet.RefreshDemand(11);
+        plan.Clear();
+        policy.Decide(fleet, plan);
+        Assert.Empty(plan);
+
+        fleet.RefreshDemand(12);
+        policy.Decide(fleet, plan);
+        Assert.Equal([4, 5, 7], plan.Select(m => m.Vm).Order());
+    }
+
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(true, 3)]
+    public void An_offload_that_must_wake_a_host_wakes_a_G5_first_only_with_wake_efficient_first(bool efficientFirst, int expected)
+    {
+        // Hosts 0, 2 (G4) and 3 (G5) sleep; host 1 (G5) runs all four VMs: 2500 + 600 + 1000 + 500 = 4600 / 5320 = 0.86.
+        // Shedding the 500-MIPS VM (cheapest to move) is enough, and it fits on any sleeping host. Best fit alone picks
+        // the smaller G4 host 0 (left fullest); waking the most efficient type first picks the G5 host 3.
+        var fleet = new FleetState(new ConsolidationSetup { Hosts = 4 }, new PlanetLabDay("20110303", [[1.0], [0.3], [1.0], [1.0]]));
+        var policy = new PrescientPolicy(new PrescientPolicyOptions { Name = "prescient-reactive", WakeEfficientFirst = efficientFirst });
+        policy.PlaceInitially(fleet, new FleetSink(fleet));
+        for (var v = 0; v < 4; v++)
+        {
+            fleet.Place(v, 1);
+        }
+
+        fleet.RefreshDemand(0);
+        var plan = new List<MigrationOrder>();
+        policy.Decide(fleet, plan);
+
+        Assert.Equal([new MigrationOrder(3, expected)], plan);
+        Assert.Equal(efficientFirst, policy.Settings.Contains("G5 hosts before G4 hosts", StringComparison.Ordinal));
+    }
 }
