@@ -275,14 +275,16 @@ internal sealed class ConsolidationCommand(IAnsiConsole console) : Command<Conso
         Directory.CreateDirectory(folder);
         var written = new List<string>();
         var days = report.Fleets.Count;
-        var suffix = setup.RemoveIdleVms || setup.EvacuateReceivers ? ", CloudSim mode" : "";
-        var medians = Path.GetFullPath(Path.Combine(folder, $"consolidation-{report.Family}-medians.png"));
+        var cloudSim = setup.RemoveIdleVms || setup.EvacuateReceivers;
+        var suffix = cloudSim ? ", CloudSim mode" : "";
+        var name = "consolidation-" + report.Family + (cloudSim ? "-cloudsim" : "");
+        var medians = Path.GetFullPath(Path.Combine(folder, $"{name}-medians.png"));
         ConsolidationCharts.Medians(medians, report.Medians, $"{report.Family}, median over {days} day(s){suffix}: lower left is better");
         written.Add(medians);
         string[] headline = ["THR-MMT-0.8", "LR-MMT-1.2", "oracle", "prescient-reactive", "prescient-proactive-host", "prescient-proactive-vm"];
         if (days <= 10 && report.Results.Any(r => headline.Contains(r.Name)))
         {
-            var perDay = Path.GetFullPath(Path.Combine(folder, $"consolidation-{report.Family}-energy-per-day.png"));
+            var perDay = Path.GetFullPath(Path.Combine(folder, $"{name}-energy-per-day.png"));
             ConsolidationCharts.EnergyPerDay(perDay, report.Results, headline, $"{report.Family}: energy per day{suffix}");
             written.Add(perDay);
         }
