@@ -96,4 +96,23 @@ public class ConsolidationCommandTests
         Assert.Contains("Unknown Prescient extension 'pack-harder'", badOutput, StringComparison.Ordinal);
         Assert.Contains("fleet-fit-reduce-power, wake-efficient-first", badOutput, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Charts_are_written_per_family_and_named_after_the_cloudsim_mode()
+    {
+        using var tmp = new TempFolder();
+        var cpu = Enumerable.Range(0, 10).Select(v => Enumerable.Range(0, 288).Select(k => 5.0 + (v * 3) + (k % 7)).ToArray()).ToArray();
+        tmp.File("azure-v1/microsoft_avg_100_part1.csv", SyntheticFamilies.Azure(cpu));
+        var charts = Path.Combine(tmp.Path, "charts");
+        string[] common = ["bench", "consolidation", "--family", "azure-v1", "--data", tmp.Path, "--policies", "LR-MMT-1.2,prescient-reactive", "--parallel", "1", "--charts", charts];
+
+        var (code, output) = Run(common);
+        Assert.True(code == 0, output);
+        Assert.Equal(["consolidation-azure-v1-energy-per-day.png", "consolidation-azure-v1-medians.png"], Directory.GetFiles(charts).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        var (cloudSim, cloudSimOutput) = Run([.. common, "--cloudsim"]);
+        Assert.True(cloudSim == 0, cloudSimOutput);
+        Assert.Contains("mode: CloudSim 3.0.3 reproduction", cloudSimOutput, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(charts, "consolidation-azure-v1-cloudsim-medians.png")));
+    }
 }
