@@ -238,54 +238,5 @@ public static class TraceFamilyDays
         return row;
     }
 
-    private static List<TimeSeries> ReadBitbrains(string folder)
-    {
-        if (!Directory.Exists(folder))
-        {
-            throw new DirectoryNotFoundException($"Bitbrains folder '{folder}' not found (expected month folders such as 2013-7 holding ID.csv files).");
-        }
-
-        var byId = new SortedDictionary<string, List<TimeSeries>>(StringComparer.Ordinal);
-        foreach (var month in Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal))
-        {
-            foreach (var file in Directory.EnumerateFiles(month, "*.csv").Order(StringComparer.Ordinal))
-            {
-                var id = Path.GetFileNameWithoutExtension(file);
-                if (!byId.TryGetValue(id, out var parts))
-                {
-                    byId[id] = parts = [];
-                }
-
-                parts.Add(BitbrainsReader.ReadFile(file, id));
-            }
-        }
-
-        if (byId.Count == 0)
-        {
-            throw new TraceFormatException(folder, 0, "no month folder holds any ID.csv file (expected e.g. 2013-7/1.csv).");
-        }
-
-        var result = new List<TimeSeries>(byId.Count);
-        foreach (var (id, parts) in byId)
-        {
-            var ts = new List<DateTimeOffset>();
-            var vs = new List<double>();
-            foreach (var part in parts.OrderBy(p => p.Start))
-            {
-                for (var i = 0; i < part.Count; i++)
-                {
-                    // Months may overlap at their boundary: a sample not after the last one kept is a repeat.
-                    if (ts.Count == 0 || part.Timestamps[i] > ts[^1])
-                    {
-                        ts.Add(part.Timestamps[i]);
-                        vs.Add(part.Values[i]);
-                    }
-                }
-            }
-
-            result.Add(new TimeSeries(id, ts, vs, BitbrainsReader.Step));
-        }
-
-        return result;
-    }
+    private static List<TimeSeries> ReadBitbrains(string folder) => BitbrainsReader.ReadFolder(folder);
 }

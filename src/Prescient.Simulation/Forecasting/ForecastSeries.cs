@@ -113,45 +113,6 @@ public static class ForecastData
         return result;
     }
 
-    private static List<ForecastSeries> Bitbrains(string folder)
-    {
-        // The same file name is the same VM in every month: concatenate the months.
-        var byId = new SortedDictionary<string, List<TimeSeries>>(StringComparer.Ordinal);
-        foreach (var month in Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal))
-        {
-            foreach (var file in Directory.EnumerateFiles(month, "*.csv").Order(StringComparer.Ordinal))
-            {
-                var id = Path.GetFileNameWithoutExtension(file);
-                if (!byId.TryGetValue(id, out var parts))
-                {
-                    byId[id] = parts = [];
-                }
-
-                parts.Add(BitbrainsReader.ReadFile(file, id));
-            }
-        }
-
-        var result = new List<ForecastSeries>();
-        foreach (var (id, parts) in byId)
-        {
-            var ordered = parts.OrderBy(p => p.Start).ToList();
-            var ts = new List<DateTimeOffset>();
-            var vs = new List<double>();
-            foreach (var p in ordered)
-            {
-                for (var i = 0; i < p.Count; i++)
-                {
-                    if (ts.Count == 0 || p.Timestamps[i] > ts[^1])
-                    {
-                        ts.Add(p.Timestamps[i]);
-                        vs.Add(p.Values[i]);
-                    }
-                }
-            }
-
-            result.Add(ForecastSeries.From("bitbrains", new TimeSeries("bitbrains-" + id, ts, vs, BitbrainsReader.Step)));
-        }
-
-        return result;
-    }
+    private static List<ForecastSeries> Bitbrains(string folder) =>
+        [.. BitbrainsReader.ReadFolder(folder).Select(s => ForecastSeries.From("bitbrains", new TimeSeries("bitbrains-" + s.Name, s.Timestamps, s.Values, BitbrainsReader.Step)))];
 }

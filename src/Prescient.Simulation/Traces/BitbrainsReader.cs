@@ -73,4 +73,62 @@ public static class BitbrainsReader
 
         return new TimeSeries(name ?? Path.GetFileNameWithoutExtension(path), times, values, Step);
     }
+
+    /// <summary>
+    /// Every VM of a Bitbrains folder of month folders (e.g. <c>2013-7/1.csv</c>, <c>2013-8/1.csv</c>): the same file
+    /// name is the same VM in every month, so its months are joined in time order (a sample not after the last one
+    /// kept, where months overlap at their boundary, is a repeat and dropped). Ordered by ID (ordinal); each series is
+    /// named by its ID.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="TraceFormatException">No month folder holds an ID.csv file, or a file is malformed.</exception>
+    public static List<TimeSeries> ReadFolder(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"Bitbrains folder '{folder}' not found (expected month folders such as 2013-7 holding ID.csv files).");
+        }
+
+        var byId = new SortedDictionary<string, List<TimeSeries>>(StringComparer.Ordinal);
+        foreach (var month in Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal))
+        {
+            foreach (var file in Directory.EnumerateFiles(month, "*.csv").Order(StringComparer.Ordinal))
+            {
+                var id = Path.GetFileNameWithoutExtension(file);
+                if (!byId.TryGetValue(id, out var parts))
+                {
+                    byId[id] = parts = [];
+                }
+
+                parts.Add(ReadFile(file, id));
+            }
+        }
+
+        if (byId.Count == 0)
+        {
+            throw new TraceFormatException(folder, 0, "no month folder holds any ID.csv file (expected e.g. 2013-7/1.csv).");
+        }
+
+        var result = new List<TimeSeries>(byId.Count);
+        foreach (var (id, parts) in byId)
+        {
+            var ts = new List<DateTimeOffset>();
+            var vs = new List<double>();
+            foreach (var part in parts.OrderBy(p => p.Start))
+            {
+                for (var i = 0; i < part.Count; i++)
+                {
+                    if (ts.Count == 0 || part.Timestamps[i] > ts[^1])
+                    {
+                        ts.Add(part.Timestamps[i]);
+                        vs.Add(part.Values[i]);
+                    }
+                }
+            }
+
+            result.Add(new TimeSeries(id, ts, vs, Step));
+        }
+
+        return result;
+    }
 }
