@@ -39,9 +39,21 @@ internal static class SettingsAuditRows
     /// <summary>The version row's property naming the audit row written with the current version (absent: unaudited write).</summary>
     public const string LastAuditProperty = "LastAudit";
 
-    public static string NewRowKey(DateTimeOffset at) =>
-        Prefix + (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture)
-        + "-" + Guid.NewGuid().ToString("N")[..8];
+    /// <summary>
+    /// A new row key for a change at <paramref name="at"/>, sorting before (newer than) <paramref name="previous"/>,
+    /// the row of the change this one follows: commit order wins over clock skew between writers and equal times.
+    /// </summary>
+    public static string NewRowKey(DateTimeOffset at, string? previous = null)
+    {
+        var inverted = DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks;
+        if (previous is not null && previous.Length > Prefix.Length + 19
+            && long.TryParse(previous.AsSpan(Prefix.Length, 19), NumberStyles.None, CultureInfo.InvariantCulture, out var before))
+        {
+            inverted = Math.Min(inverted, before - 1);
+        }
+
+        return Prefix + Math.Max(inverted, 0).ToString("D19", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8];
+    }
 
     public static TableEntity ToEntity(string partition, string rowKey, DateTimeOffset at, SettingsAuditDraft draft, string previousETag, string? previousAudit) =>
         new(partition, rowKey)
@@ -51,8 +63,38 @@ internal static class SettingsAuditRows
             ["Scope"] = draft.Scope,
             ["PreviousETag"] = previousETag,
             ["PreviousAudit"] = previousAudit,
-            ["Changes"] = JsonSerializer.Serialize(draft.Changes, SettingsAuditJson.Default.IReadOnlyListString),
+            ["Changes"] = ChangesText(draft.Changes),
         };
+
+    /// <summary>The longest changes text stored (a string property holds at most 32K UTF-16 characters).</summary>
+    public const int MaxChangesLength = 30_000;
+
+    /// <summary>The changes as JSON, cut to whole entries plus a count of the rest when a huge change would not fit the row.</summary>
+    public static string ChangesText(IReadOnlyList<string> changes)
+    {
+        var text = JsonSerializer.Serialize(changes, SettingsAuditJson.Default.IReadOnlyListString);
+        if (text.Length <= MaxChangesLength)
+        {
+            return text;
+        }
+
+        var kept = new List<string>();
+        var length = 0;
+        foreach (var change in changes)
+        {
+            var entry = change.Length > 1_000 ? change[..1_000] + "..." : change;
+            length += JsonEncodedText.Encode(entry).Value.Length + 3;
+            if (length > MaxChangesLength - 100)
+            {
+                break;
+            }
+
+            kept.Add(entry);
+        }
+
+        kept.Add($"... and {changes.Count - kept.Count} more change(s), not recorded (too long for one audit record)");
+        return JsonSerializer.Serialize(kept, SettingsAuditJson.Default.IReadOnlyListString);
+    }
 
     public static SettingsAuditEntry FromEntity(TableEntity entity, string? newETag) => new(
         entity.GetDateTimeOffset("At") ?? DateTimeOffset.MinValue,

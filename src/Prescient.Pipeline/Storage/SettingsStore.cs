@@ -250,7 +250,7 @@ public sealed class SettingsStore(TableClient table, TimeProvider timeProvider)
 
         var now = timeProvider.GetUtcNow();
         var draft = audit?.Invoke(new SettingsChange(scope, previousJson, json));
-        var auditRow = draft is null ? null : SettingsAuditRows.NewRowKey(now);
+        var auditRow = draft is null ? null : SettingsAuditRows.NewRowKey(now, lastAudit);
         var versionEntity = new TableEntity(Partition, VersionRow)
         {
             ["UpdatedAt"] = now,
