@@ -29,9 +29,21 @@ public sealed class SettingsAuditLog(SettingsStore store, TableClient? earlierTa
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         var recent = await store.RecentAuditAsync(limit, cancellationToken);
         var earlier = await EarlierAsync(limit, cancellationToken);
-        return earlier.Count == 0
-            ? recent
-            : [.. recent.Concat(earlier).OrderByDescending(entry => entry.At).Take(limit)];
+        return earlier.Count == 0 ? recent : Merge(recent, earlier, limit);
+    }
+
+    /// <summary>Merges two newest-first lists by time, keeping each list's own order (the new records' is commit order).</summary>
+    private static List<SettingsAuditEntry> Merge(IReadOnlyList<SettingsAuditEntry> recent, List<SettingsAuditEntry> earlier, int limit)
+    {
+        var merged = new List<SettingsAuditEntry>(Math.Min(limit, recent.Count + earlier.Count));
+        int r = 0, e = 0;
+        while (merged.Count < limit && (r < recent.Count || e < earlier.Count))
+        {
+            var takeRecent = e >= earlier.Count || (r < recent.Count && recent[r].At >= earlier[e].At);
+            merged.Add(takeRecent ? recent[r++] : earlier[e++]);
+        }
+
+        return merged;
     }
 
     private async Task<List<SettingsAuditEntry>> EarlierAsync(int limit, CancellationToken cancellationToken)
