@@ -79,7 +79,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<ISettingsAuditLog>(sp =>
         {
             var storage = sp.GetRequiredService<PrescientStorage>();
-            return new TableSettingsAuditLog(storage.Tables.GetTableClient(storage.Names.Prefix + "settingsaudit"));
+            return new SettingsAuditLog(
+                sp.GetRequiredService<SettingsStore>(), storage.Tables.GetTableClient(storage.Names.Prefix + SettingsAuditLog.EarlierTableSuffix));
         });
         services.TryAddSingleton<SettingsHandler>();
         services.TryAddSingleton<IDecisionLog, StoreDecisionLog>();

@@ -142,6 +142,15 @@ public sealed class FunctionsMetadataTests
         Assert.True(File.Exists(Path.Combine(output, "extensions.json")), "the extension bundle list (extensions.json) is missing");
     }
 
+    [Fact]
+    public void Host_json_gives_up_on_a_queue_message_after_as_many_deliveries_as_the_queue_drainer_by_default()
+    {
+        using var hostJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "host.json")));
+        var maxDequeueCount = hostJson.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("maxDequeueCount").GetInt32();
+        Assert.Equal(new Prescient.Pipeline.Ingest.IngestOptions().MaxDequeueCount, maxDequeueCount);
+        Assert.Equal(5, maxDequeueCount);
+    }
+
     private static JsonElement Find(string name) =>
         Functions.Value.SingleOrDefault(f => f.GetProperty("name").GetString() == name) is { ValueKind: JsonValueKind.Object } found
             ? found

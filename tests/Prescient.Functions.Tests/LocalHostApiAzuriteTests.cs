@@ -43,7 +43,7 @@ public sealed class LocalHostApiAzuriteTests(AzuriteFixture azurite)
         builder.Services.AddSingleton<IDecisionLog, FakeDecisionLog>();
         builder.Services.AddSingleton<IMigrationHistory>(migrations);
         builder.Services.AddSingleton(sp => new SettingsStore(settingsTable, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<ISettingsAuditLog>(new TableSettingsAuditLog(tables.GetTableClient("laudit" + suffix)));
+        builder.Services.AddSingleton<ISettingsAuditLog>(sp => new SettingsAuditLog(sp.GetRequiredService<SettingsStore>(), tables.GetTableClient("laudit" + suffix)));
         builder.Services.AddSingleton<SettingsHandler>();
         builder.Services.AddSingleton<OperationsApi>();
         await using var app = builder.Build();

@@ -21,9 +21,9 @@ public sealed class TestApp
         var settingsTable = tables.GetTableClient("settings" + suffix);
         settingsTable.CreateIfNotExists();
         Settings = new SettingsStore(settingsTable, Time);
-        Audit = new TableSettingsAuditLog(tables.GetTableClient("audit" + suffix));
+        Audit = new SettingsAuditLog(Settings, tables.GetTableClient("audit" + suffix));
         var api = new OperationsApi(
-            authorizer, Hosts, new SettingsHandler(Settings, Audit, Time), Decisions, Migrations, Time, NullLogger<OperationsApi>.Instance);
+            authorizer, Hosts, new SettingsHandler(Settings, Audit), Decisions, Migrations, Time, NullLogger<OperationsApi>.Instance);
         Functions = new ApiFunctions(api);
     }
 
@@ -35,7 +35,7 @@ public sealed class TestApp
 
     public SettingsStore Settings { get; }
 
-    public TableSettingsAuditLog Audit { get; }
+    public SettingsAuditLog Audit { get; }
 
     public FakeTimeProvider Time { get; }
 

@@ -247,7 +247,7 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         var readModels = new LocalReadModels(this, decisions, models, records, hypervisor, settings, Storage.Tables.GetTableClient(MigrationRecordStore.DefaultTableName));
         Api = await LocalApiHost.StartAsync(
             readModels,
-            new SettingsHandler(settings, new TableSettingsAuditLog(Storage.Table(n => n.Prefix + "settingsaudit")), Clock),
+            new SettingsHandler(settings, new SettingsAuditLog(settings)),
             Options.ApiToken ?? BearerTokenAuthorizer.GenerateToken(),
             Clock,
             Options.DashboardRoot,

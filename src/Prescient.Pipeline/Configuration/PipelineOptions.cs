@@ -92,6 +92,12 @@ public sealed class PipelineOptionsValidator : IValidateOptions<PipelineOptions>
             errors.Add("Ingest:HostParallelism must be at least 1.");
         }
 
+        if (options.Ingest.MaxDequeueCount < 1)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture,
+                $"Ingest:MaxDequeueCount {options.Ingest.MaxDequeueCount} must be at least 1 (deliveries of a telemetry queue message before it is moved to the poison queue; default 5, as host.json's extensions.queues.maxDequeueCount)."));
+        }
+
         if (options.Retrain.Epochs < 1 || options.Retrain.UpdateEpochs < 1 || options.Retrain.Parallelism < 1 || options.Retrain.MinObservations < 2 || options.Retrain.HoldoutPeriods < 0)
         {
             errors.Add("Retrain: Epochs, UpdateEpochs and Parallelism must be at least 1, MinObservations at least 2, HoldoutPeriods 0 or more.");

@@ -95,7 +95,10 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton(sp => new QueueTelemetryDrainer(
             TelemetryQueue(sp),
             sp.GetRequiredService<TelemetryIngestor>(),
-            sp.GetRequiredService<ILogger<QueueTelemetryDrainer>>()));
+            sp.GetRequiredService<ILogger<QueueTelemetryDrainer>>())
+        {
+            MaxDequeueCount = sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Ingest.MaxDequeueCount,
+        });
         services.TryAddSingleton(sp => new RetrainService(
             sp.GetRequiredService<WindowStore>(),
             sp.GetRequiredService<ModelStore>(),

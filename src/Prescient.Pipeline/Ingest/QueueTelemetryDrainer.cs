@@ -28,8 +28,9 @@ public sealed partial class QueueTelemetryDrainer(QueueClient queue, TelemetryIn
     public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// Deliveries a message gets before it is moved to the poison queue (5, as the Functions queue trigger's
-    /// <c>maxDequeueCount</c>): a message received for the (<see cref="MaxDequeueCount"/> + 1)th time is moved.
+    /// Deliveries a message gets before it is moved to the poison queue (default 5, as the Functions queue trigger's
+    /// <c>maxDequeueCount</c> in host.json): a message received for the (<see cref="MaxDequeueCount"/> + 1)th time is
+    /// moved. The pipeline's registration sets it from <see cref="IngestOptions.MaxDequeueCount"/>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
     public int MaxDequeueCount

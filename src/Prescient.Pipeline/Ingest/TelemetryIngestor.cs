@@ -30,6 +30,14 @@ public sealed record IngestOptions
 {
     /// <summary>Hosts written concurrently within one ingest call (each host's windows are one table partition).</summary>
     public int HostParallelism { get; init; } = 8;
+
+    /// <summary>
+    /// Deliveries a telemetry queue message gets before <see cref="QueueTelemetryDrainer"/> moves it to the poison queue
+    /// (at least 1; <c>Prescient__Pipeline__Ingest__MaxDequeueCount</c>). The default, 5, is what the repository's
+    /// <c>host.json</c> sets for the Functions queue trigger (<c>extensions.queues.maxDequeueCount</c>), so both
+    /// transports give up on a message after the same number of tries.
+    /// </summary>
+    public int MaxDequeueCount { get; init; } = 5;
 }
 
 /// <summary>

@@ -97,22 +97,31 @@ public enum SettingsWriteStatus
 public sealed record SettingsWriteResult(SettingsWriteStatus Status, ETag? Version, IReadOnlyList<string> Errors);
 
 /// <summary>
-/// Settings in one table partition: a row per scope (its JSON) and a version row. Every write validates the whole
-/// resulting document (Core's rules, clear messages naming the scope) and commits the scope row together with the
-/// version row in one entity-group transaction conditional on the version's ETag: concurrent edits of any scopes
-/// cannot combine into a document nobody validated. Callers pass the version they read (optimistic concurrency) or
-/// null to write on top of whatever is current.
+/// Settings in one table partition: a row per scope (its JSON), a version row, and the audit trail. Every write
+/// validates the whole resulting document (Core's rules, clear messages naming the scope) and commits the scope row
+/// together with the version row, and with its audit row when the caller audits it, in one entity-group transaction
+/// conditional on the version's ETag: concurrent edits of any scopes cannot combine into a document nobody validated,
+/// and no change is saved without its audit record (nor an audit record without its change). Callers pass the version
+/// they read (optimistic concurrency) or null to write on top of whatever is current. Audit rows accumulate forever
+/// in their own RowKey range (<see cref="SettingsAuditRows"/>), which the scope reads never touch.
 /// </summary>
 public sealed class SettingsStore(TableClient table, TimeProvider timeProvider)
 {
     public const string Partition = "settings";
+
+    /// <summary>The ETag text of "nothing saved yet" (no version row).</summary>
+    public const string InitialETagText = "\"initial\"";
+
     private const string VersionRow = "~version";
 
     public TableClient Table { get; } = table;
 
+    /// <summary>The text form of a version, as the API and the audit trail show it.</summary>
+    public static string VersionText(ETag version) => version == default ? InitialETagText : version.ToString();
+
     public async Task<(SettingsDocument Document, ETag Version)> GetAsync(CancellationToken cancellationToken)
     {
-        var (rows, version) = await ReadAsync(cancellationToken);
+        var (rows, version, _) = await ReadAsync(cancellationToken);
         return (Assemble(rows), version);
     }
 
@@ -124,8 +133,17 @@ public sealed class SettingsStore(TableClient table, TimeProvider timeProvider)
         return response.HasValue ? response.Value?.GetString("Json") : null;
     }
 
-    /// <summary>Replaces one scope's settings with <paramref name="json"/> (the scope's patch type as JSON).</summary>
-    public async Task<SettingsWriteResult> SetAsync(SettingsScope scope, string json, ETag? expectedVersion, CancellationToken cancellationToken)
+    /// <summary>Replaces one scope's settings with <paramref name="json"/> (the scope's patch type as JSON), unaudited.</summary>
+    public Task<SettingsWriteResult> SetAsync(SettingsScope scope, string json, ETag? expectedVersion, CancellationToken cancellationToken) =>
+        SetAsync(scope, json, expectedVersion, audit: null, cancellationToken);
+
+    /// <summary>
+    /// Replaces one scope's settings with <paramref name="json"/> (the scope's patch type as JSON). When
+    /// <paramref name="audit"/> is given, it is called with the validated change just before the commit and its
+    /// record is committed in the same transaction (a refused or failed write records nothing).
+    /// </summary>
+    public async Task<SettingsWriteResult> SetAsync(
+        SettingsScope scope, string json, ETag? expectedVersion, Func<SettingsChange, SettingsAuditDraft>? audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scope);
         if (scope.Problem() is { } problem)
@@ -148,23 +166,59 @@ public sealed class SettingsStore(TableClient table, TimeProvider timeProvider)
             return Invalid($"The settings of scope {scope.RowKey} are not valid JSON of the expected shape{(exception.Path is null ? string.Empty : " at " + exception.Path)}: {exception.Message}");
         }
 
-        return await WriteAsync(scope, canonical, expectedVersion, cancellationToken);
+        return await WriteAsync(scope, canonical, expectedVersion, audit, cancellationToken);
     }
 
     /// <summary>Typed form of <see cref="SetAsync(SettingsScope, string, ETag?, CancellationToken)"/> for host scopes.</summary>
     public Task<SettingsWriteResult> SetAsync(SettingsScope scope, HostSettingsPatch patch, ETag? expectedVersion, CancellationToken cancellationToken) =>
         SetAsync(scope, JsonSerializer.Serialize(patch, SettingsJsonContext.Default.HostSettingsPatch), expectedVersion, cancellationToken);
 
-    /// <summary>Removes a scope's settings (it inherits again).</summary>
-    public async Task<SettingsWriteResult> RemoveAsync(SettingsScope scope, ETag? expectedVersion, CancellationToken cancellationToken)
+    /// <summary>Removes a scope's settings (it inherits again), unaudited.</summary>
+    public Task<SettingsWriteResult> RemoveAsync(SettingsScope scope, ETag? expectedVersion, CancellationToken cancellationToken) =>
+        RemoveAsync(scope, expectedVersion, audit: null, cancellationToken);
+
+    /// <summary>Removes a scope's settings (it inherits again); <paramref name="audit"/> as for <c>SetAsync</c>.</summary>
+    public async Task<SettingsWriteResult> RemoveAsync(
+        SettingsScope scope, ETag? expectedVersion, Func<SettingsChange, SettingsAuditDraft>? audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        return scope.Problem() is { } problem ? Invalid(problem) : await WriteAsync(scope, null, expectedVersion, cancellationToken);
+        return scope.Problem() is { } problem ? Invalid(problem) : await WriteAsync(scope, null, expectedVersion, audit, cancellationToken);
     }
 
-    private async Task<SettingsWriteResult> WriteAsync(SettingsScope scope, string? json, ETag? expectedVersion, CancellationToken cancellationToken)
+    /// <summary>
+    /// The newest <paramref name="limit"/> audit records, newest first: one RowKey range query over the audit rows
+    /// (the scope rows and the version row are outside it).
+    /// </summary>
+    public async Task<IReadOnlyList<SettingsAuditEntry>> RecentAuditAsync(int limit, CancellationToken cancellationToken)
     {
-        var (rows, version) = await ReadAsync(cancellationToken);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {Partition} and RowKey ge {SettingsAuditRows.Prefix} and RowKey lt {SettingsAuditRows.RangeEnd}");
+        var rows = new List<TableEntity>();
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(limit, 1000), cancellationToken: cancellationToken))
+        {
+            rows.Add(row);
+            if (rows.Count >= limit)
+            {
+                break;
+            }
+        }
+
+        TableEntity? versionRow = null;
+        if (rows.Count > 0 && string.IsNullOrEmpty(rows[0].GetString("NewETag")))
+        {
+            var response = await Table.GetEntityIfExistsAsync<TableEntity>(Partition, VersionRow, cancellationToken: cancellationToken);
+            versionRow = response.HasValue ? response.Value : null;
+        }
+
+        return SettingsAuditRows.Complete(rows, versionRow, VersionText);
+    }
+
+    private async Task<SettingsWriteResult> WriteAsync(
+        SettingsScope scope, string? json, ETag? expectedVersion, Func<SettingsChange, SettingsAuditDraft>? audit, CancellationToken cancellationToken)
+    {
+        var (rows, version, lastAudit) = await ReadAsync(cancellationToken);
+        var previousJson = rows.TryGetValue(scope.RowKey, out var previous) ? previous.Json : null;
         if (expectedVersion is { } expected && expected != version)
         {
             return new SettingsWriteResult(SettingsWriteStatus.Conflict, version, ["The settings changed since they were read; reload them and apply the change again."]);
@@ -195,7 +249,14 @@ public sealed class SettingsStore(TableClient table, TimeProvider timeProvider)
         }
 
         var now = timeProvider.GetUtcNow();
-        var versionEntity = new TableEntity(Partition, VersionRow) { ["UpdatedAt"] = now, ["LastScope"] = scope.RowKey };
+        var draft = audit?.Invoke(new SettingsChange(scope, previousJson, json));
+        var auditRow = draft is null ? null : SettingsAuditRows.NewRowKey(now, lastAudit);
+        var versionEntity = new TableEntity(Partition, VersionRow)
+        {
+            ["UpdatedAt"] = now,
+            ["LastScope"] = scope.RowKey,
+            [SettingsAuditRows.LastAuditProperty] = auditRow,
+        };
         var actions = new List<TableTransactionAction>
         {
             version == default
@@ -212,34 +273,69 @@ public sealed class SettingsStore(TableClient table, TimeProvider timeProvider)
                     ["UpdatedAt"] = now,
                 }),
         };
-        if (json is null && !await ExistsAsync(scope, cancellationToken))
+        if (json is null && previousJson is null)
         {
+            // Nothing to delete (the read above saw every scope row; a row added since changed the version).
             actions.RemoveAt(1);
         }
 
+        if (draft is not null)
+        {
+            actions.Add(new TableTransactionAction(
+                TableTransactionActionType.Add,
+                SettingsAuditRows.ToEntity(Partition, auditRow!, now, draft, VersionText(version), lastAudit)));
+        }
+
+        ETag? saved;
         try
         {
             var response = await Table.SubmitTransactionAsync(actions, cancellationToken);
-            return new SettingsWriteResult(SettingsWriteStatus.Saved, response.Value[0].Headers.ETag, []);
+            saved = response.Value[0].Headers.ETag;
         }
         catch (RequestFailedException exception) when (exception.Status is 409 or 412)
         {
             return new SettingsWriteResult(SettingsWriteStatus.Conflict, null, ["The settings changed while this change was being saved; reload them and apply the change again."]);
         }
+
+        if (auditRow is not null && saved is { } newVersion)
+        {
+            await RecordNewVersionAsync(auditRow, newVersion);
+        }
+
+        return new SettingsWriteResult(SettingsWriteStatus.Saved, saved, []);
     }
 
-    private async Task<bool> ExistsAsync(SettingsScope scope, CancellationToken cancellationToken) =>
-        (await Table.GetEntityIfExistsAsync<TableEntity>(Partition, scope.RowKey, select: ["RowKey"], cancellationToken: cancellationToken)).HasValue;
+    /// <summary>
+    /// Stamps the committed version on the audit row. The change and its record are already committed; if this
+    /// follow-up fails, <see cref="RecentAuditAsync"/> derives the version from the next change or the version row,
+    /// so the failure is not the caller's (whose change was saved).
+    /// </summary>
+    private async Task RecordNewVersionAsync(string auditRow, ETag newVersion)
+    {
+        try
+        {
+            await Table.UpdateEntityAsync(
+                new TableEntity(Partition, auditRow) { ["NewETag"] = VersionText(newVersion) }, ETag.All, TableUpdateMode.Merge, CancellationToken.None);
+        }
+        catch (RequestFailedException)
+        {
+            // Derived on read (see above).
+        }
+    }
 
-    private async Task<(Dictionary<string, (SettingsScope Scope, string Json)> Rows, ETag Version)> ReadAsync(CancellationToken cancellationToken)
+    /// <summary>The scope rows and the version row: one RowKey range above the audit rows (never read here).</summary>
+    private async Task<(Dictionary<string, (SettingsScope Scope, string Json)> Rows, ETag Version, string? LastAudit)> ReadAsync(CancellationToken cancellationToken)
     {
         var rows = new Dictionary<string, (SettingsScope, string)>(StringComparer.Ordinal);
         var version = default(ETag);
-        await foreach (var e in Table.QueryAsync<TableEntity>(x => x.PartitionKey == Partition, cancellationToken: cancellationToken))
+        string? lastAudit = null;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey ge {SettingsAuditRows.RangeEnd}");
+        await foreach (var e in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             if (e.RowKey == VersionRow)
             {
                 version = e.ETag;
+                lastAudit = e.GetString(SettingsAuditRows.LastAuditProperty);
                 continue;
             }
 
@@ -247,7 +343,7 @@ public sealed class SettingsStore(TableClient table, TimeProvider timeProvider)
             rows[e.RowKey] = (new SettingsScope(kind, e.GetString("Id"), e.GetInt32("DayCategory")), e.GetString("Json") ?? "{}");
         }
 
-        return (rows, version);
+        return (rows, version, lastAudit);
     }
 
     private static string Canonicalise(SettingsScopeKind kind, string json) => kind switch

@@ -35,13 +35,14 @@ public sealed class PipelineCompositionTests
             ["Prescient:Pipeline:NamePrefix"] = "run1",
             ["Prescient:Pipeline:PeriodMinutes"] = "15",
             ["Prescient:Pipeline:Retrain:Epochs"] = "12",
+            ["Prescient:Pipeline:Ingest:MaxDequeueCount"] = "3",
         });
 
         Assert.Equal("run1windows", provider.GetRequiredService<PrescientStorage>().Names.Windows);
         Assert.Equal(TimeSpan.FromMinutes(15), provider.GetRequiredService<WindowStore>().Calendar.PeriodLength);
         Assert.Equal(12, provider.GetRequiredService<IOptions<PipelineOptions>>().Value.Retrain.Epochs);
         Assert.NotNull(provider.GetRequiredService<TelemetryIngestor>());
-        Assert.NotNull(provider.GetRequiredService<QueueTelemetryDrainer>());
+        Assert.Equal(3, provider.GetRequiredService<QueueTelemetryDrainer>().MaxDequeueCount);
         Assert.NotNull(provider.GetRequiredService<RetrainService>());
         Assert.IsType<QueueTelemetryPublisher>(provider.GetRequiredService<ITelemetryPublisher>());
     }
@@ -55,6 +56,7 @@ public sealed class PipelineCompositionTests
             ["Prescient:Pipeline:TimeZone"] = "Mars/Olympus",
             ["Prescient:Pipeline:NamePrefix"] = "bad-prefix",
             ["Prescient:Pipeline:CpuWeight"] = "0",
+            ["Prescient:Pipeline:Ingest:MaxDequeueCount"] = "0",
         });
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<PipelineOptions>>().Value);
@@ -62,7 +64,8 @@ public sealed class PipelineCompositionTests
         Assert.Contains(error.Failures, f => f.Contains("PeriodMinutes 7", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("Mars/Olympus", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("NamePrefix", StringComparison.Ordinal));
-        Assert.True(error.Failures.Count() >= 5, string.Join("\n", error.Failures));
+        Assert.Contains(error.Failures, f => f.Contains("Ingest:MaxDequeueCount 0 must be at least 1", StringComparison.Ordinal));
+        Assert.True(error.Failures.Count() >= 6, string.Join("\n", error.Failures));
     }
 
     [Fact]

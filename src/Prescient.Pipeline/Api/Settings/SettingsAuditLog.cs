@@ -1,68 +1,79 @@
-using System.Globalization;
 using System.Text.Json;
+using Azure;
 using Azure.Data.Tables;
+using Prescient.Pipeline.Storage;
 
 namespace Prescient.Pipeline.Api.Settings;
-
-/// <summary>One audited change: when, who, which scope, the versions before and after, and each changed setting.</summary>
-public sealed record SettingsAuditEntry(
-    DateTimeOffset At,
-    string Actor,
-    string Scope,
-    string PreviousETag,
-    string NewETag,
-    IReadOnlyList<string> Changes);
 
 /// <summary>The audit trail of settings changes, newest first.</summary>
 public interface ISettingsAuditLog
 {
-    Task AppendAsync(SettingsAuditEntry entry, CancellationToken cancellationToken);
-
     Task<IReadOnlyList<SettingsAuditEntry>> RecentAsync(int limit, CancellationToken cancellationToken);
 }
 
-/// <summary>The audit trail in an Azure Table: one partition, row keys in inverted time so the newest come first.</summary>
-public sealed class TableSettingsAuditLog(TableClient table) : ISettingsAuditLog
+/// <summary>
+/// The audit trail: the records the <see cref="SettingsStore"/> commits with each change (in the settings partition),
+/// merged by time with the records of the earlier separate audit table (<c>{prefix}settingsaudit</c>, partition
+/// <c>audit</c>), where changes were recorded after they were saved until the record moved into the change's own
+/// transaction. That table is only read, and only when it exists.
+/// </summary>
+public sealed class SettingsAuditLog(SettingsStore store, TableClient? earlierTable = null) : ISettingsAuditLog
 {
-    public const string DefaultTableName = "PrescientSettingsAudit";
-    private const string Partition = "audit";
+    /// <summary>The earlier audit table's name without the storage prefix.</summary>
+    public const string EarlierTableSuffix = "settingsaudit";
 
-    public TableClient Table { get; } = table;
-
-    public async Task AppendAsync(SettingsAuditEntry entry, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        await Table.CreateIfNotExistsAsync(cancellationToken);
-        var rowKey = (DateTimeOffset.MaxValue.UtcTicks - entry.At.UtcTicks).ToString("D19", CultureInfo.InvariantCulture)
-            + "-" + Guid.NewGuid().ToString("N")[..8];
-        await Table.AddEntityAsync(new TableEntity(Partition, rowKey)
-        {
-            ["At"] = entry.At,
-            ["Actor"] = entry.Actor,
-            ["Scope"] = entry.Scope,
-            ["PreviousETag"] = entry.PreviousETag,
-            ["NewETag"] = entry.NewETag,
-            ["Changes"] = JsonSerializer.Serialize(entry.Changes, ApiJson.Options),
-        }, cancellationToken);
-    }
+    private const string EarlierPartition = "audit";
 
     public async Task<IReadOnlyList<SettingsAuditEntry>> RecentAsync(int limit, CancellationToken cancellationToken)
     {
-        await Table.CreateIfNotExistsAsync(cancellationToken);
-        var entries = new List<SettingsAuditEntry>();
-        await foreach (var e in Table.QueryAsync<TableEntity>(x => x.PartitionKey == Partition, maxPerPage: Math.Min(limit, 1000), cancellationToken: cancellationToken))
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var recent = await store.RecentAuditAsync(limit, cancellationToken);
+        var earlier = await EarlierAsync(limit, cancellationToken);
+        return earlier.Count == 0 ? recent : Merge(recent, earlier, limit);
+    }
+
+    /// <summary>Merges two newest-first lists by time, keeping each list's own order (the new records' is commit order).</summary>
+    private static List<SettingsAuditEntry> Merge(IReadOnlyList<SettingsAuditEntry> recent, List<SettingsAuditEntry> earlier, int limit)
+    {
+        var merged = new List<SettingsAuditEntry>(Math.Min(limit, recent.Count + earlier.Count));
+        int r = 0, e = 0;
+        while (merged.Count < limit && (r < recent.Count || e < earlier.Count))
         {
-            entries.Add(new SettingsAuditEntry(
-                e.GetDateTimeOffset("At") ?? DateTimeOffset.MinValue,
-                e.GetString("Actor") ?? "",
-                e.GetString("Scope") ?? "",
-                e.GetString("PreviousETag") ?? "",
-                e.GetString("NewETag") ?? "",
-                JsonSerializer.Deserialize<List<string>>(e.GetString("Changes") ?? "[]", ApiJson.Options) ?? []));
-            if (entries.Count >= limit)
+            var takeRecent = e >= earlier.Count || (r < recent.Count && recent[r].At >= earlier[e].At);
+            merged.Add(takeRecent ? recent[r++] : earlier[e++]);
+        }
+
+        return merged;
+    }
+
+    private async Task<List<SettingsAuditEntry>> EarlierAsync(int limit, CancellationToken cancellationToken)
+    {
+        var entries = new List<SettingsAuditEntry>();
+        if (earlierTable is null)
+        {
+            return entries;
+        }
+
+        try
+        {
+            await foreach (var e in earlierTable.QueryAsync<TableEntity>(x => x.PartitionKey == EarlierPartition, maxPerPage: Math.Min(limit, 1000), cancellationToken: cancellationToken))
             {
-                break;
+                entries.Add(new SettingsAuditEntry(
+                    e.GetDateTimeOffset("At") ?? DateTimeOffset.MinValue,
+                    e.GetString("Actor") ?? string.Empty,
+                    e.GetString("Scope") ?? string.Empty,
+                    e.GetString("PreviousETag") ?? string.Empty,
+                    e.GetString("NewETag") ?? string.Empty,
+                    JsonSerializer.Deserialize<List<string>>(e.GetString("Changes") ?? "[]", ApiJson.Options) ?? []));
+                if (entries.Count >= limit)
+                {
+                    break;
+                }
             }
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            // No earlier audit table: nothing was recorded before the records moved into the settings partition.
         }
 
         return entries;

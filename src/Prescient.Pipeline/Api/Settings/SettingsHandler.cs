@@ -23,19 +23,20 @@ public sealed record DryRunSetting([property: JsonRequired] bool Enabled);
 /// <summary>
 /// The settings routes over the pipeline's <see cref="SettingsStore"/> (the store the evaluate job reads): every
 /// scope of DESIGN.md section 1 readable and changeable, validated by Core's rules over the whole resulting document,
-/// conditional on the document's version (ETag), each saved change appended to the audit trail.
+/// conditional on the document's version (ETag), each saved change recorded in the audit trail in the change's own
+/// transaction (a change is never saved without its record).
 /// </summary>
-public sealed class SettingsHandler(SettingsStore store, ISettingsAuditLog audit, TimeProvider time)
+public sealed class SettingsHandler(SettingsStore store, ISettingsAuditLog audit)
 {
     /// <summary>The ETag of "nothing saved yet".</summary>
-    public const string InitialETag = "\"initial\"";
+    public const string InitialETag = SettingsStore.InitialETagText;
 
     public static IReadOnlyList<string> ScopeRoutes { get; } =
     [
         "global", "global/days/{category}", "hosts/{hostId}", "hosts/{hostId}/days/{category}", "groups/{groupId}", "vms/{vmId}", "calendar",
     ];
 
-    public static string ToETagText(ETag version) => version == default ? InitialETag : version.ToString();
+    public static string ToETagText(ETag version) => SettingsStore.VersionText(version);
 
     public async Task<ApiResponse> GetDocumentAsync(CancellationToken cancellationToken)
     {
@@ -141,11 +142,19 @@ public sealed class SettingsHandler(SettingsStore store, ISettingsAuditLog audit
 
     private async Task<ApiResponse> SaveAsync(SettingsScope scope, string? json, ETag? expected, string actor, CancellationToken cancellationToken)
     {
-        var (_, before) = await store.GetAsync(cancellationToken);
-        var previousJson = await store.GetScopeJsonAsync(scope, cancellationToken);
+        var name = ScopeName(scope);
+        SettingsChange? committed = null;
+        IReadOnlyList<string> changes = [];
+        SettingsAuditDraft Audit(SettingsChange change)
+        {
+            committed = change;
+            changes = SettingsDiff.Compute(name.Replace('/', '.'), Normalize(scope, change.PreviousJson), Normalize(scope, change.NewJson));
+            return new SettingsAuditDraft(actor, name, changes);
+        }
+
         var result = json is null
-            ? await store.RemoveAsync(scope, expected, cancellationToken)
-            : await store.SetAsync(scope, json, expected, cancellationToken);
+            ? await store.RemoveAsync(scope, expected, Audit, cancellationToken)
+            : await store.SetAsync(scope, json, expected, Audit, cancellationToken);
         switch (result.Status)
         {
             case SettingsWriteStatus.Invalid:
@@ -160,11 +169,8 @@ public sealed class SettingsHandler(SettingsStore store, ISettingsAuditLog audit
                     [.. result.Errors, $"current ETag: {current}"]) with { ETag = current };
         }
 
-        var savedJson = await store.GetScopeJsonAsync(scope, cancellationToken);
         var etag = ToETagText(result.Version ?? default);
-        var changes = SettingsDiff.Compute(ScopeName(scope).Replace('/', '.'), Normalize(scope, previousJson), Normalize(scope, savedJson));
-        await audit.AppendAsync(new SettingsAuditEntry(time.GetUtcNow(), actor, ScopeName(scope), ToETagText(before), etag, changes), cancellationToken);
-        return ApiResponse.Ok(new ScopeSettingsResponse(ScopeName(scope), Element(scope, savedJson), etag, changes), etag);
+        return ApiResponse.Ok(new ScopeSettingsResponse(name, Element(scope, committed?.NewJson), etag, changes), etag);
     }
 
     /// <summary>The route form of a scope: <c>hosts/h1/days/1</c>.</summary>
