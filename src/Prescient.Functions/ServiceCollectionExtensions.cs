@@ -67,6 +67,7 @@ public static class ServiceCollectionExtensions
                     options.FleetBaseUri = null;
                 }
             });
+            services.TryAddSingleton<IHostPowerStateRecorder>(sp => new HostStatePowerRecorder(sp.GetRequiredService<HostStateStore>()));
             services.TryAddSingleton<MigrationActivities>();
         }
 

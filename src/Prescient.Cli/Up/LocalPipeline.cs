@@ -218,16 +218,18 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         Durable = await LocalDurableRuntime.StartAsync(
             new LocalDurableRuntimeOptions { StorageConnectionString = connection, TaskHubName = taskHub },
             registry => registry.AddMigrationTasks(),
-            services => services.AddPrescientMigrations(
-                tables,
-                o =>
-                {
-                    o.FleetBaseUri = FleetService.BaseAddress;
-                    o.FleetSecret = fleetSecret;
-                    o.AttemptTimeout = TimeSpan.FromSeconds(5);
-                },
-                Fleet.HostIds,
-                o => o.Policy = MigrationPolicy()),
+            services => services
+                .AddSingleton<IHostPowerStateRecorder>(new HostStatePowerRecorder(HostStates))
+                .AddPrescientMigrations(
+                    tables,
+                    o =>
+                    {
+                        o.FleetBaseUri = FleetService.BaseAddress;
+                        o.FleetSecret = fleetSecret;
+                        o.AttemptTimeout = TimeSpan.FromSeconds(5);
+                    },
+                    Fleet.HostIds,
+                    o => o.Policy = MigrationPolicy()),
             LoggerFactory,
             cancellationToken);
         _cleanup.Add(() => Durable.DisposeAsync());

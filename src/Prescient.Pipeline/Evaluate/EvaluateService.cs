@@ -73,6 +73,9 @@ public sealed partial class EvaluateService(
     /// <summary>Not a valid host id, so it resolves to the global settings: the fleet-wide caps of the migration guard.</summary>
     private const string FleetScope = "(fleet)";
 
+    /// <summary>The decision note of a host asleep: no controller run, but a destination to wake.</summary>
+    public const string SleepingNote = "sleeping: no telemetry; available as a destination to wake";
+
     private readonly EvaluateOptions _options = options ?? new EvaluateOptions();
     private readonly VmSelector _vmSelector = new();
 
@@ -95,6 +98,7 @@ public sealed partial class EvaluateService(
 
         // Commit each evaluated host's controller state first: a host another evaluator already did is dropped.
         var committed = new List<HostEvaluation>();
+        var sleeping = new List<HostView>();
         var records = new Dictionary<string, (HostEvaluation Evaluation, List<DecisionMigration> Migrations, List<string> Notes)>(StringComparer.Ordinal);
         foreach (var evaluation in evaluations)
         {
@@ -105,6 +109,11 @@ public sealed partial class EvaluateService(
 
             if (evaluation.Decision is null || evaluation.NewState is null)
             {
+                if (evaluation.View is { PowerState: PowerState.Sleeping } asleep)
+                {
+                    sleeping.Add(asleep);
+                }
+
                 records[evaluation.HostId] = (evaluation, [], [evaluation.Skipped ?? "not evaluated"]);
                 continue;
             }
@@ -135,7 +144,7 @@ public sealed partial class EvaluateService(
             records[evaluation.HostId] = (evaluation, [], []);
         }
 
-        var (started, refused, evacuations) = await PlanAndStartAsync(committed, busy, document, now, cycleId, records, cancellationToken);
+        var (started, refused, evacuations) = await PlanAndStartAsync(committed, sleeping, busy, document, now, cycleId, records, cancellationToken);
 
         var written = new List<DecisionRecord>();
         foreach (var (hostId, (evaluation, migrations, notes)) in records.OrderBy(r => r.Key, StringComparer.Ordinal))
@@ -182,7 +191,9 @@ public sealed partial class EvaluateService(
         var measuredWindow = recent.FirstOrDefault(w => w.Period == last && w.Count > 0);
         if (measuredWindow is null)
         {
-            return Skip(string.Create(CultureInfo.InvariantCulture, $"no measurement for period {last}"), state);
+            return StoredPowerOf(state) == PowerState.Sleeping
+                ? SleepingCandidate(hostId, state!, hostSettings)
+                : Skip(string.Create(CultureInfo.InvariantCulture, $"no measurement for period {last}"), state);
         }
 
         var measured = measuredWindow.Mean;
@@ -234,7 +245,9 @@ public sealed partial class EvaluateService(
                 return new VmInfo(v.VmId, vmSettings.GroupId, vmSettings.Priority, vmSettings.AutoMigrate, v.Cpu, v.MemoryMb, v.DirtyRateMbps);
             })
             .ToList();
-        var power = Enum.TryParse<PowerState>(state?.PowerState, ignoreCase: true, out var p) ? p : PowerState.On;
+        // A host that sends telemetry is running, whatever an older power-state write said; only an operator's
+        // Unavailable keeps it from receiving VMs.
+        var power = StoredPowerOf(state) == PowerState.Unavailable ? PowerState.Unavailable : PowerState.On;
         var range = decision.ModeAfter == ControllerMode.Proactive ? hostSettings.ProactiveRange : hostSettings.ReactiveRange;
         var view = new HostView(
             hostId,
@@ -248,8 +261,37 @@ public sealed partial class EvaluateService(
         return new HostEvaluation(hostId, decision, newState, state, hostSettings, view, vms, null);
     }
 
+    /// <summary>
+    /// A powered-down host sends no telemetry: it gets no decision, but it is offered to destination selection as a
+    /// host to wake (after every running host), empty and idle, with its inventory and its settings' range.
+    /// </summary>
+    private HostEvaluation SleepingCandidate(string hostId, HostState state, HostSettings hostSettings)
+    {
+        var range = ControllerStateOf(state)?.Mode == ControllerMode.Proactive ? hostSettings.ProactiveRange : hostSettings.ReactiveRange;
+        var view = new HostView(
+            hostId,
+            state.CpuCapacity ?? _options.DefaultCpuCapacity,
+            state.MemoryMb ?? _options.DefaultMemoryMb,
+            0,
+            0,
+            [],
+            PowerState.Sleeping,
+            range);
+        return new HostEvaluation(hostId, null, null, state, hostSettings, view, [], SleepingNote);
+    }
+
+    /// <summary>The stored power state: null when none was stored or it is not one the selection knows.</summary>
+    private static PowerState? StoredPowerOf(HostState? state) => state?.PowerState?.Trim().ToUpperInvariant() switch
+    {
+        "ON" or "RUNNING" => PowerState.On,
+        "SLEEPING" or "REDUCED" or "REDUCEDPOWER" => PowerState.Sleeping,
+        "UNAVAILABLE" => PowerState.Unavailable,
+        _ => null,
+    };
+
     private async Task<(int Started, int Refused, int Evacuations)> PlanAndStartAsync(
         List<HostEvaluation> committed,
+        List<HostView> sleeping,
         IReadOnlySet<string> busy,
         SettingsDocument document,
         DateTimeOffset now,
@@ -258,7 +300,8 @@ public sealed partial class EvaluateService(
         CancellationToken cancellationToken)
     {
         int started = 0, refused = 0, evacuations = 0;
-        var views = committed.Where(e => e.View is not null).Select(e => e.View!).ToList();
+        // Sleeping hosts are offered after the running ones (the selector wakes one only if nothing running fits).
+        var views = committed.Where(e => e.View is not null).Select(e => e.View!).Concat(sleeping).ToList();
         var acting = committed.Where(e => e.Decision!.Indication != Indication.None).ToList();
         if (acting.Count == 0)
         {
@@ -321,7 +364,10 @@ public sealed partial class EvaluateService(
                 continue;
             }
 
-            var request = new MigrationRequest(id, move.SourceHostId, move.DestinationHostId, vmIds, move.Unit.GroupId, evaluation.Decision!.Reason, now);
+            var request = new MigrationRequest(id, move.SourceHostId, move.DestinationHostId, vmIds, move.Unit.GroupId, evaluation.Decision!.Reason, now)
+            {
+                WakeDestination = move.WakesHost,
+            };
             var result = await scheduler.StartAsync(request, cancellationToken);
             if (result.Started)
             {

@@ -8,7 +8,14 @@ public sealed record MigrationRequest(
     IReadOnlyList<string> VmIds,
     string? GroupId,
     string Reason,
-    DateTimeOffset RequestedAt);
+    DateTimeOffset RequestedAt)
+{
+    /// <summary>
+    /// The destination is powered down and the migration wakes it first (the selector found no running host that
+    /// fits). False by default, so inputs of orchestrations started before this existed replay unchanged.
+    /// </summary>
+    public bool WakeDestination { get; init; }
+}
 
 /// <summary>What became of a request: started, or refused with a reason (for example the VM is already moving).</summary>
 public sealed record MigrationStartResult(string MigrationId, bool Started, string? RefusalReason);

@@ -14,7 +14,8 @@ public sealed partial class MigrationActivities(
     IHypervisorClient hypervisor,
     IVmLeaseStore leases,
     IMigrationRecordStore records,
-    ILogger<MigrationActivities> logger)
+    ILogger<MigrationActivities> logger,
+    IHostPowerStateRecorder? powerStates = null)
 {
     public Task<LeaseAcquisition> AcquireLeasesAsync(LeaseInput input) =>
         leases.AcquireAllAsync(input.VmIds, input.Owner, input.HoldFor);
@@ -33,7 +34,21 @@ public sealed partial class MigrationActivities(
 
     public Task<HostStatus> GetHostStatusAsync(HostInput input) => hypervisor.GetStatusAsync(input.HostId);
 
-    public Task<PowerResponse> SetHostPowerAsync(PowerInput input) => hypervisor.SetPowerAsync(input.HostId, input.Action);
+    /// <summary>
+    /// Wakes or powers down a host (idempotent on the host: waking a running host changes nothing), then records the
+    /// power state it answered so the evaluator sees it (a woken host is no longer offered as one to wake).
+    /// </summary>
+    public async Task<PowerResponse> SetHostPowerAsync(PowerInput input)
+    {
+        var answer = await hypervisor.SetPowerAsync(input.HostId, input.Action);
+        LogPower(logger, input.HostId, input.Action, answer.PowerState);
+        if (powerStates is not null)
+        {
+            await powerStates.RecordAsync(input.HostId, answer.PowerState, CancellationToken.None);
+        }
+
+        return answer;
+    }
 
     public async Task<PrepareResponse> PrepareAsync(VmStepInput input)
     {
@@ -97,6 +112,9 @@ public sealed partial class MigrationActivities(
 
         return EvacuationPlanner.Plan(source, candidates, input.LoadCeiling);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Power {Action} on {HostId}: now {PowerState}")]
+    private static partial void LogPower(ILogger logger, string hostId, PowerAction action, PowerState powerState);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Prepare {MigrationId} on {Destination}: ok={Ok} {Refusal}")]
     private static partial void LogPrepared(ILogger logger, string migrationId, string destination, bool ok, string? refusal);

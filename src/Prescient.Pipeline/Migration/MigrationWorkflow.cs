@@ -163,6 +163,19 @@ public sealed class MigrationWorkflow
             vms.Add(new VmStepInput(HypervisorMigrationId(_request.MigrationId, vmId), vmId, source, destination, vm.MemoryMb, vm.Cpu));
         }
 
+        // 0. Wake a powered-down destination (the selector found no running host that fits). Waking is idempotent on
+        // the host (waking a running host changes nothing), and recorded once in this migration's history.
+        if (_request.WakeDestination)
+        {
+            var woken = await TryAsync(() => WakeDestinationAsync(destination));
+            if (woken.Error is { } wakeError)
+            {
+                // Nothing has been asked of the source: the VMs run where they ran.
+                return Outcome(MigrationResult.Aborted, $"waking destination {destination} failed: {wakeError}",
+                    [.. _request.VmIds.Select(v => new VmMigrationOutcome(v, MigrationResult.Aborted, source, 0, "not started"))], startedAt);
+            }
+        }
+
         // 1. Prepare: the destination answers OK-to-migrate or refuses.
         var prepared = await Task.WhenAll(vms.Select(vm => TryAsync(() => StepAsync<PrepareResponse>(
             "prepare", vm.VmId, MigrationTaskNames.Prepare, vm, _policy.Timeouts.Prepare, _transientRetry))));
@@ -255,6 +268,39 @@ public sealed class MigrationWorkflow
             _ => string.Join("; ", results.Where(r => r.Result != MigrationResult.Completed).Select(r => $"{r.VmId}: {r.Reason}")),
         };
         return Outcome(result, summary, results, startedAt);
+    }
+
+    /// <summary>
+    /// Wakes the destination, then polls its status (durable timers between polls) until it reports On, all within
+    /// <see cref="StepTimeouts.Wake"/>.
+    /// </summary>
+    private async Task<PowerState> WakeDestinationAsync(string destination)
+    {
+        Progress("wake", null, 0);
+        var deadline = _context.CurrentUtcDateTime + _policy.Timeouts.Wake;
+        var answer = await StepAsync<PowerResponse>("wake", null, MigrationTaskNames.SetHostPower,
+            new PowerInput(destination, PowerAction.Wake), _policy.Timeouts.Wake, _transientRetry);
+        var power = answer.PowerState;
+        var waitStarted = Now;
+        while (power != PowerState.On)
+        {
+            if (_context.CurrentUtcDateTime + _policy.PollInterval > deadline)
+            {
+                _steps.Add(new StepTiming("wake-wait", null, waitStarted, Now, $"timeout: still {power}"));
+                throw new StepTimeoutException($"destination {destination} was still {power} {_policy.Timeouts.Wake} after the wake request");
+            }
+
+            await _context.CreateTimer(_policy.PollInterval, CancellationToken.None);
+            var status = await StepAsync<HostStatus>("wake-poll", null, MigrationTaskNames.GetHostStatus, new HostInput(destination),
+                _policy.Timeouts.Status, _transientRetry, record: false);
+            power = status.PowerState;
+            if (power == PowerState.On)
+            {
+                _steps.Add(new StepTiming("wake-wait", null, waitStarted, Now, "on"));
+            }
+        }
+
+        return power;
     }
 
     private async Task<PrecopyResult> PrecopyAsync(VmStepInput vm)

@@ -25,6 +25,9 @@ public sealed record StepTimeouts
     public TimeSpan Finish { get; init; } = TimeSpan.FromMinutes(10);
 
     public TimeSpan Abort { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Waking a powered-down destination until it reports On (the wake call, then status polls).</summary>
+    public TimeSpan Wake { get; init; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>Retries with exponential back-off, for transient hypervisor faults only.</summary>
