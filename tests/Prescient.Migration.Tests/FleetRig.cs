@@ -55,7 +55,8 @@ internal static class FleetRig
     }
 
     public static async Task<(FleetSimulatorService Fleet, DurableTaskTestHost Host)> StartInMemoryAsync(
-        IEnumerable<SimHostSpec> hosts, IEnumerable<SimVmSpec> vms, MigrationPolicy? policy = null, double acceleration = 20)
+        IEnumerable<SimHostSpec> hosts, IEnumerable<SimVmSpec> vms, MigrationPolicy? policy = null, double acceleration = 20,
+        Action<IServiceCollection>? configureServices = null)
     {
         var hostList = hosts.ToList();
         var fleet = await FleetSimulatorService.StartAsync(ServiceOptions(acceleration), hostList, vms);
@@ -66,10 +67,14 @@ internal static class FleetRig
                 LoggerFactory = Environment.GetEnvironmentVariable("PRESCIENT_TEST_LOGS") == "1"
                     ? Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Information))
                     : Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
-                ConfigureServices = services => services.AddPrescientMigrationsInMemory(
-                    o => Hypervisor(o, fleet),
-                    hostList.Select(h => h.HostId),
-                    o => o.Policy = policy ?? FastPolicy()),
+                ConfigureServices = services =>
+                {
+                    configureServices?.Invoke(services);
+                    services.AddPrescientMigrationsInMemory(
+                        o => Hypervisor(o, fleet),
+                        hostList.Select(h => h.HostId),
+                        o => o.Policy = policy ?? FastPolicy());
+                },
             });
         return (fleet, host);
     }
