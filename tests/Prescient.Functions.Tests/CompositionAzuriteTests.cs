@@ -110,6 +110,8 @@ public sealed class CompositionAzuriteTests(AzuriteFixture azurite)
         Assert.Null(options.FleetBaseUri);
         Assert.Equal(new Uri("http://127.0.0.1:9/h1/"), options.HostBaseUris["h1"]);
         Assert.Equal("a-resolved-secret-value-of-some-length", options.FleetSecret);
+        // The power activity records woken and powered-down hosts in the hosts table the evaluator reads.
+        Assert.IsType<Pipeline.Migration.HostStatePowerRecorder>(provider.GetRequiredService<Pipeline.Migration.IHostPowerStateRecorder>());
     }
 
     [Fact]
