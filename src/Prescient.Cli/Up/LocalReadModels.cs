@@ -251,6 +251,7 @@ public sealed class LocalReadModels(
         MigrationResult.Running => MigrationStatus.Running,
         MigrationResult.Completed or MigrationResult.CompletedWithWarnings or MigrationResult.PartiallyCompleted => MigrationStatus.Completed,
         MigrationResult.Aborted or MigrationResult.Refused => MigrationStatus.Aborted,
+        MigrationResult.Cancelled => MigrationStatus.Cancelled,
         _ => MigrationStatus.Failed,
     };
 }

@@ -20,6 +20,9 @@ public enum MigrationResult
     /// <summary>Aborted before resume-started: every VM runs on the source.</summary>
     Aborted,
 
+    /// <summary>Cancelled by an operator before resume-started and aborted: every VM runs on the source.</summary>
+    Cancelled,
+
     /// <summary>Never started: lease held, VM not on the source, or the destination refused.</summary>
     Refused,
 

@@ -23,11 +23,30 @@ public sealed class StepTimeoutException : Exception
     }
 }
 
+/// <summary>An operator's cancel arrived before resume-started: the migration aborts.</summary>
+public sealed class MigrationCancelledException : Exception
+{
+    public MigrationCancelledException()
+    {
+    }
+
+    public MigrationCancelledException(string message)
+        : base(message)
+    {
+    }
+
+    public MigrationCancelledException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
 /// <summary>
 /// The migration of one VM or move-together group (DESIGN.md section 2) as a function-based orchestration:
 /// lease, prepare, pre-copy rounds (durable timers between polls, patent stop rules), quiesce, resume, finish; an
 /// abort path before resume-started and a commit path after it; the lease released and the outcome recorded on
-/// every path. Deterministic: only <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/> for time, no I/O.
+/// every path. An operator's <see cref="CancelMigration"/> event received before resume-started takes the abort path
+/// (outcome <see cref="MigrationResult.Cancelled"/>); received later it is recorded and ignored. Deterministic: only <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/> for time, no I/O.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Orchestration", "DURABLE0010",
     Justification = "The only logger used is the field set from context.CreateReplaySafeLogger; the analyzer does not follow the field.")]
@@ -40,6 +59,18 @@ public sealed class MigrationWorkflow
     private readonly List<StepTiming> _steps = [];
     private readonly TaskOptions _transientRetry;
     private readonly TaskOptions _anyRetry;
+    private readonly List<VmStepInput> _vms = [];
+    private readonly Dictionary<string, int> _rounds = new(StringComparer.Ordinal);
+    private Task<CancelMigration> _cancel = null!;
+
+    // True until the first resume call: up to then a cancel is honoured.
+    private bool _cancellable = true;
+
+    // True once the hosts were asked to prepare: a cancel from then on needs the abort calls.
+    private bool _hostsAsked;
+
+    // True once a cancel that arrived too late was recorded as ignored.
+    private bool _cancelNoted;
 
     private MigrationWorkflow(TaskOrchestrationContext context, MigrationWorkflowInput input)
     {
@@ -93,6 +124,10 @@ public sealed class MigrationWorkflow
     private async Task<MigrationOutcome> RunAsync()
     {
         var startedAt = Now;
+
+        // No history is written until the event arrives, so instances started before this listener existed replay
+        // unchanged; the listener lives for the whole orchestration.
+        _cancel = _context.WaitForExternalEvent<CancelMigration>(CancelMigration.EventName);
         LogStarted(_log, _request.MigrationId, _request.SourceHostId, _request.DestinationHostId, string.Join(",", _request.VmIds));
         await RecordAsync(new MigrationOutcome(_request.MigrationId, MigrationResult.Running, "started", [], [], startedAt, startedAt), ended: false);
 
@@ -109,6 +144,10 @@ public sealed class MigrationWorkflow
             try
             {
                 outcome = await MigrateAsync(startedAt);
+            }
+            catch (MigrationCancelledException)
+            {
+                outcome = await CancelledAsync(startedAt);
             }
             catch (Exception e) when (e is TaskFailedException or StepTimeoutException)
             {
@@ -127,6 +166,11 @@ public sealed class MigrationWorkflow
                 outcome = outcome with { Reason = outcome.Reason + $"; lease release failed ({e.Message}), it expires after {_policy.LeaseDuration}" };
             }
 
+            if (_cancel.IsCompleted && !_cancellable)
+            {
+                NoteIgnoredCancel(await _cancel);
+            }
+
             outcome = outcome with { Steps = [.. _steps], EndedAt = Now };
         }
 
@@ -142,7 +186,7 @@ public sealed class MigrationWorkflow
         var destination = _request.DestinationHostId;
 
         Progress("prepare", null, 0);
-        var sourceStatus = await TryAsync(() => StepAsync<HostStatus>("source-status", null, MigrationTaskNames.GetHostStatus, new HostInput(source), _policy.Timeouts.Status, _transientRetry));
+        var sourceStatus = await TryAsync(() => StepAsync<HostStatus>("source-status", null, MigrationTaskNames.GetHostStatus, new HostInput(source), _policy.Timeouts.Status, _transientRetry, raceCancel: true));
         if (sourceStatus.Error is { } statusError)
         {
             // Nothing has been asked of either host yet: the VM runs where it ran.
@@ -163,6 +207,8 @@ public sealed class MigrationWorkflow
             vms.Add(new VmStepInput(HypervisorMigrationId(_request.MigrationId, vmId), vmId, source, destination, vm.MemoryMb, vm.Cpu));
         }
 
+        _vms.AddRange(vms);
+
         // 0. Wake a powered-down destination (the selector found no running host that fits). Waking is idempotent on
         // the host (waking a running host changes nothing), and recorded once in this migration's history.
         if (_request.WakeDestination)
@@ -177,8 +223,10 @@ public sealed class MigrationWorkflow
         }
 
         // 1. Prepare: the destination answers OK-to-migrate or refuses.
+        ThrowIfCancelled();
+        _hostsAsked = true;
         var prepared = await Task.WhenAll(vms.Select(vm => TryAsync(() => StepAsync<PrepareResponse>(
-            "prepare", vm.VmId, MigrationTaskNames.Prepare, vm, _policy.Timeouts.Prepare, _transientRetry))));
+            "prepare", vm.VmId, MigrationTaskNames.Prepare, vm, _policy.Timeouts.Prepare, _transientRetry, raceCancel: true))));
         var refusal = prepared.Select(p => p.Value).FirstOrDefault(p => p is { OkToMigrate: false });
         var prepareFailure = prepared.FirstOrDefault(p => p.Error is not null).Error;
         if (refusal is not null || prepareFailure is not null)
@@ -203,7 +251,7 @@ public sealed class MigrationWorkflow
         Progress("quiesce", null, 0);
         var quiesced = await Task.WhenAll(vms.Select((vm, i) => TryAsync(() => StepAsync<QuiesceResponse>(
             "quiesce", vm.VmId, MigrationTaskNames.Quiesce, vm with { StopAndCopy = precopies[i].Value!.Verdict.Decision == PrecopyDecision.StopAndCopy },
-            _policy.Timeouts.Quiesce, _transientRetry))));
+            _policy.Timeouts.Quiesce, _transientRetry, raceCancel: true))));
         if (quiesced.FirstOrDefault(q => q.Error is not null).Error is { } quiesceError)
         {
             var reason = $"quiesce failed: {quiesceError}";
@@ -212,6 +260,9 @@ public sealed class MigrationWorkflow
         }
 
         // 4. Resume on the destination, one VM at a time. Until resume-started the source may abort and resume the VM.
+        // From here on an operator's cancel is no longer honoured: the migration commits.
+        ThrowIfCancelled();
+        _cancellable = false;
         var results = new List<VmMigrationOutcome>();
         string? firstFailure = null;
         for (var i = 0; i < vms.Count; i++)
@@ -225,7 +276,7 @@ public sealed class MigrationWorkflow
             }
 
             Progress("resume", vm.VmId, 0);
-            var resumed = await TryAsync(() => StepAsync<ResumeResponse>("resume", vm.VmId, MigrationTaskNames.Resume, vm, _policy.Timeouts.Resume, _transientRetry));
+            var resumed = await TryAsync(() => StepAsync<ResumeResponse>("resume", vm.VmId, MigrationTaskNames.Resume, vm, _policy.Timeouts.Resume, _transientRetry, raceCancel: true));
             if (resumed.Error is null)
             {
                 results.Add(new VmMigrationOutcome(vm.VmId, MigrationResult.Completed, destination, rounds, "resume-started"));
@@ -246,7 +297,7 @@ public sealed class MigrationWorkflow
         // 5. Finish: send the remaining pages; after resume-started the VM is the destination's whatever happens.
         var committed = results.Where(r => r.Result == MigrationResult.Completed).ToList();
         var finished = await Task.WhenAll(committed.Select(r => TryAsync(() => StepAsync<FinishResponse>(
-            "finish", r.VmId, MigrationTaskNames.Finish, vms.First(v => v.VmId == r.VmId), _policy.Timeouts.Finish, _transientRetry))));
+            "finish", r.VmId, MigrationTaskNames.Finish, vms.First(v => v.VmId == r.VmId), _policy.Timeouts.Finish, _transientRetry, raceCancel: true))));
         for (var i = 0; i < committed.Count; i++)
         {
             if (finished[i].Error is { } finishError)
@@ -279,7 +330,7 @@ public sealed class MigrationWorkflow
         Progress("wake", null, 0);
         var deadline = _context.CurrentUtcDateTime + _policy.Timeouts.Wake;
         var answer = await StepAsync<PowerResponse>("wake", null, MigrationTaskNames.SetHostPower,
-            new PowerInput(destination, PowerAction.Wake), _policy.Timeouts.Wake, _transientRetry);
+            new PowerInput(destination, PowerAction.Wake), _policy.Timeouts.Wake, _transientRetry, raceCancel: true);
         var power = answer.PowerState;
         var waitStarted = Now;
         while (power != PowerState.On)
@@ -290,9 +341,9 @@ public sealed class MigrationWorkflow
                 throw new StepTimeoutException($"destination {destination} was still {power} {_policy.Timeouts.Wake} after the wake request");
             }
 
-            await _context.CreateTimer(_policy.PollInterval, CancellationToken.None);
+            await DelayAsync(_policy.PollInterval);
             var status = await StepAsync<HostStatus>("wake-poll", null, MigrationTaskNames.GetHostStatus, new HostInput(destination),
-                _policy.Timeouts.Status, _transientRetry, record: false);
+                _policy.Timeouts.Status, _transientRetry, record: false, raceCancel: true);
             power = status.PowerState;
             if (power == PowerState.On)
             {
@@ -312,7 +363,8 @@ public sealed class MigrationWorkflow
             var input = vm with { Round = round };
             var roundStarted = Now;
             var deadline = _context.CurrentUtcDateTime + _policy.Timeouts.Round;
-            var state = await StepAsync<PrecopyRoundStatus>("precopy-start", vm.VmId, MigrationTaskNames.StartRound, input, _policy.Timeouts.RoundCall, _transientRetry, record: false);
+            _rounds[vm.VmId] = round - 1;
+            var state = await StepAsync<PrecopyRoundStatus>("precopy-start", vm.VmId, MigrationTaskNames.StartRound, input, _policy.Timeouts.RoundCall, _transientRetry, record: false, raceCancel: true);
             while (state.State == RoundState.Running)
             {
                 var wait = TimeSpan.FromSeconds(Math.Clamp(state.EstimatedRemainingSeconds, _policy.MinPollInterval.TotalSeconds, _policy.PollInterval.TotalSeconds));
@@ -322,11 +374,12 @@ public sealed class MigrationWorkflow
                     throw new StepTimeoutException($"pre-copy round {round} of {vm.VmId} exceeded {_policy.Timeouts.Round}");
                 }
 
-                await _context.CreateTimer(wait, CancellationToken.None);
-                state = await StepAsync<PrecopyRoundStatus>("precopy-poll", vm.VmId, MigrationTaskNames.GetRound, input, _policy.Timeouts.RoundCall, _transientRetry, record: false);
+                await DelayAsync(wait);
+                state = await StepAsync<PrecopyRoundStatus>("precopy-poll", vm.VmId, MigrationTaskNames.GetRound, input, _policy.Timeouts.RoundCall, _transientRetry, record: false, raceCancel: true);
             }
 
             rounds.Add(new PrecopyRound(round, state.SentMb, state.DirtiedMb, state.DurationSeconds));
+            _rounds[vm.VmId] = round;
             var verdict = PrecopyStopRule.Decide(rounds, _policy.Precopy);
             _steps.Add(new StepTiming($"precopy-round-{round}", vm.VmId, roundStarted, Now,
                 $"sent {state.SentMb:0} MB, {state.DirtiedMb:0} MB dirtied; {verdict.Decision}: {verdict.Reason}"));
@@ -336,6 +389,71 @@ public sealed class MigrationWorkflow
                 return new PrecopyResult(verdict, rounds.Count);
             }
         }
+    }
+
+    /// <summary>
+    /// The operator's cancel arrived before resume-started: abort on the hosts if they were asked anything (the source
+    /// keeps or resumes the VM), else nothing to undo. The lease is released by the caller, as on every path.
+    /// </summary>
+    private async Task<MigrationOutcome> CancelledAsync(DateTimeOffset startedAt)
+    {
+        _cancellable = false;
+        var cancel = await _cancel;
+        var reason = cancel.Describe();
+        _steps.Add(new StepTiming("cancel", null, Now, Now, $"honoured before resume-started: {reason}"));
+        LogCancelHonoured(_log, _request.MigrationId, cancel.Actor, cancel.Reason);
+        if (!_hostsAsked)
+        {
+            return Outcome(MigrationResult.Cancelled, reason,
+                [.. _request.VmIds.Select(v => new VmMigrationOutcome(v, MigrationResult.Cancelled, _request.SourceHostId, 0, "not started"))], startedAt);
+        }
+
+        var aborted = await AbortAllAsync(_vms, reason, _rounds.Values.DefaultIfEmpty(0).Max());
+        if (aborted.All(a => a.Result == MigrationResult.Aborted))
+        {
+            return Outcome(MigrationResult.Cancelled, reason, [.. aborted.Select(a => a with { Result = MigrationResult.Cancelled })], startedAt);
+        }
+
+        return Outcome(Summarise(aborted), reason, aborted, startedAt);
+    }
+
+    /// <summary>Before resume-started, a cancel that has arrived stops the migration at this step boundary.</summary>
+    private void ThrowIfCancelled()
+    {
+        if (_cancellable && _cancel.IsCompleted)
+        {
+            throw new MigrationCancelledException($"migration {_request.MigrationId} was cancelled");
+        }
+    }
+
+    private void NoteIgnoredCancel(CancelMigration cancel)
+    {
+        if (_cancelNoted)
+        {
+            return;
+        }
+
+        _cancelNoted = true;
+        _steps.Add(new StepTiming("cancel", null, Now, Now, $"ignored: {cancel.Describe()} arrived after resume-started; the migration commits"));
+        LogCancelIgnored(_log, _request.MigrationId, cancel.Actor, cancel.Reason);
+    }
+
+    /// <summary>A durable timer that a cancel (before resume-started) interrupts.</summary>
+    private async Task DelayAsync(TimeSpan wait)
+    {
+        ThrowIfCancelled();
+        using var cancelTimer = new CancellationTokenSource();
+        var timer = _context.CreateTimer(wait, cancelTimer.Token);
+        if (_cancellable && await Task.WhenAny(timer, _cancel) == _cancel)
+        {
+            // Synchronous on purpose (see StepAsync).
+#pragma warning disable CA1849
+            cancelTimer.Cancel();
+#pragma warning restore CA1849
+            ThrowIfCancelled();
+        }
+
+        await timer;
     }
 
     private async Task<List<VmMigrationOutcome>> AbortAllAsync(IReadOnlyList<VmStepInput> vms, string reason, int rounds)
@@ -383,13 +501,50 @@ public sealed class MigrationWorkflow
         new(_request.MigrationId, result, reason, vms, [.. _steps], startedAt, Now);
 
     /// <summary>Runs an activity with the step's timeout: a durable timer raced with the activity (and its retries).</summary>
-    private async Task<T> StepAsync<T>(string step, string? vmId, string activity, object input, TimeSpan timeout, TaskOptions retry, bool record = true)
+    /// <remarks>
+    /// With <paramref name="raceCancel"/> the operator's cancel event races too: before resume-started it stops the step
+    /// (the activity's answer is not waited for; the abort path follows), after it the cancel is recorded as ignored and
+    /// the step goes on. Bookkeeping and abort steps never race it.
+    /// </remarks>
+    private async Task<T> StepAsync<T>(string step, string? vmId, string activity, object input, TimeSpan timeout, TaskOptions retry, bool record = true, bool raceCancel = false)
     {
+        if (raceCancel)
+        {
+            ThrowIfCancelled();
+        }
+
         var started = Now;
         using var cancelTimer = new CancellationTokenSource();
         var call = _context.CallActivityAsync<T>(activity, input, retry);
         var timer = _context.CreateTimer(_context.CurrentUtcDateTime + timeout, cancelTimer.Token);
-        var winner = await Task.WhenAny(call, timer);
+        Task winner;
+        if (raceCancel)
+        {
+            winner = await Task.WhenAny(call, timer, _cancel);
+            while (winner == _cancel)
+            {
+                if (_cancellable)
+                {
+#pragma warning disable CA1849
+                    cancelTimer.Cancel();
+#pragma warning restore CA1849
+                    if (record)
+                    {
+                        _steps.Add(new StepTiming(step, vmId, started, Now, "interrupted by cancel"));
+                    }
+
+                    throw new MigrationCancelledException($"{step}{(vmId is null ? "" : " of " + vmId)} interrupted by cancel");
+                }
+
+                NoteIgnoredCancel(await _cancel);
+                winner = await Task.WhenAny(call, timer);
+            }
+        }
+        else
+        {
+            winner = await Task.WhenAny(call, timer);
+        }
+
         if (winner != call)
         {
             if (record)
@@ -486,6 +641,16 @@ public sealed class MigrationWorkflow
 
     private static readonly Action<ILogger, string, string, Exception?> LogRecordFailedMessage =
         LoggerMessage.Define<string, string>(LogLevel.Warning, new EventId(4, "RecordFailed"), "Migration {MigrationId}: recording the outcome failed: {Error}");
+
+    private static readonly Action<ILogger, string, string, string, Exception?> LogCancelHonouredMessage =
+        LoggerMessage.Define<string, string, string>(LogLevel.Information, new EventId(5, "CancelHonoured"), "Migration {MigrationId}: cancel by {Actor} honoured before resume-started ({Reason}); aborting");
+
+    private static readonly Action<ILogger, string, string, string, Exception?> LogCancelIgnoredMessage =
+        LoggerMessage.Define<string, string, string>(LogLevel.Warning, new EventId(6, "CancelIgnored"), "Migration {MigrationId}: cancel by {Actor} ({Reason}) arrived after resume-started; ignored, the migration commits");
+
+    private static void LogCancelHonoured(ILogger logger, string migrationId, string actor, string reason) => LogCancelHonouredMessage(logger, migrationId, actor, reason, null);
+
+    private static void LogCancelIgnored(ILogger logger, string migrationId, string actor, string reason) => LogCancelIgnoredMessage(logger, migrationId, actor, reason, null);
 
     private static void LogStarted(ILogger logger, string migrationId, string source, string destination, string vms) => LogStartedMessage(logger, migrationId, source, destination, vms, null);
 

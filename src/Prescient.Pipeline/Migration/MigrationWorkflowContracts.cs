@@ -93,7 +93,29 @@ public sealed record MigrationOutcome(
     DateTimeOffset EndedAt);
 
 /// <summary>The orchestration's custom status: where it is.</summary>
-public sealed record MigrationProgress(string Phase, string? VmId, int Round);
+public sealed record MigrationProgress(string Phase, string? VmId, int Round)
+{
+    /// <summary>
+    /// The phases in which a cancel is honoured (before resume-started). From <c>resume</c> on the migration commits;
+    /// <c>abort</c>, <c>release</c> and <c>done</c> are already ending it.
+    /// </summary>
+    public static readonly IReadOnlySet<string> CancellablePhases =
+        new HashSet<string>(StringComparer.Ordinal) { "lease", "wake", "prepare", "precopy", "quiesce" };
+
+    public bool IsCancellable => CancellablePhases.Contains(Phase);
+}
+
+/// <summary>
+/// The external event an operator raises on a running migration (<see cref="EventName"/>). Honoured before
+/// resume-started (the migration aborts, outcome <see cref="MigrationResult.Cancelled"/>); recorded and ignored after it.
+/// </summary>
+public sealed record CancelMigration(string Reason, string Actor)
+{
+    public const string EventName = "CancelMigration";
+
+    /// <summary>The reason recorded in the outcome.</summary>
+    public string Describe() => $"cancelled by {Actor}: {Reason}";
+}
 
 public sealed record EvacuationWorkflowInput(
     string EvacuationId,

@@ -70,6 +70,7 @@ public sealed class StoreMigrationHistory(IMigrationRecordStore records, IMigrat
         MigrationResult.PartiallyCompleted => MigrationStatus.PartiallyCompleted,
         MigrationResult.Refused => MigrationStatus.Refused,
         MigrationResult.Failed => MigrationStatus.Failed,
+        MigrationResult.Cancelled => MigrationStatus.Cancelled,
         _ when row.Outcome.Contains("cancel", StringComparison.OrdinalIgnoreCase) => MigrationStatus.Cancelled,
         _ => MigrationStatus.Aborted,
     };
