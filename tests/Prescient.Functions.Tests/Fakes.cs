@@ -104,9 +104,15 @@ public sealed class FakeMigrationHistory : IMigrationHistory
             return Task.FromResult(CancelOutcome.NotFound);
         }
 
+        if (Migrations[index].Status == MigrationStatus.Running)
+        {
+            Cancels.Add((migrationId, reason, actor));
+            return Task.FromResult(CancelOutcome.CancelRequested);
+        }
+
         if (Migrations[index].Status != MigrationStatus.Pending)
         {
-            return Task.FromResult(CancelOutcome.NotPending);
+            return Task.FromResult(CancelOutcome.NotCancellable);
         }
 
         Cancels.Add((migrationId, reason, actor));

@@ -151,12 +151,15 @@ public sealed class OperationsApiAzuriteTests(AzuriteFixture azurite)
         var app = TestApp.OnAzurite(azurite);
         var refused = await app.CallAsync("POST", "/api/migrations/m3/cancel", new { reason = "maintenance" });
         Assert.Equal(401, refused.Status);
+        var refusedRunning = await app.CallAsync("POST", "/api/migrations/m2/cancel", new { reason = "maintenance" });
+        Assert.Equal(401, refusedRunning.Status);
         Assert.Empty(app.Migrations.Cancels);
         Assert.Equal(MigrationStatus.Pending, app.Migrations.Migrations[0].Status);
+        Assert.Equal(MigrationStatus.Running, app.Migrations.Migrations[1].Status);
     }
 
     [Fact]
-    public async Task A_pending_migration_is_cancelled_a_running_one_is_409_an_unknown_one_404()
+    public async Task A_pending_migration_is_cancelled_a_running_one_is_asked_to_cancel_a_finished_one_is_409_an_unknown_one_404()
     {
         var app = TestApp.OnAzurite(azurite);
         var cancelled = await app.CallAsync("POST", "/api/migrations/m3/cancel", new { reason = "maintenance window" }, headers: TestApp.FunctionKey);
@@ -165,12 +168,17 @@ public sealed class OperationsApiAzuriteTests(AzuriteFixture azurite)
         Assert.Equal(("m3", "maintenance window", "function-key"), Assert.Single(app.Migrations.Cancels));
 
         var running = await app.CallAsync("POST", "/api/migrations/m2/cancel", headers: TestApp.FunctionKey);
-        Assert.Equal(409, running.Status);
-        Assert.Equal("not-pending", running.Json.GetProperty("error").GetString());
+        Assert.Equal(202, running.Status);
+        Assert.Equal("cancelRequested", running.Json.GetProperty("outcome").GetString());
+        Assert.Equal(("m2", "cancelled by an operator", "function-key"), app.Migrations.Cancels[1]);
+
+        var finished = await app.CallAsync("POST", "/api/migrations/m1/cancel", headers: TestApp.FunctionKey);
+        Assert.Equal(409, finished.Status);
+        Assert.Equal("not-cancellable", finished.Json.GetProperty("error").GetString());
 
         Assert.Equal(404, (await app.CallAsync("POST", "/api/migrations/zz/cancel", headers: TestApp.FunctionKey)).Status);
         Assert.Equal(400, (await app.CallAsync("POST", "/api/migrations/m3/cancel", rawBody: "{\"why\":1}", headers: TestApp.FunctionKey)).Status);
-        Assert.Single(app.Migrations.Cancels);
+        Assert.Equal(2, app.Migrations.Cancels.Count);
     }
 
     [Fact]

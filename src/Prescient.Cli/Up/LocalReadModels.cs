@@ -213,12 +213,9 @@ public sealed class LocalReadModels(
         return new MigrationDetail(Summary(record), steps, record.Outcome);
     }
 
-    /// <summary>
-    /// Migrations start at once when the evaluator plans them, so none stays pending long enough to be cancelled here:
-    /// a known migration is reported as no longer pending (it aborts by itself on faults).
-    /// </summary>
-    public async Task<CancelOutcome> CancelAsync(string migrationId, string reason, string actor, CancellationToken cancellationToken) =>
-        await records.GetAsync(migrationId, cancellationToken) is null ? CancelOutcome.NotFound : CancelOutcome.NotPending;
+    /// <summary>Through the local durable runtime's client, as the Functions app does through its own.</summary>
+    public Task<CancelOutcome> CancelAsync(string migrationId, string reason, string actor, CancellationToken cancellationToken) =>
+        new DurableMigrationControl(records, () => pipeline.Durable.Client).CancelAsync(migrationId, reason, actor, cancellationToken);
 
     public async Task<int> PurgeAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken)
     {

@@ -241,10 +241,10 @@ public sealed partial class OperationsApi(
         LogCancel(actor, id, outcome);
         return outcome switch
         {
-            CancelOutcome.Cancelled => ApiResponse.Accepted(new CancelResponse(id, outcome, reason)),
+            CancelOutcome.Cancelled or CancelOutcome.CancelRequested => ApiResponse.Accepted(new CancelResponse(id, outcome, reason)),
             CancelOutcome.NotFound => ApiResponse.NotFound($"Migration '{id}' is not known."),
-            _ => ApiResponse.Error(HttpStatusCode.Conflict, "not-pending",
-                $"Migration '{id}' is no longer pending (it is moving the VM or has finished); it was not cancelled. A running migration aborts by itself on faults and leaves the VM on exactly one host."),
+            _ => ApiResponse.Error(HttpStatusCode.Conflict, "not-cancellable",
+                $"Migration '{id}' has reached resume-started (it commits on the destination), is ending, or has finished; it was not cancelled. A running migration aborts by itself on faults and leaves the VM on exactly one host."),
         };
     }
 

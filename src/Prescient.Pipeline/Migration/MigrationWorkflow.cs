@@ -69,7 +69,7 @@ public sealed class MigrationWorkflow
     // True once the hosts were asked to prepare: a cancel from then on needs the abort calls.
     private bool _hostsAsked;
 
-    // True once a cancel that arrived too late was recorded as ignored.
+    // True once the cancel was recorded (honoured, or ignored because it arrived after resume-started).
     private bool _cancelNoted;
 
     private MigrationWorkflow(TaskOrchestrationContext context, MigrationWorkflowInput input)
@@ -398,6 +398,7 @@ public sealed class MigrationWorkflow
     private async Task<MigrationOutcome> CancelledAsync(DateTimeOffset startedAt)
     {
         _cancellable = false;
+        _cancelNoted = true;
         var cancel = await _cancel;
         var reason = cancel.Describe();
         _steps.Add(new StepTiming("cancel", null, Now, Now, $"honoured before resume-started: {reason}"));

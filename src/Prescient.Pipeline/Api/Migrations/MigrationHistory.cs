@@ -63,13 +63,19 @@ public enum CancelOutcome
     /// <summary>The migration was pending and will not move anything.</summary>
     Cancelled,
     NotFound,
-    /// <summary>The migration is already running past the point where cancelling is safe, or has finished.</summary>
-    NotPending,
+    /// <summary>The migration has reached resume-started (it commits), is ending, or has finished: nothing was sent.</summary>
+    NotCancellable,
+    /// <summary>
+    /// The migration is running and had not reached resume-started: the cancel was sent to it. It aborts at its next
+    /// step (outcome cancelled, VM on the source), unless it reached resume-started meanwhile (then it commits and
+    /// records the cancel as ignored).
+    /// </summary>
+    CancelRequested,
 }
 
 /// <summary>
 /// The migration history as the API reads it (the migrations table and the orchestration history), with the two
-/// operator actions: cancel a pending migration and purge old history.
+/// operator actions: cancel a migration (before resume-started) and purge old history.
 /// </summary>
 public interface IMigrationHistory
 {
