@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Prescient.Pipeline.Api.Migrations;
 using Prescient.Pipeline.Migration;
 using Prescient.Simulation.FleetService;
 using Xunit.Abstractions;
@@ -54,6 +55,42 @@ public sealed class DurableMigrationTests(AzuriteFixture fixture, ITestOutputHel
         Assert.Equal(MigrationResult.Completed, record!.Result);
         Assert.Contains(record.Steps, s => s.Step == "resume");
         Assert.Empty(await scheduler.GetBusyVmIdsAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_running_migration_is_cancelled_through_the_local_runtime_client_and_the_event_is_in_its_history()
+    {
+        // 4 GB over 20 MB/s: the first pre-copy round takes about 10 s at 20x.
+        await using var fleet = await DurableRig.StartFleetAsync(
+            [new SimHostSpec("h1", BandwidthMBps: 20), new SimHostSpec("h2", BandwidthMBps: 20)], [new SimVmSpec("vm1", "h1", 2, 4096, 1)], acceleration: 20);
+        await using var runtime = await DurableRig.StartRuntimeAsync(fixture.ConnectionString, DurableRig.NewHubName(), fleet, ["h1", "h2"]);
+        var scheduler = runtime.Services.GetRequiredService<IMigrationScheduler>();
+        var records = runtime.Services.GetRequiredService<IMigrationRecordStore>();
+        var control = new DurableMigrationControl(records, () => runtime.Client);
+        var request = DurableRig.Request("e2e-cancel", "h1", "h2", "vm1");
+        var instanceId = MigrationInstanceIds.ForRequest(request);
+        Assert.True((await scheduler.StartAsync(request, CancellationToken.None)).Started);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while ((await runtime.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true)) is not { SerializedCustomStatus: not null } state ||
+               state.ReadCustomStatusAs<MigrationProgress>()?.Phase != "precopy")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the migration never reached pre-copy");
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(CancelOutcome.CancelRequested, await control.CancelAsync("e2e-cancel", "maintenance", "ops-key", CancellationToken.None));
+        var done = await DurableRig.WaitAsync(runtime.Client, instanceId, TimeSpan.FromSeconds(90));
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{done.RuntimeStatus}: {done.FailureDetails?.ErrorType} {done.FailureDetails?.ErrorMessage} {done.FailureDetails?.StackTrace}");
+        var outcome = done.ReadOutputAs<MigrationOutcome>()!;
+        Assert.Equal(MigrationResult.Cancelled, outcome.Result);
+        Assert.Equal("cancelled by ops-key: maintenance", outcome.Reason);
+        Assert.Equal("h1", fleet.Model.Snapshot().RunningOn("vm1"));
+        Assert.Empty(fleet.Model.Snapshot().Violations());
+        Assert.Empty(await scheduler.GetBusyVmIdsAsync(CancellationToken.None));
+        var history = await runtime.GetHistoryAsync(instanceId);
+        Assert.Contains(history, e => e.EventType == "EventRaised" && e.Name == CancelMigration.EventName);
+        Assert.Equal(MigrationResult.Cancelled, (await records.GetAsync("e2e-cancel"))!.Result);
     }
 
     [Fact]
