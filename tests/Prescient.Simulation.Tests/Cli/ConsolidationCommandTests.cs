@@ -1,33 +1,11 @@
 using Prescient.Cli.Bench;
 using Prescient.Simulation.Tests.Consolidation;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Prescient.Simulation.Tests.Cli;
 
 public class ConsolidationCommandTests
 {
-    private static (int ExitCode, string Output) Run(params string[] args)
-    {
-        using var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(writer),
-        });
-        console.Profile.Width = 400;
-        var app = new CommandApp();
-        app.Configure(config =>
-        {
-            config.SetApplicationName("prescient");
-            config.Settings.Console = console;
-            config.AddBenchCommands();
-        });
-        var code = app.Run(args);
-        return (code, writer.ToString());
-    }
+    private static (int ExitCode, string Output) Run(params string[] args) => CliRunner.Run(config => config.AddBenchCommands(), args);
 
     [Fact]
     public void A_missing_family_folder_is_an_error_listing_what_the_data_folder_holds()

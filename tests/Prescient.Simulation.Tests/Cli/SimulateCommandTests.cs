@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
 using Prescient.Cli.Simulate;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Prescient.Simulation.Tests.Cli;
 
@@ -33,26 +31,7 @@ public sealed class PatentDayRunFixture : IDisposable
 
 internal static class SimulateCli
 {
-    public static (int ExitCode, string Output) Run(params string[] args)
-    {
-        using var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(writer),
-        });
-        var app = new CommandApp();
-        app.Configure(config =>
-        {
-            config.SetApplicationName("prescient");
-            config.Settings.Console = console;
-            config.AddSimulate();
-        });
-        var code = app.Run(args);
-        return (code, writer.ToString());
-    }
+    public static (int ExitCode, string Output) Run(params string[] args) => CliRunner.Run(config => config.AddSimulate(), args);
 }
 
 public class SimulateCommandTests(PatentDayRunFixture run) : IClassFixture<PatentDayRunFixture>
