@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Prescient.Agent.Configuration;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Agent.Tests;
 

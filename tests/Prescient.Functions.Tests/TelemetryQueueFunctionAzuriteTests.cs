@@ -9,7 +9,7 @@ using Prescient.Functions.Telemetry;
 using Prescient.Pipeline.Configuration;
 using Prescient.Pipeline.Ingest;
 using Prescient.Pipeline.Storage;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Functions.Tests;
 

@@ -1,7 +1,7 @@
 using Azure;
 using Prescient.Pipeline.Ingest;
 using Prescient.Pipeline.Storage;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.IntegrationTests;
 

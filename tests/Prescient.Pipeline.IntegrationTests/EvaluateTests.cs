@@ -5,7 +5,7 @@ using Prescient.Core.Settings;
 using Prescient.Pipeline.Evaluate;
 using Prescient.Pipeline.Migration;
 using Prescient.Pipeline.Storage;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.IntegrationTests;
 

@@ -4,7 +4,7 @@ using Prescient.Core.Controller;
 using Prescient.Pipeline.Evaluate;
 using Prescient.Pipeline.Migration;
 using Prescient.Pipeline.Storage;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.IntegrationTests;
 

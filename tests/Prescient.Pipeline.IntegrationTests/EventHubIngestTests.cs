@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Prescient.Pipeline.Ingest;
 using Prescient.Pipeline.Storage;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.IntegrationTests;
 

@@ -1,6 +1,6 @@
 using Azure.Messaging.EventHubs;
 using Prescient.Pipeline.Ingest;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.IntegrationTests;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.IntegrationTests;
 

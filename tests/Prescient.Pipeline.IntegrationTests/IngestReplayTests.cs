@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Prescient.Pipeline.Ingest;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.IntegrationTests;
 

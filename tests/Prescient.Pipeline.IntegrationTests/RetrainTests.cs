@@ -3,7 +3,7 @@ using Prescient.Core.Calendar;
 using Prescient.Core.Settings;
 using Prescient.Pipeline.Retrain;
 using Prescient.Pipeline.Storage;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.IntegrationTests;
 

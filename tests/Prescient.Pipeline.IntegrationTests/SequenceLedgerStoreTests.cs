@@ -4,7 +4,7 @@ using Prescient.Core.Windows;
 using Prescient.Core.Workload;
 using Prescient.Pipeline.Ingest;
 using Prescient.Pipeline.Storage;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.IntegrationTests;
 

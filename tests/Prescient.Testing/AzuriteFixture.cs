@@ -1,4 +1,4 @@
-using Prescient.Pipeline.Local;
+using Prescient.Local.Azurite;
 using Xunit;
 
 namespace Prescient.Testing;

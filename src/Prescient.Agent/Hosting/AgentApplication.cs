@@ -9,7 +9,7 @@ using Prescient.Agent.Buffering;
 using Prescient.Agent.Configuration;
 using Prescient.Agent.Publishing;
 using Prescient.Agent.Sampling;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Agent.Hosting;
 

@@ -1,5 +1,5 @@
 using Prescient.Agent.Configuration;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Agent.Sampling;
 

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
-using Prescient.Pipeline.Benchmarks;
+using Prescient.Local.Benchmarks;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

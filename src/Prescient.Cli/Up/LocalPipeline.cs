@@ -6,15 +6,15 @@ using Prescient.Core.Migration;
 using Prescient.Core.Workload;
 using Prescient.Pipeline.Api.Auth;
 using Prescient.Pipeline.Api.Settings;
-using Prescient.Pipeline.Durable.Local;
+using Prescient.Local.Durable;
 using Prescient.Pipeline.Evaluate;
 using Prescient.Pipeline.Hypervisor;
 using Prescient.Pipeline.Ingest;
-using Prescient.Pipeline.Local;
+using Prescient.Local.Azurite;
 using Prescient.Pipeline.Migration;
 using Prescient.Pipeline.Retrain;
 using Prescient.Pipeline.Storage;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 using Prescient.Simulation.FleetService;
 
 namespace Prescient.Cli.Up;

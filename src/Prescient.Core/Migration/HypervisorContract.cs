@@ -6,14 +6,6 @@ namespace Prescient.Core.Migration;
 // Prescient. Shared by the typed client (Prescient.Pipeline) and the fleet simulator service (Prescient.Simulation).
 // Units: memory in MB (mebibytes), rates in MB/s, CPU in cores, load in [0, 1].
 
-[JsonConverter(typeof(JsonStringEnumConverter<PowerState>))]
-public enum PowerState
-{
-    On,
-    Reduced,
-    Waking,
-}
-
 [JsonConverter(typeof(JsonStringEnumConverter<VmRunState>))]
 public enum VmRunState
 {

@@ -1,3 +1,4 @@
+using Prescient.Core.Migration;
 using System.Globalization;
 
 namespace Prescient.Core.Selection;
@@ -163,6 +164,6 @@ public sealed class DestinationSelector
 
         public bool Woken { get; set; }
 
-        public bool IsSleeping => View.PowerState == PowerState.Sleeping && !Woken;
+        public bool IsSleeping => View.PowerState == PowerState.Reduced && !Woken;
     }
 }

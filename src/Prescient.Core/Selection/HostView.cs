@@ -1,20 +1,8 @@
+using Prescient.Core.Migration;
 using Prescient.Core.Settings;
 using Prescient.Core.Workload;
 
 namespace Prescient.Core.Selection;
-
-/// <summary>A host's power state.</summary>
-public enum PowerState
-{
-    /// <summary>Running: can receive VMs.</summary>
-    On,
-
-    /// <summary>In reduced power: can be woken to receive VMs when no running host fits.</summary>
-    Sleeping,
-
-    /// <summary>Not available (maintenance, unreachable): never a destination.</summary>
-    Unavailable,
-}
 
 /// <summary>
 /// A host's status as destination selection sees it.

@@ -1,3 +1,4 @@
+using Prescient.Core.Migration;
 using Prescient.Core.Controller;
 using Prescient.Core.Settings;
 
@@ -144,7 +145,7 @@ public sealed class MigrationPlanner
             notes.Add($"Host '{id}' stays on: {stopped.Reason}");
         }
 
-        var sleeping = hosts.Where(h => h.Host.PowerState == PowerState.Sleeping).Select(h => h.Host.HostId).ToHashSet(StringComparer.Ordinal);
+        var sleeping = hosts.Where(h => h.Host.PowerState == PowerState.Reduced).Select(h => h.Host.HostId).ToHashSet(StringComparer.Ordinal);
         var wake = approved.Select(m => m.DestinationHostId).Where(sleeping.Contains).Distinct(StringComparer.Ordinal).ToList();
         return new MigrationPlan(approved, rejected, unplaced, selections, wake, powerDown, notes);
     }

@@ -13,7 +13,7 @@ using Prescient.Pipeline.Evaluate;
 using Prescient.Pipeline.Ingest;
 using Prescient.Pipeline.Retrain;
 using Prescient.Pipeline.Storage;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.Configuration;
 

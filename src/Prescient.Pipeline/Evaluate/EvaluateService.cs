@@ -1,3 +1,4 @@
+using Prescient.Core.Migration;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -109,7 +110,7 @@ public sealed partial class EvaluateService(
 
             if (evaluation.Decision is null || evaluation.NewState is null)
             {
-                if (evaluation.View is { PowerState: PowerState.Sleeping } asleep)
+                if (evaluation.View is { PowerState: PowerState.Reduced } asleep)
                 {
                     sleeping.Add(asleep);
                 }
@@ -191,7 +192,7 @@ public sealed partial class EvaluateService(
         var measuredWindow = recent.FirstOrDefault(w => w.Period == last && w.Count > 0);
         if (measuredWindow is null)
         {
-            return StoredPowerOf(state) == PowerState.Sleeping
+            return StoredPowerOf(state) == PowerState.Reduced
                 ? SleepingCandidate(hostId, state!, hostSettings)
                 : Skip(string.Create(CultureInfo.InvariantCulture, $"no measurement for period {last}"), state);
         }
@@ -275,7 +276,7 @@ public sealed partial class EvaluateService(
             0,
             0,
             [],
-            PowerState.Sleeping,
+            PowerState.Reduced,
             range);
         return new HostEvaluation(hostId, null, null, state, hostSettings, view, [], SleepingNote);
     }
@@ -284,7 +285,7 @@ public sealed partial class EvaluateService(
     private static PowerState? StoredPowerOf(HostState? state) => state?.PowerState?.Trim().ToUpperInvariant() switch
     {
         "ON" or "RUNNING" => PowerState.On,
-        "SLEEPING" or "REDUCED" or "REDUCEDPOWER" => PowerState.Sleeping,
+        "SLEEPING" or "REDUCED" or "REDUCEDPOWER" => PowerState.Reduced,
         "UNAVAILABLE" => PowerState.Unavailable,
         _ => null,
     };

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Prescient.Pipeline.Storage;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.Ingest;
 

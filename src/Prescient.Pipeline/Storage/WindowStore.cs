@@ -7,7 +7,7 @@ using Azure.Data.Tables;
 using Prescient.Core.Calendar;
 using Prescient.Core.Windows;
 using Prescient.Core.Workload;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.Storage;
 

@@ -1,3 +1,4 @@
+using Prescient.Core.Migration;
 using System.Globalization;
 using Prescient.Core.Calendar;
 using Prescient.Core.Controller;
@@ -584,7 +585,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
                 var range = _proactive.Length > h && _proactive[h] ? options.Settings.ProactiveRange : options.Settings.ReactiveRange;
                 IReadOnlyList<double> next = _hasPred[h] ? [Math.Clamp(_pred[h], 0, 1)] : [];
                 views.Add(new HostView(_hostIds[h], fleet.HostCapacity[h], 1e12, 0, Math.Clamp(_meas[h], 0, 1), next,
-                    running ? PowerState.On : PowerState.Sleeping, range));
+                    running ? PowerState.On : PowerState.Reduced, range));
             }
         }
 

@@ -1,3 +1,4 @@
+using Prescient.Core.Migration;
 using Prescient.Core.Controller;
 using Prescient.Core.Selection;
 using Prescient.Core.Settings;
@@ -131,7 +132,7 @@ public sealed class SimulationEngine
         private readonly PolicyDefinition _policy;
         private readonly IProgress<double>? _progress;
         private readonly EngineOptions _o;
-        private readonly FleetModel _fleet;
+        private readonly SimulatedFleet _fleet;
         private readonly Dictionary<string, HostState> _hosts = new(StringComparer.Ordinal);
         private readonly Dictionary<string, VmState> _vms = new(StringComparer.Ordinal);
         private readonly List<DecisionRecord> _decisions = [];
@@ -145,7 +146,7 @@ public sealed class SimulationEngine
             _policy = policy;
             _progress = progress;
             _o = setup.Options;
-            _fleet = new FleetModel(setup.Hosts, setup.Placement, setup.Migration, engine.DayStart);
+            _fleet = new SimulatedFleet(setup.Hosts, setup.Placement, setup.Migration, engine.DayStart);
             foreach (var h in setup.Hosts)
             {
                 _hosts[h.Id] = new HostState(h, policy.ControlFor(h));
@@ -207,7 +208,7 @@ public sealed class SimulationEngine
                     {
                         var h = _hosts[id];
                         h.EvalSum += u;
-                        if (_fleet.Host(id).PowerState == HostPowerState.On)
+                        if (_fleet.Host(id).PowerState == PowerState.On)
                         {
                             h.PeriodSum += u;
                             h.PeriodSamples++;
@@ -304,7 +305,7 @@ public sealed class SimulationEngine
                 var sim = _fleet.Host(h.Spec.Id);
                 var (current, look) = HostForecast(h.Spec.Id);
                 var (low, high) = h.Control.ReactiveRange;
-                if (sim.PowerState == HostPowerState.On && sim.Vms.Count > 0)
+                if (sim.PowerState == PowerState.On && sim.Vms.Count > 0)
                 {
                     var output = h.Control.Evaluate(new ControlInput(now, measured[h.Spec.Id], look));
                     h.Mode = output.Mode;
@@ -337,7 +338,7 @@ public sealed class SimulationEngine
                     }
                 }
 
-                var empty = sim.PowerState == HostPowerState.On && sim.Vms.Count == 0 && !_fleet.HasActiveMigrations(h.Spec.Id);
+                var empty = sim.PowerState == PowerState.On && sim.Vms.Count == 0 && !_fleet.HasActiveMigrations(h.Spec.Id);
                 if (empty && (h.Evacuating || (_policy.Migrates && InPowerDownWindow(now))))
                 {
                     // An evacuated host, or a powered host left with nothing to run, goes to reduced power.
@@ -345,7 +346,7 @@ public sealed class SimulationEngine
                     h.Evacuating = false;
                     h.Mode = "off";
                 }
-                else if (sim.PowerState == HostPowerState.On && h.Mode == "off")
+                else if (sim.PowerState == PowerState.On && h.Mode == "off")
                 {
                     h.Mode = h.Control.Mode; // woken: it restarts in the mode it was in
                 }
@@ -354,10 +355,10 @@ public sealed class SimulationEngine
                     now,
                     measured[h.Spec.Id],
                     demand[h.Spec.Id],
-                    sim.PowerState == HostPowerState.On && sim.Vms.Count > 0 ? current : null,
+                    sim.PowerState == PowerState.On && sim.Vms.Count > 0 ? current : null,
                     high,
                     low,
-                    sim.PowerState == HostPowerState.On ? h.Mode : "off",
+                    sim.PowerState == PowerState.On ? h.Mode : "off",
                     sim.PowerState.ToString().ToLowerInvariant());
                 h.Points.Add(point);
             }
@@ -451,7 +452,7 @@ public sealed class SimulationEngine
             var done = new List<string>();
             foreach (var move in guarded.Approved)
             {
-                if (_fleet.Host(move.DestinationHostId).PowerState == HostPowerState.Reduced)
+                if (_fleet.Host(move.DestinationHostId).PowerState == PowerState.Reduced)
                 {
                     _fleet.Wake(move.DestinationHostId);
                     done.Add($"woke {move.DestinationHostId}");
@@ -498,7 +499,7 @@ public sealed class SimulationEngine
             var arriving = _fleet.Migrations.Where(m => m.IsActive && m.Destination == d.Spec.Id)
                 .Sum(m => _vms[m.VmId].Spec.DemandCores.ValueAt(_fleet.Now)) / d.Spec.CpuCores;
             var range = d.Control.Settings.ReactiveRange;
-            var state = sim.PowerState == HostPowerState.Reduced ? PowerState.Sleeping : PowerState.On;
+            var state = sim.PowerState == PowerState.Reduced ? PowerState.Reduced : PowerState.On;
             return new HostView(
                 d.Spec.Id,
                 d.Spec.CpuCores,

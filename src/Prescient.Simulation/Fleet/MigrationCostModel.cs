@@ -1,14 +1,6 @@
+using Prescient.Core.Migration;
+
 namespace Prescient.Simulation.Fleet;
-
-/// <summary>What to do with a VM that dirties memory faster than pre-copy can send it.</summary>
-public enum NonConvergenceHandling
-{
-    /// <summary>Give up: the VM stays on the source.</summary>
-    Abort,
-
-    /// <summary>Stop the VM and copy what is left (a longer pause).</summary>
-    StopAndCopy,
-}
 
 /// <summary>
 /// Costs of live migration (patent: pre-copy in rounds while the VM runs, then quiesce and send the non-memory state,

@@ -44,11 +44,3 @@ public sealed record VmSpec(
         }
     }
 }
-
-/// <summary>Power state of a host.</summary>
-public enum HostPowerState
-{
-    On,
-    Reduced,
-    Waking,
-}

@@ -15,7 +15,7 @@ namespace Prescient.Simulation.FleetService;
 
 /// <summary>
 /// The fleet simulator service: an ASP.NET Core app on 127.0.0.1 that serves the hypervisor contract
-/// (docs/hypervisor-api.md) for every host of a <see cref="FleetModel"/> under <c>/hosts/{hostId}/</c>, plus
+/// (docs/hypervisor-api.md) for every host of a <see cref="EmulatedFleet"/> under <c>/hosts/{hostId}/</c>, plus
 /// <c>/admin/</c> endpoints for fault injection and fleet snapshots. Each host accepts only its own bearer token.
 /// </summary>
 public sealed class FleetSimulatorService : IAsyncDisposable
@@ -23,7 +23,7 @@ public sealed class FleetSimulatorService : IAsyncDisposable
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
     private readonly WebApplication _app;
 
-    private FleetSimulatorService(WebApplication app, FleetModel model, Uri baseAddress, FleetServiceOptions options)
+    private FleetSimulatorService(WebApplication app, EmulatedFleet model, Uri baseAddress, FleetServiceOptions options)
     {
         _app = app;
         Model = model;
@@ -31,7 +31,7 @@ public sealed class FleetSimulatorService : IAsyncDisposable
         Options = options;
     }
 
-    public FleetModel Model { get; }
+    public EmulatedFleet Model { get; }
 
     /// <summary>The service's root, e.g. http://127.0.0.1:5123/. Host endpoints are under hosts/{hostId}/.</summary>
     public Uri BaseAddress { get; }
@@ -56,7 +56,7 @@ public sealed class FleetSimulatorService : IAsyncDisposable
         }
 
         wallClock ??= TimeProvider.System;
-        var model = new FleetModel(options, new AcceleratedTimeProvider(wallClock, options.Acceleration), wallClock);
+        var model = new EmulatedFleet(options, new AcceleratedTimeProvider(wallClock, options.Acceleration), wallClock);
         foreach (var host in hosts)
         {
             model.AddHost(host);
@@ -90,7 +90,7 @@ public sealed class FleetSimulatorService : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private static void Map(WebApplication app, FleetModel model, FleetServiceOptions options)
+    private static void Map(WebApplication app, EmulatedFleet model, FleetServiceOptions options)
     {
         var hosts = app.MapGroup("/hosts/{hostId}").AddEndpointFilter(async (context, next) =>
         {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Prescient.Agent.Buffering;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Agent.Tests.Buffering;
 

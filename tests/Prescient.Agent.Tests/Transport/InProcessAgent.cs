@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Prescient.Agent.Hosting;
 using Prescient.Core.Calendar;
 using Prescient.Pipeline.Storage;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Agent.Tests.Transport;
 

@@ -5,7 +5,7 @@ using Prescient.Agent.Buffering;
 using Prescient.Agent.Configuration;
 using Prescient.Agent.Hosting;
 using Prescient.Agent.Publishing;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Agent.Tests.Transport;
 

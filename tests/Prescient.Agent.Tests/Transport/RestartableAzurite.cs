@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
-using Prescient.Pipeline.Local;
+using Prescient.Local.Azurite;
 using Prescient.Pipeline.Storage;
 
 namespace Prescient.Agent.Tests.Transport;

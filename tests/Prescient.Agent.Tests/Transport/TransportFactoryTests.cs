@@ -1,7 +1,7 @@
 using Azure.Identity;
 using Prescient.Agent.Configuration;
 using Prescient.Agent.Publishing;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Agent.Tests.Transport;
 

@@ -1,3 +1,4 @@
+using Prescient.Core.Migration;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

@@ -1,3 +1,4 @@
+using Prescient.Core.Migration;
 using Prescient.Core.Selection;
 using Prescient.Core.Settings;
 
@@ -67,7 +68,7 @@ public class DestinationSelectorTests
     [Fact]
     public void A_sleeping_host_is_woken_only_when_no_running_host_fits()
     {
-        var sleeping = Host("sleeper", 0.0, power: PowerState.Sleeping);
+        var sleeping = Host("sleeper", 0.0, power: PowerState.Reduced);
         var fits = new DestinationSelector([Host("src", 0.9), Host("on", 0.3), sleeping]).Place(Unit(0.2), "src");
         Assert.Equal("on", fits.DestinationHostId);
 

@@ -1,3 +1,4 @@
+using Prescient.Core.Migration;
 using Prescient.Core.Controller;
 using Prescient.Core.Selection;
 using Prescient.Core.Settings;

@@ -1,3 +1,4 @@
+using Prescient.Core.Migration;
 using Prescient.Core.Controller;
 using Prescient.Core.Selection;
 using Prescient.Core.Settings;
@@ -93,7 +94,7 @@ public class MigrationPlannerTests
         {
             Host("hot", 0.95, Indication.Offload, vms: [Vm("a", 0.3), Vm("b", 0.4)]),
             Host("full", 0.7, Indication.None),
-            Host("asleep", 0.0, Indication.None, PowerState.Sleeping),
+            Host("asleep", 0.0, Indication.None, PowerState.Reduced),
         };
         var plan = new MigrationPlanner().Plan(hosts, NoHistory, HostSettings.Default);
         Assert.Equal("asleep", Assert.Single(plan.Migrations).DestinationHostId);

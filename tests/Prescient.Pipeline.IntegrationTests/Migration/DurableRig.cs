@@ -2,7 +2,7 @@ using Azure.Data.Tables;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Prescient.Core.Migration;
-using Prescient.Pipeline.Durable.Local;
+using Prescient.Local.Durable;
 using Prescient.Pipeline.Migration;
 using Prescient.Simulation.FleetService;
 

@@ -6,7 +6,7 @@ using Prescient.Pipeline.Ingest;
 using Prescient.Pipeline.Migration;
 using Prescient.Pipeline.Retrain;
 using Prescient.Pipeline.Storage;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.Tests.Configuration;
 

@@ -3,7 +3,7 @@ using Azure.Data.Tables;
 using Prescient.Core.Windows;
 using Prescient.Pipeline.Ingest;
 using Prescient.Pipeline.Storage;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.Tests.Storage;
 

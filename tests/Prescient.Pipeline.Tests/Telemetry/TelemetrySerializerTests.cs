@@ -1,4 +1,4 @@
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.Tests.Telemetry;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.Tests.Telemetry;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Prescient.Pipeline.Telemetry;
+namespace Prescient.Telemetry;
 
 /// <summary>Limits applied to incoming telemetry. Defaults suit Event Hubs (1 MB events) and Storage queues.</summary>
 public sealed record TelemetryValidationOptions

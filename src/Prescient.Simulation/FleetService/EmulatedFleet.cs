@@ -67,7 +67,7 @@ public sealed record VmSnapshot(string VmId, string? GroupId, double MemoryMb, d
 /// The atomic lock: each VM has one disk lock; only its holder may execute it; resume moves the lock to the
 /// destination (resume-started) and from then on the source can no longer abort.
 /// </summary>
-public sealed class FleetModel
+public sealed class EmulatedFleet
 {
     private readonly Lock _gate = new();
     private readonly TimeProvider _simClock;
@@ -78,7 +78,7 @@ public sealed class FleetModel
     private readonly Dictionary<string, MigrationState> _migrations = new(StringComparer.Ordinal);
     private int _lockRefusals;
 
-    public FleetModel(FleetServiceOptions options, TimeProvider simClock, TimeProvider wallClock)
+    public EmulatedFleet(FleetServiceOptions options, TimeProvider simClock, TimeProvider wallClock)
     {
         _options = options;
         _simClock = simClock;

@@ -17,7 +17,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Prescient.Pipeline.Durable.Local;
+namespace Prescient.Local.Durable;
 
 /// <summary>Settings of the local durable runtime (the Durable Task Framework's Azure Storage backend, e.g. on Azurite).</summary>
 public sealed class LocalDurableRuntimeOptions

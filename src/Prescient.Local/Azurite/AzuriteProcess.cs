@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Prescient.Pipeline.Local;
+namespace Prescient.Local.Azurite;
 
 /// <summary>
 /// Runs Azurite (Blobs, Queues, Tables) from the project's own <c>tools/</c> folder on free loopback ports.

@@ -1,3 +1,5 @@
+using Prescient.Core.Migration;
+
 namespace Prescient.Simulation.Fleet;
 
 /// <summary>State of a migration in the fleet model.</summary>
@@ -57,7 +59,7 @@ public sealed class SimHost
 
     public string Id => Spec.Id;
 
-    public HostPowerState PowerState { get; internal set; } = HostPowerState.On;
+    public PowerState PowerState { get; internal set; } = PowerState.On;
 
     /// <summary>When a waking host is on.</summary>
     public DateTimeOffset? AwakeAt { get; internal set; }
@@ -91,7 +93,7 @@ public sealed record FleetEvent(DateTimeOffset Time, string HostId, string Kind,
 /// on source and destination, VM degradation) and host power states with a wake delay. Time only moves through
 /// <see cref="Advance"/>, as fast as the CPU allows.
 /// </summary>
-public sealed class FleetModel
+public sealed class SimulatedFleet
 {
     private readonly Dictionary<string, SimHost> _hosts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, VmSpec> _vms = new(StringComparer.Ordinal);
@@ -99,7 +101,7 @@ public sealed class FleetModel
     private readonly List<SimMigration> _migrations = [];
     private readonly List<FleetEvent> _events = [];
 
-    public FleetModel(IEnumerable<HostSpec> hosts, IEnumerable<(VmSpec Vm, string HostId)> placement, MigrationSettings migration, DateTimeOffset start)
+    public SimulatedFleet(IEnumerable<HostSpec> hosts, IEnumerable<(VmSpec Vm, string HostId)> placement, MigrationSettings migration, DateTimeOffset start)
     {
         ArgumentNullException.ThrowIfNull(hosts);
         ArgumentNullException.ThrowIfNull(placement);
@@ -186,7 +188,7 @@ public sealed class FleetModel
     public double Utilisation(string hostId)
     {
         var h = Host(hostId);
-        return h.PowerState == HostPowerState.On ? Math.Min(1, (DemandCores(hostId) + OverheadCores(hostId)) / h.Spec.CpuCores) : 0;
+        return h.PowerState == PowerState.On ? Math.Min(1, (DemandCores(hostId) + OverheadCores(hostId)) / h.Spec.CpuCores) : 0;
     }
 
     /// <summary>
@@ -209,7 +211,7 @@ public sealed class FleetModel
             throw new InvalidOperationException($"VM '{vmId}' is already being migrated.");
         }
 
-        if (dest.PowerState == HostPowerState.Reduced)
+        if (dest.PowerState == PowerState.Reduced)
         {
             throw new InvalidOperationException($"Host '{destination}' is in reduced power; wake it first.");
         }
@@ -230,7 +232,7 @@ public sealed class FleetModel
     public void PowerDown(string hostId)
     {
         var h = Host(hostId);
-        if (h.PowerState != HostPowerState.On)
+        if (h.PowerState != PowerState.On)
         {
             throw new InvalidOperationException($"Host '{hostId}' is not on ({h.PowerState}).");
         }
@@ -240,7 +242,7 @@ public sealed class FleetModel
             throw new InvalidOperationException($"Host '{hostId}' still has {h.VmSet.Count} VM(s) or migrations in flight.");
         }
 
-        h.PowerState = HostPowerState.Reduced;
+        h.PowerState = PowerState.Reduced;
         h.PowerDowns++;
         _events.Add(new FleetEvent(Now, hostId, "power-down", "reduced power"));
     }
@@ -249,12 +251,12 @@ public sealed class FleetModel
     public void Wake(string hostId)
     {
         var h = Host(hostId);
-        if (h.PowerState != HostPowerState.Reduced)
+        if (h.PowerState != PowerState.Reduced)
         {
             return;
         }
 
-        h.PowerState = HostPowerState.Waking;
+        h.PowerState = PowerState.Waking;
         h.AwakeAt = Now + h.Spec.WakeDelay;
         h.Wakes++;
         _events.Add(new FleetEvent(Now, hostId, "wake", $"on at {h.AwakeAt:HH:mm:ss}"));
@@ -292,7 +294,7 @@ public sealed class FleetModel
 
             foreach (var h in _hosts.Values)
             {
-                if (h.PowerState == HostPowerState.Waking && h.AwakeAt is { } a && a < next)
+                if (h.PowerState == PowerState.Waking && h.AwakeAt is { } a && a < next)
                 {
                     next = a;
                 }
@@ -330,11 +332,11 @@ public sealed class FleetModel
 
             switch (h.PowerState)
             {
-                case HostPowerState.Reduced:
+                case PowerState.Reduced:
                     h.EnergyJoules += h.Spec.Power.ReducedWatts * seconds;
                     h.TimeReduced += span;
                     break;
-                case HostPowerState.Waking:
+                case PowerState.Waking:
                     h.EnergyJoules += h.Spec.Power.WakingWatts * seconds;
                     h.TimeActive += span;
                     break;
@@ -360,7 +362,7 @@ public sealed class FleetModel
         foreach (var m in _migrations)
         {
             if (m.Status != MigrationStatus.Queued
-                || _hosts[m.Destination].PowerState != HostPowerState.On
+                || _hosts[m.Destination].PowerState != PowerState.On
                 || _migrations.Any(o => o.Status == MigrationStatus.Running && o.Source == m.Source))
             {
                 continue;
@@ -401,9 +403,9 @@ public sealed class FleetModel
     {
         foreach (var h in _hosts.Values)
         {
-            if (h.PowerState == HostPowerState.Waking && h.AwakeAt <= Now)
+            if (h.PowerState == PowerState.Waking && h.AwakeAt <= Now)
             {
-                h.PowerState = HostPowerState.On;
+                h.PowerState = PowerState.On;
                 h.AwakeAt = null;
                 _events.Add(new FleetEvent(Now, h.Id, "awake", "on"));
             }

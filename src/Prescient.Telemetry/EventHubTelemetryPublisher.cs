@@ -1,7 +1,7 @@
 using Azure.Messaging.EventHubs;
 using Azure.Messaging.EventHubs.Producer;
 
-namespace Prescient.Pipeline.Telemetry;
+namespace Prescient.Telemetry;
 
 /// <summary>
 /// Publishes telemetry to Event Hubs. Partition key = host id, so a host's events stay in order on one partition.

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Prescient.Pipeline.Telemetry;
+namespace Prescient.Telemetry;
 
 /// <summary>
 /// Writes telemetry batches as compact UTF-8 JSON and splits a batch into parts that each fit a transport's size

@@ -1,9 +1,10 @@
+using Prescient.Core.Migration;
 using Prescient.Simulation.Fleet;
 using Prescient.Simulation.Traces;
 
 namespace Prescient.Simulation.Tests.Fleet;
 
-public class FleetModelTests
+public class SimulatedFleetTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 18, 0, 0, 0, TimeSpan.Zero);
 
@@ -21,7 +22,7 @@ public class FleetModelTests
     [Fact]
     public void Utilisation_includes_the_migration_overhead_while_it_runs_and_the_vm_moves_at_its_end()
     {
-        var fleet = new FleetModel([Host("a"), Host("b")], [(Vm("v1", 2, 2500), "a"), (Vm("v2", 2), "a")], Settings, T0);
+        var fleet = new SimulatedFleet([Host("a"), Host("b")], [(Vm("v1", 2, 2500), "a"), (Vm("v2", 2), "a")], Settings, T0);
         Assert.Equal(0.5, fleet.Utilisation("a"), 9);
         var m = fleet.Migrate("v1", "b", "test");
         Assert.Equal(MigrationStatus.Running, m.Status);
@@ -40,7 +41,7 @@ public class FleetModelTests
     [Fact]
     public void Migrations_from_one_source_run_one_after_another()
     {
-        var fleet = new FleetModel([Host("a"), Host("b")], [(Vm("v1", 1, 1250), "a"), (Vm("v2", 1, 1250), "a")], Settings, T0);
+        var fleet = new SimulatedFleet([Host("a"), Host("b")], [(Vm("v1", 1, 1250), "a"), (Vm("v2", 1, 1250), "a")], Settings, T0);
         var first = fleet.Migrate("v1", "b", "x");
         var second = fleet.Migrate("v2", "b", "x");
         Assert.Equal(MigrationStatus.Queued, second.Status);
@@ -53,27 +54,27 @@ public class FleetModelTests
     [Fact]
     public void Refused_moves_change_nothing()
     {
-        var fleet = new FleetModel([Host("a"), Host("b", memoryMb: 4096)], [(Vm("v1", 1, 3000), "a"), (Vm("v2", 1, 2000), "b")], Settings, T0);
+        var fleet = new SimulatedFleet([Host("a"), Host("b", memoryMb: 4096)], [(Vm("v1", 1, 3000), "a"), (Vm("v2", 1, 2000), "b")], Settings, T0);
         var e = Assert.Throws<InvalidOperationException>(() => fleet.Migrate("v1", "b", "x"));
         Assert.Contains("MB free", e.Message, StringComparison.Ordinal);
         Assert.Throws<InvalidOperationException>(() => fleet.Migrate("v1", "a", "x"));
         Assert.Empty(fleet.Migrations);
         Assert.Equal("a", fleet.HostOf("v1"));
         Assert.Throws<InvalidOperationException>(() => fleet.PowerDown("a"));
-        Assert.Equal(HostPowerState.On, fleet.Host("a").PowerState);
+        Assert.Equal(PowerState.On, fleet.Host("a").PowerState);
     }
 
     [Fact]
     public void Placement_that_overcommits_memory_is_refused()
     {
-        var e = Assert.Throws<ArgumentException>(() => new FleetModel([Host("a", memoryMb: 4096)], [(Vm("v1", 1, 3000), "a"), (Vm("v2", 1, 3000), "a")], Settings, T0));
+        var e = Assert.Throws<ArgumentException>(() => new SimulatedFleet([Host("a", memoryMb: 4096)], [(Vm("v1", 1, 3000), "a"), (Vm("v2", 1, 3000), "a")], Settings, T0));
         Assert.Contains("Host 'a'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Power_down_and_wake_with_delay_and_energy()
     {
-        var fleet = new FleetModel([Host("a"), Host("b", wake: TimeSpan.FromMinutes(2))], [(Vm("v1", 2, 1000), "a")], Settings, T0);
+        var fleet = new SimulatedFleet([Host("a"), Host("b", wake: TimeSpan.FromMinutes(2))], [(Vm("v1", 2, 1000), "a")], Settings, T0);
         fleet.PowerDown("b");
         Assert.Throws<InvalidOperationException>(() => fleet.Migrate("v1", "b", "x"));
         fleet.Advance(TimeSpan.FromHours(1));
@@ -81,13 +82,13 @@ public class FleetModelTests
         Assert.Equal(10 * 3600, fleet.Host("b").EnergyJoules, 6);
         Assert.Equal(125 * 3600, fleet.Host("a").EnergyJoules, 6); // 25 % load on a 100-200 W line
         fleet.Wake("b");
-        Assert.Equal(HostPowerState.Waking, fleet.Host("b").PowerState);
+        Assert.Equal(PowerState.Waking, fleet.Host("b").PowerState);
         var m = fleet.Migrate("v1", "b", "to a waking host");
         Assert.Equal(MigrationStatus.Queued, m.Status);
         fleet.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(MigrationStatus.Queued, m.Status);
         fleet.Advance(TimeSpan.FromMinutes(2));
-        Assert.Equal(HostPowerState.On, fleet.Host("b").PowerState);
+        Assert.Equal(PowerState.On, fleet.Host("b").PowerState);
         Assert.Equal(MigrationStatus.Completed, m.Status);
         Assert.Equal(T0.AddHours(1).AddMinutes(2), m.Started);
     }
@@ -95,7 +96,7 @@ public class FleetModelTests
     [Fact]
     public void Saturation_is_counted_when_demand_exceeds_capacity()
     {
-        var fleet = new FleetModel([Host("a", cores: 2)], [(Vm("v1", 3), "a")], Settings, T0);
+        var fleet = new SimulatedFleet([Host("a", cores: 2)], [(Vm("v1", 3), "a")], Settings, T0);
         fleet.Advance(TimeSpan.FromMinutes(10));
         Assert.Equal(1.0, fleet.Utilisation("a"));
         Assert.Equal(10, fleet.Host("a").TimeSaturated.TotalMinutes, 9);

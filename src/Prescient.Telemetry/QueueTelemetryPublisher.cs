@@ -1,6 +1,6 @@
 using Azure.Storage.Queues;
 
-namespace Prescient.Pipeline.Telemetry;
+namespace Prescient.Telemetry;
 
 /// <summary>
 /// Publishes telemetry to an Azure Storage queue (the local transport; a queue trigger consumes it in Functions).

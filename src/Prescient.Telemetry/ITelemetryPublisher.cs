@@ -1,4 +1,4 @@
-namespace Prescient.Pipeline.Telemetry;
+namespace Prescient.Telemetry;
 
 /// <summary>
 /// Sends telemetry batches to the pipeline's transport (Event Hubs or an Azure Storage queue). A call that returns

@@ -5,12 +5,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Prescient.Core.Calendar;
 using Prescient.Core.Workload;
 using Prescient.Pipeline.Ingest;
-using Prescient.Pipeline.Local;
+using Prescient.Local.Azurite;
 using Prescient.Pipeline.Retrain;
 using Prescient.Pipeline.Storage;
-using Prescient.Pipeline.Telemetry;
+using Prescient.Telemetry;
 
-namespace Prescient.Pipeline.Benchmarks;
+namespace Prescient.Local.Benchmarks;
 
 public sealed record PipelineBenchmarkOptions
 {

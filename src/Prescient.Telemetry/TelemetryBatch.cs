@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Prescient.Pipeline.Telemetry;
+namespace Prescient.Telemetry;
 
 /// <summary>
 /// One agent send: a host's samples in sequence order. Version 1 of the telemetry contract (docs/telemetry.md).
