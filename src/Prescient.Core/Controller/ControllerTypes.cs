@@ -55,7 +55,15 @@ public enum ModeTransition
 /// was no prediction. Feeds autostart's recent error.
 /// </param>
 /// <param name="At">When the evaluation happens (recorded in the decision; optional).</param>
-public sealed record ControllerInput(double Measured, double? Predicted, double? PredictionError, DateTimeOffset? At = null);
+public sealed record ControllerInput(double Measured, double? Predicted, double? PredictionError, DateTimeOffset? At = null)
+{
+    /// <summary>
+    /// The risk side of the forecast: an upper quantile (for example the 90th) of the load over the periods a
+    /// migration needs, in [0, 1]; null when the forecaster gives none (then <see cref="Predicted"/> stands for it).
+    /// Proactive offloads compare it with the high threshold.
+    /// </summary>
+    public double? PredictedUpper { get; init; }
+}
 
 /// <summary>
 /// A host controller's state: its mode (a host restarts in this mode), the recent prediction errors autostart looks
@@ -145,6 +153,15 @@ public sealed record Decision(
     int AutostartWindow,
     Indication Indication)
 {
+    /// <summary>The upper forecast the proactive comparison used for offloads, when one was given.</summary>
+    public double? PredictedUpper { get; init; }
+
+    /// <summary>
+    /// True when the proactive comparison also looked at the measured workload (<see cref="HostSettings.ProactiveChecksMeasured"/>):
+    /// offload when either is above the high threshold, reduce power only when both are below the low one.
+    /// </summary>
+    public bool ChecksMeasured { get; init; }
+
     /// <summary>Why, in words: the mode change (if any) and the comparison, with the numbers and thresholds used. Built on demand.</summary>
     public string Reason
     {
@@ -164,7 +181,7 @@ public sealed record Decision(
                     $"the autostart accuracy threshold {F(AutostartAccuracyThreshold)}: switched to proactive. "),
                 _ => string.Empty,
             };
-            var (what, range) = ModeAfter == ControllerMode.Proactive ? ("predicted", "proactive") : ("measured", "reactive");
+            var (what, range) = ModeAfter == ControllerMode.Proactive ? (ProactiveWhat(), "proactive") : ("measured", "reactive");
             var outcome = Indication switch
             {
                 Indication.Offload => $"is above the {range} range {Range}: offload (migrate at least one VM away).",
@@ -174,6 +191,12 @@ public sealed record Decision(
             return string.Create(c, $"{change}{ModeAfter}: {what} {F(ComparedWorkload)} {outcome}");
         }
     }
+
+    /// <summary>Which proactive input the compared workload is: the measured load, the upper forecast or the prediction.</summary>
+    private string ProactiveWhat() =>
+        ChecksMeasured && ComparedWorkload == Measured && Predicted != Measured ? "measured"
+        : PredictedUpper is { } upper && ComparedWorkload == upper && upper != Predicted ? "upper forecast"
+        : "predicted";
 
     private static string F(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }

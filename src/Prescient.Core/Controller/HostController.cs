@@ -90,18 +90,40 @@ public static class HostController
             transition = ModeTransition.Autostart;
         }
 
-        // 5. The mode's comparison.
-        var (compared, range) = mode == ControllerMode.Proactive
-            ? (predicted!.Value, settings.ProactiveRange)
-            : (measured, settings.ReactiveRange);
-        var indication = compared > range.High ? Indication.Offload
-            : compared < range.Low ? Indication.ReducePower
-            : Indication.None;
+        // 5. The mode's comparison. Proactive: the upper forecast against high (offload) and the mean against low
+        //    (reduce power); with ProactiveChecksMeasured the measured workload too, so a forecast can make the host
+        //    act earlier, never later.
+        double compared;
+        WorkloadRange range;
+        Indication indication;
+        var upper = input.PredictedUpper is { } u ? Math.Max(Utilisation.Validate(u, nameof(input.PredictedUpper)), predicted ?? 0) : predicted;
+        var checksMeasured = mode == ControllerMode.Proactive && settings.ProactiveChecksMeasured;
+        if (mode == ControllerMode.Proactive)
+        {
+            range = settings.ProactiveRange;
+            var high = checksMeasured ? Math.Max(upper!.Value, measured) : upper!.Value;
+            var low = checksMeasured ? Math.Max(predicted!.Value, measured) : predicted!.Value;
+            (compared, indication) = high > range.High ? (high, Indication.Offload)
+                : low < range.Low ? (low, Indication.ReducePower)
+                : (predicted!.Value, Indication.None);
+        }
+        else
+        {
+            range = settings.ReactiveRange;
+            compared = measured;
+            indication = compared > range.High ? Indication.Offload
+                : compared < range.Low ? Indication.ReducePower
+                : Indication.None;
+        }
 
         var decision = new Decision(
             input.At, measured, predicted, error, recentMean, errors.Count, settings.ControllerMode, settings.NetworkMode,
             modeBefore, mode, transition, compared, range, settings.FailsafeRange, settings.AutostartAccuracyThreshold,
-            window, indication);
+            window, indication)
+        {
+            PredictedUpper = input.PredictedUpper is null ? null : upper,
+            ChecksMeasured = checksMeasured,
+        };
         return (decision, new ControllerState(mode, errors, settings.ControllerMode, decision) { FailsafeLatched = latched });
     }
 

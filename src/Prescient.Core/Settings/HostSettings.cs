@@ -36,6 +36,14 @@ public sealed record HostSettings
     /// <summary>Number of recent periods (N) whose prediction error autostart and accuracy tracking look at.</summary>
     public int AutostartWindow { get; init; } = 6;
 
+    /// <summary>
+    /// In proactive mode, compare the measured workload as well as the forecast: offload when either is above the high
+    /// threshold, reduce power only when both are below the low one. A forecast then makes a host act earlier, never
+    /// later (an under-forecast cannot leave a measured overload standing). Off: the patent's comparison of the
+    /// forecast alone.
+    /// </summary>
+    public bool ProactiveChecksMeasured { get; init; } = true;
+
     /// <summary>Training, predict-only or disabled.</summary>
     public NetworkMode NetworkMode { get; init; } = NetworkMode.Training;
 

@@ -62,6 +62,9 @@ public sealed record HostSettingsPatch
     /// <inheritdoc cref="HostSettings.DryRun"/>
     public bool? DryRun { get; init; }
 
+    /// <inheritdoc cref="HostSettings.ProactiveChecksMeasured"/>
+    public bool? ProactiveChecksMeasured { get; init; }
+
     /// <summary>Names of the settings set here that only make sense for all days (empty when none).</summary>
     public IReadOnlyList<string> AllDaysOnlySettings()
     {
@@ -114,6 +117,7 @@ public sealed record HostSettingsPatch
             MaxMigrationsPerHostPerCycle = MaxMigrationsPerHostPerCycle ?? settings.MaxMigrationsPerHostPerCycle,
             MigrationPriority = MigrationPriority ?? settings.MigrationPriority,
             DryRun = DryRun ?? settings.DryRun,
+            ProactiveChecksMeasured = ProactiveChecksMeasured ?? settings.ProactiveChecksMeasured,
         };
     }
 }

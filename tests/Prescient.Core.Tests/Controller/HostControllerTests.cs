@@ -59,7 +59,8 @@ public class HostControllerTests
     [InlineData(0.19, Indication.ReducePower)]
     public void Proactive_compares_the_predicted_workload_with_the_proactive_range(double predicted, Indication expected)
     {
-        var (decision, state) = Run(ProactiveState(), Autostart, measured: 0.5, predicted);
+        // The patent's comparison alone: the forecast, whatever the measured workload.
+        var (decision, state) = Run(ProactiveState(), Autostart with { ProactiveChecksMeasured = false }, measured: 0.5, predicted);
         Assert.Equal(expected, decision.Indication);
         Assert.Equal(ControllerMode.Proactive, decision.ModeBefore);
         Assert.Equal(ControllerMode.Proactive, decision.ModeAfter);
@@ -74,6 +75,38 @@ public class HostControllerTests
         var (decision, _) = Run(ProactiveState(), Autostart, measured: 0.6, predicted: 0.85);
         Assert.Equal(Indication.Offload, decision.Indication);
         Assert.Contains("predicted 0.85 is above the proactive range [0.2, 0.75]", decision.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Proactive_offloads_a_measured_overload_the_forecast_misses()
+    {
+        var (decision, _) = Run(ProactiveState(), Autostart, measured: 0.86, predicted: 0.7);
+        Assert.Equal(Indication.Offload, decision.Indication);
+        Assert.Equal(0.86, decision.ComparedWorkload);
+        Assert.Contains("measured 0.86 is above the proactive range [0.2, 0.75]", decision.Reason, StringComparison.Ordinal);
+
+        var (patent, _) = Run(ProactiveState(), Autostart with { ProactiveChecksMeasured = false }, measured: 0.86, predicted: 0.7);
+        Assert.Equal(Indication.None, patent.Indication);
+    }
+
+    [Fact]
+    public void Proactive_reduces_power_only_when_the_measured_workload_is_low_too()
+    {
+        Assert.Equal(Indication.None, Run(ProactiveState(), Autostart, measured: 0.5, predicted: 0.1).Decision.Indication);
+        var (decision, _) = Run(ProactiveState(), Autostart, measured: 0.12, predicted: 0.1);
+        Assert.Equal(Indication.ReducePower, decision.Indication);
+        Assert.Equal(0.12, decision.ComparedWorkload);
+    }
+
+    [Fact]
+    public void Proactive_offloads_on_the_upper_forecast()
+    {
+        var input = new ControllerInput(0.5, 0.7, null) { PredictedUpper = 0.8 };
+        var (decision, _) = HostController.Evaluate(ProactiveState(), input, Autostart);
+        Assert.Equal(Indication.Offload, decision.Indication);
+        Assert.Equal(0.8, decision.ComparedWorkload);
+        Assert.Equal(0.8, decision.PredictedUpper);
+        Assert.Contains("upper forecast 0.8 is above the proactive range", decision.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -244,7 +277,7 @@ public class HostControllerTests
         Assert.Equal(
             "Autostart: mean prediction error 0.01 over the last 3 periods is below the autostart accuracy threshold 0.05: " +
             "switched to proactive. Proactive: predicted 0.1 is below the proactive range [0.2, 0.75]: reduce power (migrate every VM away, then power down).",
-            Run(state, Autostart, 0.5, 0.1).Decision.Reason);
+            Run(state, Autostart, 0.1, 0.1).Decision.Reason);
     }
 
     [Fact]
