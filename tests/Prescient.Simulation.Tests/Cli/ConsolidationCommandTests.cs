@@ -61,13 +61,13 @@ public class ConsolidationCommandTests
 
         var (plain, plainOutput) = Run(common);
         Assert.True(plain == 0, plainOutput);
-        Assert.Contains("fleet-fit reduce power off", plainOutput, StringComparison.Ordinal);
-        Assert.DoesNotContain("G5 hosts before G4 hosts", plainOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("consolidate when the fleet fits", plainOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("wake G5 hosts before G4", plainOutput, StringComparison.Ordinal);
 
         var (code, output) = Run([.. common, "--prescient-options", "wake-efficient-first,fleet-fit-reduce-power"]);
         Assert.True(code == 0, output);
-        Assert.Contains("G5 hosts before G4 hosts", output, StringComparison.Ordinal);
-        Assert.Contains("fleet-fit reduce power: also", output, StringComparison.Ordinal);
+        Assert.Contains("wake G5 hosts before G4", output, StringComparison.Ordinal);
+        Assert.Contains("consolidate when the fleet fits", output, StringComparison.Ordinal);
 
         var (bad, badOutput) = Run([.. common, "--prescient-options", "pack-harder"]);
         Assert.Equal(2, bad);

@@ -72,7 +72,7 @@ public class FamilyEndToEndTests
             Assert.True(r.MeanActiveHosts > before.MeanActiveHosts + 0.5, $"{r.Name}: {r.MeanActiveHosts} active hosts");
             Assert.True(r.Migrations > before.Migrations, r.Name);
             // Unrelieved, the host would sit at 100 % for the 36,000 s of the spike.
-            Assert.InRange(r.P99OverloadSeconds, 0, 600);
+            Assert.True(r.P99OverloadSeconds <= 600, $"{r.Name}: p99 overload {r.P99OverloadSeconds} s");
             Assert.InRange(r.Slatah, 0, 0.01);
         }
 

@@ -2,13 +2,12 @@ using Prescient.Core.Migration;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using Prescient.Simulation.Fleet;
 
-namespace Prescient.Simulation.Tests.Fleet;
+namespace Prescient.Core.Tests.Migration;
 
 public class MigrationCostModelTests
 {
-    private static readonly MigrationSettings Gigabit = new() { BandwidthMbitPerSecond = 1000, LinkEfficiency = 1.0, HandshakeTime = TimeSpan.Zero, NonMemoryStateMb = 5 };
+    private static readonly MigrationCostSettings Gigabit = new() { BandwidthMbitPerSecond = 1000, LinkEfficiency = 1.0, HandshakeTime = TimeSpan.Zero, NonMemoryStateMb = 5 };
 
     [Fact]
     public void An_idle_vm_is_copied_in_one_round()
