@@ -118,8 +118,15 @@ internal sealed class PlanningCycle
         var decision = source.Decision!;
         var high = decision.Range.High;
         var target = Math.Max(decision.Range.Low, high - _options.OffloadMargin);
-        // A saturated host measures 100 % at most: its VMs' demand, when higher, is what must be brought down.
+        // A saturated host measures 100 % at most: its VMs' demand, when higher, is what must be brought down. A proactive
+        // host (its forecasts proved accurate) is brought down to its range over every forecast period, so that an
+        // offload on a rising load is not repeated period after period.
         var before = Math.Max(decision.ComparedWorkload, source.Units.Sum(u => u.CpuCores[0]) / source.Capacity);
+        if (decision.ModeAfter == ControllerMode.Proactive)
+        {
+            before = Math.Max(before, source.PeakLoad);
+        }
+
         var load = before - (source.InFlightDepartingCores / source.Capacity);
         if (load <= target + Epsilon)
         {
