@@ -24,7 +24,8 @@ public sealed partial class QemuHost
         {
             if (_incoming.TryGetValue(migrationId, out var existing))
             {
-                if (existing.Request != request)
+                // The same migration: same VM, source and size (the CPU figure is a measurement, not an identity).
+                if (existing.Request.VmId != request.VmId || existing.Request.SourceHostId != request.SourceHostId || Math.Abs(existing.Request.MemoryMb - request.MemoryMb) > 1)
                 {
                     return HypervisorResult<PrepareResponse>.Conflict($"Migration {migrationId} exists with other parameters.");
                 }

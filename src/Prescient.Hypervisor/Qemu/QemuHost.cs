@@ -223,7 +223,7 @@ public sealed partial class QemuHost : IHypervisorHost, IMigrationPeer, IAsyncDi
         List<QemuVm> all;
         lock (_gate)
         {
-            all = [.. _vms.Values, .. _incoming.Values.Select(i => i.Vm).OfType<QemuVm>().Where(v => !_vms.ContainsValue(v))];
+            all = [.. _vms.Values.Concat(_incoming.Values.Select(i => i.Vm).OfType<QemuVm>()).Distinct()];
         }
 
         foreach (var vm in all)
@@ -248,7 +248,7 @@ public sealed partial class QemuHost : IHypervisorHost, IMigrationPeer, IAsyncDi
             all = [.. _vms.Values, .. _incoming.Values.Select(i => i.Vm).OfType<QemuVm>()];
         }
 
-        await Task.WhenAll(all.Distinct().Select(vm => vm.QuitAsync(TimeSpan.FromSeconds(5))));
+        await Task.WhenAll(all.Distinct().Where(vm => !vm.HasExited).Select(vm => vm.QuitAsync(TimeSpan.FromSeconds(5))));
     }
 
     private double OfferedMemoryMb()

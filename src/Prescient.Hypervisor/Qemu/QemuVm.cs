@@ -197,15 +197,29 @@ public sealed partial class QemuVm : IAsyncDisposable
     /// <summary>Asks QEMU to quit, then kills it if it has not exited within <paramref name="grace"/>.</summary>
     public async Task QuitAsync(TimeSpan grace)
     {
+        if (HasExited)
+        {
+            Kill();
+            return;
+        }
+
         try
         {
-            using var limit = new CancellationTokenSource(grace);
-            await ExecuteAsync("quit", null, limit.Token);
-            await _pump.WaitAsync(limit.Token);
+            // QEMU may close the monitor before it answers 'quit': the exit is what counts.
+            await ExecuteAsync("quit", null, CancellationToken.None).WaitAsync(grace);
         }
-        catch (Exception e) when (e is QmpException or OperationCanceledException or TimeoutException)
+        catch (Exception e) when (e is QmpException or TimeoutException)
         {
-            LogQuitFailed(_log, Definition.VmId, Pid, e.Message);
+            // Judged by whether it exits.
+        }
+
+        try
+        {
+            await _pump.WaitAsync(grace);
+        }
+        catch (TimeoutException)
+        {
+            LogQuitFailed(_log, Definition.VmId, Pid, $"still running {grace} after quit");
         }
 
         Kill();

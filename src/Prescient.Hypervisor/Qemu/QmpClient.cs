@@ -56,6 +56,7 @@ public sealed class QmpClient : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _reader;
     private long _nextId;
+    private int _disposed;
 
     private QmpClient(Socket socket, string path)
     {
@@ -165,6 +166,11 @@ public sealed class QmpClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         try
         {

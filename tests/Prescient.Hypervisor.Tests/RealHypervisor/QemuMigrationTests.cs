@@ -166,19 +166,36 @@ public sealed partial class QemuMigrationTests(AzuriteFixture azurite, ITestOutp
     public async Task F_the_same_request_twice_is_one_migration()
     {
         await using var rig = await QemuRig.StartAsync(azurite.ConnectionString, output);
-        await rig.BootAsync(rig.H1, rig.Guest("vm1", dirtyMb: 16, pagesPerSecond: 1000));
+        var guest = rig.Guest("vm1", dirtyMb: 16, pagesPerSecond: 1000);
+        await rig.BootAsync(rig.H1, guest);
         var request = QemuRig.Request("real-twice", "h1", "h2", "vm1");
+        var instanceId = MigrationInstanceIds.ForRequest(request);
+        var hypervisorId = MigrationWorkflow.HypervisorMigrationId("real-twice", "vm1");
 
+        // Submitted twice at once: one orchestration instance (the id is the request's), one migration on the hosts.
         var starts = await Task.WhenAll(rig.Scheduler.StartAsync(request, CancellationToken.None), rig.Scheduler.StartAsync(request, CancellationToken.None));
-        Assert.Single(starts, s => s.Started);
-        var state = await rig.WaitAsync(MigrationInstanceIds.ForRequest(request), MigrationTimeout);
+        Assert.Contains(starts, s => s.Started);
+        Assert.All(starts, s => Assert.Equal("real-twice", s.MigrationId));
+        var state = await rig.WaitAsync(instanceId, MigrationTimeout);
         Assert.Equal(MigrationResult.Completed, state.ReadOutputAs<MigrationOutcome>()!.Result);
+        var history = await rig.Runtime.GetHistoryAsync(instanceId);
+        Assert.Single(history, e => e.EventType == "ExecutionStarted");
+        Assert.Single(history, e => e.EventType == "TaskScheduled" && e.Name == MigrationTaskNames.Prepare);
 
-        // Asked again once it is done: the VM is no longer on the source, nothing moves.
-        var again = await rig.Scheduler.StartAsync(request with { MigrationId = "real-twice-again" }, CancellationToken.None);
-        if (again.Started)
+        // Each step repeated on the hosts answers what it answered, and starts nothing.
+        var prepare = new PrepareRequest("vm1", "h1", guest.MemoryMb, 0);
+        var prepared = await rig.H2.PrepareAsync(hypervisorId, prepare, CancellationToken.None);
+        Assert.True(prepared.Value!.OkToMigrate);
+        var round1 = await rig.H1.StartRoundAsync(hypervisorId, 1, new PrecopyRoundRequest("vm1", "h2"), CancellationToken.None);
+        Assert.Equal(RoundState.Completed, round1.Value!.State);
+        Assert.Equal("h2", (await rig.H1.FinishAsync(hypervisorId, CancellationToken.None)).Value!.RunningOnHostId);
+        Assert.Equal(HypervisorErrorCodes.ResumeStarted, (await rig.H1.AbortAsync(hypervisorId, CancellationToken.None)).Error!.Code);
+
+        // Asked again under a new id once it is done: the VM is no longer on the source, nothing moves.
+        var again = request with { MigrationId = "real-twice-again" };
+        if ((await rig.Scheduler.StartAsync(again, CancellationToken.None)).Started)
         {
-            var second = await rig.WaitAsync(MigrationInstanceIds.ForRequest(request with { MigrationId = "real-twice-again" }), MigrationTimeout);
+            var second = await rig.WaitAsync(MigrationInstanceIds.ForRequest(again), MigrationTimeout);
             Assert.Equal(MigrationResult.Refused, second.ReadOutputAs<MigrationOutcome>()!.Result);
         }
 
