@@ -31,10 +31,9 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-chmod 755 "$work" # apt-get download runs as _apt
 cd "$work"
 mkdir debs x root
-(cd debs && apt-get download "$kernel" busybox-static >/dev/null)
+(cd debs && apt-get download -o APT::Sandbox::User=root "$kernel" busybox-static >/dev/null)
 dpkg-deb --fsys-tarfile debs/linux-image-*.deb | tar -x -C x --wildcards './boot/vmlinuz-*'
 
 # Debian's bzImage carries an xz-compressed ELF: find the xz stream and decompress it (xz complains about the bytes

@@ -16,7 +16,12 @@ public sealed class PeerClient(HttpClient http, IReadOnlyDictionary<string, Uri>
 
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
 
-    public bool Knows(string hostId) => peers.ContainsKey(hostId);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Uri> _peers = new(peers, StringComparer.Ordinal);
+
+    public bool Knows(string hostId) => _peers.ContainsKey(hostId);
+
+    /// <summary>Adds or moves a peer (e.g. once an endpoint that picked its port listens).</summary>
+    public void SetPeer(string hostId, Uri baseUri) => _peers[hostId] = baseUri;
 
     public Task<HypervisorResult<OutgoingGrant>> RegisterOutgoingAsync(string sourceHostId, string migrationId, OutgoingRequest request, CancellationToken cancellationToken) =>
         SendAsync<OutgoingGrant>(sourceHostId, HttpMethod.Post, $"peer/migrations/{Escape(migrationId)}/outgoing", request, DefaultTimeout, cancellationToken);
@@ -34,7 +39,7 @@ public sealed class PeerClient(HttpClient http, IReadOnlyDictionary<string, Uri>
 
     private async Task<HypervisorResult<T>> SendAsync<T>(string hostId, HttpMethod method, string relative, object? body, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (!peers.TryGetValue(hostId, out var baseUri))
+        if (!_peers.TryGetValue(hostId, out var baseUri))
         {
             return HypervisorResult<T>.Fail(404, HypervisorErrorCodes.UnknownHost, $"No peer endpoint is configured for host {hostId}.");
         }

@@ -4,7 +4,7 @@ namespace Prescient.Hypervisor.Power;
 public sealed class PowerOptions
 {
     /// <summary>The command <c>POST power {"action":"Reduce"}</c> runs (an argument list, no shell), after answering.</summary>
-    public IList<string> ReduceCommand { get; } = ["systemctl", "suspend"];
+    public IReadOnlyList<string> ReduceCommand { get; set; } = ["systemctl", "suspend"];
 
     /// <summary>How this agent wakes each peer host when asked to (<c>POST peers/{hostId}/wake</c>).</summary>
     public Dictionary<string, WakeTarget> Peers { get; } = new(StringComparer.Ordinal);

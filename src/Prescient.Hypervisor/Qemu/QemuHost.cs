@@ -61,7 +61,8 @@ public sealed partial class QemuHost : IHypervisorHost, IMigrationPeer, IAsyncDi
     public HostPower Power => _power;
 
     /// <summary>Probes QEMU, adopts the VMs it left running (detached) and starts the other definitions (autostart).</summary>
-    public static async Task<QemuHost> StartAsync(QemuHostOptions options, HostPower power, HttpClient http, ILogger<QemuHost> log, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    /// <param name="peers">The other agents of the migration domain (their /peer routes).</param>
+    public static async Task<QemuHost> StartAsync(QemuHostOptions options, HostPower power, PeerClient peers, ILogger<QemuHost> log, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.Problems().ToList();
@@ -72,7 +73,7 @@ public sealed partial class QemuHost : IHypervisorHost, IMigrationPeer, IAsyncDi
 
         Directory.CreateDirectory(options.RunDirectory);
         Directory.CreateDirectory(options.VmDirectory);
-        var host = new QemuHost(options, power, new PeerClient(http, options.Peers, options.PeerToken), time ?? TimeProvider.System, log);
+        var host = new QemuHost(options, power, peers, time ?? TimeProvider.System, log);
         await host.ProbeAsync(cancellationToken);
         foreach (var file in Directory.EnumerateFiles(options.VmDirectory, "*.json").Order(StringComparer.Ordinal))
         {
@@ -117,15 +118,6 @@ public sealed partial class QemuHost : IHypervisorHost, IMigrationPeer, IAsyncDi
         Own(vm);
         LogStarted(_log, definition.VmId, vm.Pid, HostId);
         return vm;
-    }
-
-    /// <summary>Adds or moves a peer of the migration domain (its base URI), e.g. once a test's endpoint listens.</summary>
-    public void AddPeer(string hostId, Uri baseUri)
-    {
-        lock (_gate)
-        {
-            _options.Peers[hostId] = baseUri;
-        }
     }
 
     /// <summary>The console log of a VM running here (its heartbeat, for tests and the demo).</summary>

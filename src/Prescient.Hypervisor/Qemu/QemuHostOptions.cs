@@ -70,12 +70,6 @@ public sealed class QemuHostOptions
     /// <summary>Keep the memory dumps of a verification in <see cref="RunDirectory"/> (tests compare them themselves).</summary>
     public bool KeepMemoryDumps { get; set; }
 
-    /// <summary>The other agents of the migration domain: host id to base URI (their /peer routes).</summary>
-    public Dictionary<string, Uri> Peers { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>The migration domain's shared secret for the /peer routes (a root-only file in production).</summary>
-    public string? PeerToken { get; set; }
-
     public string ProcPath { get; set; } = "/proc";
 
     public IEnumerable<string> Problems()

@@ -75,6 +75,7 @@ internal sealed partial class QemuRig : IAsyncDisposable
         try
         {
             var peers = new Dictionary<string, Uri>(StringComparer.Ordinal);
+            var clients = new Dictionary<string, Peers.PeerClient>(StringComparer.Ordinal);
             var servers = new Dictionary<string, HypervisorServer>(StringComparer.Ordinal);
             foreach (var hostId in new[] { "h1", "h2" })
             {
@@ -92,16 +93,13 @@ internal sealed partial class QemuRig : IAsyncDisposable
                     LoadSource = LoadSource.OwnedVms,
                     SampleInterval = TimeSpan.FromSeconds(1),
                     DirtyRateInterval = TimeSpan.Zero,
-                    PeerToken = PeerToken,
                 };
                 configure?.Invoke(options);
                 var power = new HostPower(new PowerOptions(), rig._http, rig._loggers.CreateLogger<HostPower>());
-                var host = await QemuHost.StartAsync(options, power, rig._http, rig._loggers.CreateLogger<QemuHost>());
+                var client = new Peers.PeerClient(rig._http, peers, PeerToken);
+                clients[hostId] = client;
+                var host = await QemuHost.StartAsync(options, power, client, rig._loggers.CreateLogger<QemuHost>());
                 rig._owned.Add(host);
-                foreach (var (id, uri) in peers)
-                {
-                    options.Peers[id] = uri;
-                }
 
                 var server = await HypervisorServer.StartAsync(
                     new HypervisorServerOptions { Port = 0, HostToken = HostTokens.Derive(FleetSecret, hostId), PeerToken = PeerToken }, host, host, power);
@@ -119,7 +117,7 @@ internal sealed partial class QemuRig : IAsyncDisposable
             }
 
             // h1 learns h2's address now that it listens.
-            rig.H1.AddPeer("h2", peers["h2"]);
+            clients["h1"].SetPeer("h2", peers["h2"]);
             rig.Runtime = await LocalDurableRuntime.StartAsync(
                 new LocalDurableRuntimeOptions
                 {
