@@ -1,3 +1,4 @@
+using Prescient.Hypervisor.Libvirt;
 using Prescient.Hypervisor.Power;
 using Prescient.Hypervisor.Qemu;
 
@@ -11,6 +12,9 @@ public enum HypervisorBackendKind
 
     /// <summary>QEMU run directly, over QMP (docs/hypervisors.md).</summary>
     Qemu,
+
+    /// <summary>libvirt, through virsh.</summary>
+    Libvirt,
 }
 
 /// <summary>The agent's hypervisor endpoint (the <c>Agent:Hypervisor</c> section; docs/hypervisors.md).</summary>
@@ -34,6 +38,9 @@ public sealed class AgentHypervisorOptions
 
     /// <summary>The QEMU backend (host id, peers and procfs come from the agent's own settings).</summary>
     public QemuHostOptions Qemu { get; set; } = new();
+
+    /// <summary>The libvirt backend (host id and procfs come from the agent's own settings).</summary>
+    public LibvirtHostOptions Libvirt { get; set; } = new();
 
     public PowerOptions Power { get; set; } = new();
 }

@@ -68,9 +68,9 @@ public sealed partial class AgentOptionsValidator(AgentRunMode mode) : IValidate
             }
         }
 
-        foreach (var problem in o.Qemu.Problems())
+        foreach (var problem in o.Backend == HypervisorBackendKind.Qemu ? o.Qemu.Problems() : o.Libvirt.Problems())
         {
-            errors.Add($"{H}Qemu: {problem}");
+            errors.Add($"{H}{o.Backend}: {problem}");
         }
 
         if (o.Power.ReduceCommand.Count == 0 || string.IsNullOrWhiteSpace(o.Power.ReduceCommand[0]))

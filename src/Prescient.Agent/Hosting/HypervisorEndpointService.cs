@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Prescient.Agent.Configuration;
 using Prescient.Hypervisor;
+using Prescient.Hypervisor.Contract;
+using Prescient.Hypervisor.Libvirt;
 using Prescient.Hypervisor.Peers;
 using Prescient.Hypervisor.Power;
 using Prescient.Hypervisor.Qemu;
@@ -18,7 +20,7 @@ internal sealed partial class HypervisorEndpointService(IOptions<AgentOptions> o
     private readonly HttpClient _http = new();
     private readonly ILogger _log = loggers.CreateLogger<HypervisorEndpointService>();
     private HypervisorServer? _server;
-    private QemuHost? _qemu;
+    private IAsyncDisposable? _backend;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -33,13 +35,28 @@ internal sealed partial class HypervisorEndpointService(IOptions<AgentOptions> o
         var peerToken = settings.PeerTokenFile is null ? null : (await File.ReadAllTextAsync(settings.PeerTokenFile, cancellationToken)).Trim();
         var power = new HostPower(settings.Power, _http, loggers.CreateLogger<HostPower>(), agent.ProcPath);
         var peers = new PeerClient(_http, settings.Peers, peerToken);
-        settings.Qemu.HostId = agent.HostId;
-        settings.Qemu.ProcPath = agent.ProcPath;
-        _qemu = await QemuHost.StartAsync(settings.Qemu, power, peers, loggers.CreateLogger<QemuHost>(), time, cancellationToken);
+        (IHypervisorHost Host, IMigrationPeer Peer, string Version) backend;
+        if (settings.Backend == HypervisorBackendKind.Qemu)
+        {
+            settings.Qemu.HostId = agent.HostId;
+            settings.Qemu.ProcPath = agent.ProcPath;
+            var qemu = await QemuHost.StartAsync(settings.Qemu, power, peers, loggers.CreateLogger<QemuHost>(), time, cancellationToken);
+            _backend = qemu;
+            backend = (qemu, qemu, qemu.QemuVersion.ToString());
+        }
+        else
+        {
+            settings.Libvirt.HostId = agent.HostId;
+            settings.Libvirt.ProcPath = agent.ProcPath;
+            var libvirt = await LibvirtHost.StartAsync(settings.Libvirt, power, peers, loggers.CreateLogger<LibvirtHost>(), time);
+            _backend = libvirt;
+            backend = (libvirt, libvirt, libvirt.HypervisorVersion);
+        }
+
         _server = await HypervisorServer.StartAsync(
             new HypervisorServerOptions { ListenAddress = settings.ListenAddress, Port = settings.Port, HostToken = token, PeerToken = peerToken },
-            _qemu, _qemu, power, loggers, cancellationToken);
-        LogServing(_log, agent.HostId, settings.Backend, _qemu.QemuVersion.ToString(), _server.BaseAddress, settings.Peers.Count);
+            backend.Host, backend.Peer, power, loggers, cancellationToken);
+        LogServing(_log, agent.HostId, settings.Backend, backend.Version, _server.BaseAddress, settings.Peers.Count);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
@@ -52,10 +69,10 @@ internal sealed partial class HypervisorEndpointService(IOptions<AgentOptions> o
             _server = null;
         }
 
-        if (_qemu is not null)
+        if (_backend is not null)
         {
-            await _qemu.DisposeAsync();
-            _qemu = null;
+            await _backend.DisposeAsync();
+            _backend = null;
         }
 
         _http.Dispose();
