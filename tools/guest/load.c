@@ -5,10 +5,13 @@
  * Settings come from the kernel command line (QEMU -append):
  *   dirty_mb=N      size of the region it writes to, MiB (default 32)
  *   dirty_rate=N    pages written per second, cycling over the region (default 2000; 5120 pages/s = 20 MiB/s)
- *   cpu_min=P       busy percent of the vCPU at the daily low  (default 0)
- *   cpu_max=P       busy percent of the vCPU at the daily high (default 0: no CPU load)
- *   cpu_period=S    length of the "day" in seconds (default 86400)
- *   cpu_phase=F     where in the day the guest starts, 0..1 (0 = the low point; default 0)
+ *   cpu_min=P       busy percent of the vCPU at night (default 0)
+ *   cpu_max=P       busy percent of the vCPU at the daily peak (default 0: no CPU load)
+ *   cpu_peak=H      hour of the peak (default 14); the day's shape is Prescient's diurnal profile: the night level
+ *                   plus a bell of width cpu_width hours (default 3.5) around the peak
+ *   cpu_t0=T        the guest's wall clock (CLOCK_REALTIME, set from QEMU's RTC) at which the simulated day is at
+ *   cpu_hour0=H     hour H (default: T = boot, H = 0), and the simulated day runs
+ *   cpu_speed=X     X times faster than real time (default 1): the shape follows a demo's accelerated clock
  *
  * Lines: "LOAD start ..." once, then every second "HB <n> t=<seconds> dirtied=<pages> cpu=<percent>".
  */
@@ -34,11 +37,20 @@ static double setting(const char *cmdline, const char *name, double fallback)
     return at ? atof(at + strlen(key)) : fallback;
 }
 
-/* Busy percent at time t: a cosine between the low and the high, lowest at phase 0. */
-static double busy_percent(double t, double lo, double hi, double period, double phase)
+static double wall(void)
 {
-    double x = t / period + phase;
-    return lo + (hi - lo) * (0.5 - 0.5 * cos(2 * M_PI * x));
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Busy percent at a simulated hour of the day: the night level plus a bell around the peak hour. */
+static double busy_percent(double hour, double lo, double hi, double peak, double width)
+{
+    double d = fabs(fmod(hour, 24.0) - peak);
+    if (d > 12)
+        d = 24 - d;
+    return lo + (hi - lo) * exp(-0.5 * (d / width) * (d / width));
 }
 
 int main(void)
@@ -57,11 +69,12 @@ int main(void)
     long mb = (long)setting(cmdline, "dirty_mb", 32);
     double rate = setting(cmdline, "dirty_rate", 2000);
     double lo = setting(cmdline, "cpu_min", 0), hi = setting(cmdline, "cpu_max", 0);
-    double period = setting(cmdline, "cpu_period", 86400), phase = setting(cmdline, "cpu_phase", 0);
+    double peak = setting(cmdline, "cpu_peak", 14), width = setting(cmdline, "cpu_width", 3.5);
+    double wall0 = setting(cmdline, "cpu_t0", wall()), hour0 = setting(cmdline, "cpu_hour0", 0), speed = setting(cmdline, "cpu_speed", 1);
     if (mb < 1)
         mb = 1;
-    if (period <= 0)
-        period = 86400;
+    if (width <= 0)
+        width = 3.5;
 
     long npages = mb * 256, idx = 0, total = 0, hb = 0;
     volatile unsigned char *buf = malloc((size_t)mb << 20);
@@ -71,7 +84,7 @@ int main(void)
     }
     for (long i = 0; i < npages; i++)
         buf[i * 4096] = 1;
-    printf("LOAD start dirty_mb=%ld dirty_rate=%.0f cpu=%.0f..%.0f%% period=%.0fs phase=%.2f\n", mb, rate, lo, hi, period, phase);
+    printf("LOAD start dirty_mb=%ld dirty_rate=%.0f cpu=%.0f..%.0f%% peak=%.1fh width=%.1fh speed=%.0fx\n", mb, rate, lo, hi, peak, width, speed);
     fflush(stdout);
 
     const double slice = 0.01;
@@ -87,7 +100,7 @@ int main(void)
             total++;
         }
 
-        double busy = busy_percent(t, lo, hi, period, phase);
+        double busy = hi > 0 ? busy_percent(hour0 + (wall() - wall0) * speed / 3600, lo, hi, peak, width) : 0;
         busy_sum += busy;
         busy_n++;
         double until = start + slice * busy / 100;

@@ -181,7 +181,7 @@ internal sealed class LibvirtRig : IAsyncDisposable
         Assert.True((await V1.RunAsync("define", xml)).Ok);
         var started = await V1.RunAsync("start", name);
         Assert.True(started.Ok, started.Error);
-        await QemuRig.WaitForHeartbeatAsync(console, 2, TimeSpan.FromMinutes(2));
+        await QemuRig.WaitForHeartbeatAsync(console, 2, TimeSpan.FromMinutes(5));
         return console;
     }
 

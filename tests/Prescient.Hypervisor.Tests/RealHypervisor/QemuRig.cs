@@ -170,7 +170,7 @@ internal sealed partial class QemuRig : IAsyncDisposable
     public async Task BootAsync(QemuHost host, QemuVmDefinition guest)
     {
         await host.StartVmAsync(guest);
-        await WaitForHeartbeatAsync(host.ConsoleLogOf(guest.VmId)!, 2, TimeSpan.FromMinutes(2));
+        await WaitForHeartbeatAsync(host.ConsoleLogOf(guest.VmId)!, 2, TimeSpan.FromMinutes(5));
     }
 
     public static int LastHeartbeat(string consoleLog)
