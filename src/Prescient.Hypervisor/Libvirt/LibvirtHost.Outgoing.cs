@@ -80,7 +80,7 @@ public sealed partial class LibvirtHost
                         : incoming.As<PrecopyRoundStatus>();
                 }
 
-                StartJob(migration, incoming.Value!);
+                await StartJobAsync(migration, incoming.Value!);
             }
 
             return Round(migration, round);
@@ -276,11 +276,11 @@ public sealed partial class LibvirtHost
         }
     }
 
-    private void StartJob(LibvirtOutgoing migration, IncomingInfo incoming)
+    private async Task StartJobAsync(LibvirtOutgoing migration, IncomingInfo incoming)
     {
         migration.DestinationUri = incoming.Uri;
-        _virsh.RunAsync("migrate-setspeed", migration.VmId, ((long)Math.Ceiling(_options.BandwidthMBps)).ToString(CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
-        _virsh.RunAsync("migrate-setmaxdowntime", migration.VmId, _options.PrecopyDowntimeLimitMs.ToString(CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
+        await _virsh.RunAsync("migrate-setspeed", migration.VmId, ((long)Math.Ceiling(_options.BandwidthMBps)).ToString(CultureInfo.InvariantCulture));
+        await _virsh.RunAsync("migrate-setmaxdowntime", migration.VmId, _options.PrecopyDowntimeLimitMs.ToString(CultureInfo.InvariantCulture));
         var args = new List<string> { "migrate", "--live", "--p2p", "--persistent", "--undefinesource" };
         if (_options.Unsafe)
         {
