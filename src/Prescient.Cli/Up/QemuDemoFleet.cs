@@ -108,6 +108,7 @@ public sealed partial class QemuDemoFleet : IAsyncDisposable
                     LoadSource = LoadSource.OwnedVms,
                     SampleInterval = TimeSpan.FromSeconds(1),
                     DirtyRateInterval = TimeSpan.FromSeconds(30),
+                    Nice = 10, // The pipeline shares the machine with the guests: it keeps the upper hand.
                 };
                 var power = new HostPower(new PowerOptions { ReduceCommand = ["true"] }, fleet._http, loggers.CreateLogger<HostPower>());
                 var host = await QemuHost.StartAsync(options, power, peers, loggers.CreateLogger<QemuHost>(), cancellationToken: cancellationToken);

@@ -236,7 +236,7 @@ public sealed partial class QemuHost
         QemuVm vm;
         try
         {
-            vm = await QemuVm.StartAsync(_options.QemuBinary, definition, PathsFor(definition.VmId, incoming.MigrationId), incoming: true, _options.DetachVms, _log, CancellationToken.None);
+            vm = await QemuVm.StartAsync(_options.QemuBinary, definition, PathsFor(definition.VmId, incoming.MigrationId), incoming: true, _options.DetachVms, _log, CancellationToken.None, _options.Nice);
         }
         catch (InvalidOperationException e)
         {

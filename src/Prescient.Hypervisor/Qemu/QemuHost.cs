@@ -113,7 +113,7 @@ public sealed partial class QemuHost : IHypervisorHost, IMigrationPeer, IAsyncDi
         }
 
         var paths = PathsFor(definition.VmId, "boot");
-        var vm = await QemuVm.StartAsync(_options.QemuBinary, definition, paths, incoming: false, _options.DetachVms, _log, cancellationToken);
+        var vm = await QemuVm.StartAsync(_options.QemuBinary, definition, paths, incoming: false, _options.DetachVms, _log, cancellationToken, _options.Nice);
         await SaveDefinitionAsync(definition, paths, cancellationToken);
         Own(vm);
         LogStarted(_log, definition.VmId, vm.Pid, HostId);

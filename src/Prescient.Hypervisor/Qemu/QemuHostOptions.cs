@@ -23,6 +23,12 @@ public sealed class QemuHostOptions
     /// <summary>Monitor sockets, console logs, pid files.</summary>
     public string RunDirectory { get; set; } = "/run/prescient-agent/qemu";
 
+    /// <summary>
+    /// Run QEMU under <c>nice -n</c> this value (null: as the agent). Tests and the demo set 19 so that TCG guests on a
+    /// shared machine take only the CPU nothing else wants.
+    /// </summary>
+    public int? Nice { get; set; }
+
     /// <summary>Start the definitions found at start that are not running yet.</summary>
     public bool Autostart { get; set; } = true;
 

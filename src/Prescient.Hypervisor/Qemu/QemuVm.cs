@@ -51,7 +51,7 @@ public sealed partial class QemuVm : IAsyncDisposable
 
     /// <summary>Starts QEMU and connects to its monitor; a QEMU that fails to start throws with its own error output.</summary>
     public static async Task<QemuVm> StartAsync(
-        string qemuBinary, QemuVmDefinition definition, QemuVmPaths paths, bool incoming, bool detach, ILogger log, CancellationToken cancellationToken)
+        string qemuBinary, QemuVmDefinition definition, QemuVmPaths paths, bool incoming, bool detach, ILogger log, CancellationToken cancellationToken, int? nice = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(paths);
@@ -60,13 +60,21 @@ public sealed partial class QemuVm : IAsyncDisposable
             File.Delete(stale);
         }
 
-        var start = new ProcessStartInfo(qemuBinary)
+        var start = new ProcessStartInfo(nice is null ? qemuBinary : "nice")
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (nice is { } n)
+        {
+            // nice execs QEMU, so the pid is QEMU's and every QEMU thread inherits the priority.
+            start.ArgumentList.Add("-n");
+            start.ArgumentList.Add(n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            start.ArgumentList.Add(qemuBinary);
+        }
+
         foreach (var arg in QemuCommandLine.Build(definition, paths, incoming, detach))
         {
             start.ArgumentList.Add(arg);
