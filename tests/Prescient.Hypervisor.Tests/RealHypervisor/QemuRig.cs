@@ -93,7 +93,7 @@ internal sealed partial class QemuRig : IAsyncDisposable
                     LoadSource = LoadSource.OwnedVms,
                     SampleInterval = TimeSpan.FromSeconds(1),
                     DirtyRateInterval = TimeSpan.Zero,
-                    Nice = 19, // CI runs other test assemblies beside these: the TCG guests take only spare CPU.
+                    Nice = 10, // CI runs other test assemblies beside these: their timing-bound tests keep the upper hand.
                 };
                 configure?.Invoke(options);
                 var power = new HostPower(new PowerOptions(), rig._http, rig._loggers.CreateLogger<HostPower>());
