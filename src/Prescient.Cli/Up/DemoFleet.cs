@@ -62,6 +62,26 @@ public sealed class DemoFleet
         return new DemoFleet(hostIds, vms);
     }
 
+    /// <summary>
+    /// The real demo's layout (<c>--hypervisor qemu</c>): three one-core hosts with two small guests each. qemu-1's guests
+    /// peak in the afternoon above the range (offload), qemu-2's are quiet in the evening (evacuation and power-down),
+    /// qemu-3 runs night batch work and receives VMs. Loads are fractions of one core (the guests' vCPU busy share).
+    /// </summary>
+    public static DemoFleet CreateQemu()
+    {
+        var hosts = new[] { "qemu-1", "qemu-2", "qemu-3" };
+        var vms = new List<DemoVm>
+        {
+            new("web-1", "qemu-1", 128, 2, new DiurnalProfile(Night: 0.03, Peak: 0.45, PeakHour: 15.5, WidthHours: 3.0, WeekendFactor: 1), 1),
+            new("web-2", "qemu-1", 128, 2, new DiurnalProfile(Night: 0.03, Peak: 0.42, PeakHour: 16, WidthHours: 3.0, WeekendFactor: 1), 2),
+            new("app-1", "qemu-2", 128, 2, new DiurnalProfile(Night: 0.02, Peak: 0.22, PeakHour: 14, WidthHours: 3.0, WeekendFactor: 1), 3),
+            new("app-2", "qemu-2", 128, 2, new DiurnalProfile(Night: 0.02, Peak: 0.2, PeakHour: 13.5, WidthHours: 3.0, WeekendFactor: 1), 4),
+            new("batch-1", "qemu-3", 128, 2, new DiurnalProfile(Night: 0.12, Peak: 0.25, PeakHour: 1.5, WidthHours: 4.5, WeekendFactor: 1), 5),
+            new("batch-2", "qemu-3", 128, 2, new DiurnalProfile(Night: 0.1, Peak: 0.22, PeakHour: 2.5, WidthHours: 4.5, WeekendFactor: 1), 6),
+        };
+        return new DemoFleet(hosts, vms);
+    }
+
     public IEnumerable<SimHostSpec> HostSpecs() => HostIds.Select(id => new SimHostSpec(id, CoresPerHost, HostMemoryMb));
 
     public IEnumerable<SimVmSpec> VmSpecs(DateTimeOffset at) =>

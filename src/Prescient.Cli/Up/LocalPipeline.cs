@@ -19,9 +19,25 @@ using Prescient.Simulation.FleetService;
 
 namespace Prescient.Cli.Up;
 
+/// <summary>Which hypervisors the local pipeline migrates VMs on.</summary>
+public enum DemoHypervisor
+{
+    /// <summary>The fleet simulator service: simulated hosts and VMs behind the hypervisor contract.</summary>
+    Simulated,
+
+    /// <summary>Real QEMU guests, each host an agent endpoint on loopback owning its QEMU processes (<see cref="QemuDemoFleet"/>).</summary>
+    Qemu,
+}
+
 /// <summary>Settings of the local pipeline (<c>prescient up</c>).</summary>
 public sealed record LocalPipelineOptions
 {
+    /// <summary>Simulated hosts (default) or real QEMU guests.</summary>
+    public DemoHypervisor Hypervisor { get; init; } = DemoHypervisor.Simulated;
+
+    /// <summary>The test guest for <see cref="DemoHypervisor.Qemu"/> (tools/guest/build.sh).</summary>
+    public string? GuestDirectory { get; init; }
+
     /// <summary>Simulated seconds per wall-clock second: 240 makes a 20-minute period pass in 5 s.</summary>
     public double Speed { get; init; } = 240;
 
@@ -102,7 +118,11 @@ public sealed partial class LocalPipeline : IAsyncDisposable
 
     public DemoFleet Fleet { get; private set; } = null!;
 
+    /// <summary>The fleet simulator service (simulated hypervisors only).</summary>
     public FleetSimulatorService FleetService { get; private set; } = null!;
+
+    /// <summary>The real hosts (<see cref="DemoHypervisor.Qemu"/> only).</summary>
+    public QemuDemoFleet? QemuFleet { get; private set; }
 
     public LocalDurableRuntime Durable { get; private set; } = null!;
 
@@ -175,7 +195,7 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         }
 
         Clock = new SimClock(TimeProvider.System, Options.Speed, StartOf(DateTimeOffset.UtcNow, Options.StartTime));
-        Fleet = DemoFleet.Create(Options.Hosts, Options.Seed);
+        Fleet = Options.Hypervisor == DemoHypervisor.Qemu ? DemoFleet.CreateQemu() : DemoFleet.Create(Options.Hosts, Options.Seed);
 
         stage("Creating tables, queue and blob container");
         Storage = PrescientStorage.FromConnectionString(connection, names);
@@ -197,21 +217,47 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         await retrain.RetrainFleetAsync(cancellationToken);
         _retrains++;
 
-        stage("Starting the fleet simulator service (hypervisor endpoints on 127.0.0.1)");
         var fleetSecret = Secret();
-        FleetService = await FleetSimulatorService.StartAsync(
-            new FleetServiceOptions
+        Action<HypervisorClientOptions> hypervisors;
+        if (Options.Hypervisor == DemoHypervisor.Qemu)
+        {
+            stage("Starting one agent endpoint per host on 127.0.0.1 (QEMU over QMP)");
+            QemuFleet = await QemuDemoFleet.StartAsync(Fleet, Options.GuestDirectory ?? QemuDemoFleet.DefaultGuestDirectory(), fleetSecret, LoggerFactory, cancellationToken);
+            _cleanup.Add(() => QemuFleet.DisposeAsync());
+            hypervisors = o =>
             {
-                Acceleration = Options.Speed,
-                FleetSecret = fleetSecret,
-                AdminToken = Secret(),
-                DestinationReplyTimeout = TimeSpan.FromMilliseconds(500),
-                MaxHang = TimeSpan.FromSeconds(10),
-            },
-            Fleet.HostSpecs(),
-            Fleet.VmSpecs(Clock.GetUtcNow()),
-            cancellationToken: cancellationToken);
-        _cleanup.Add(() => FleetService.DisposeAsync());
+                foreach (var (hostId, uri) in QemuFleet.BaseUris)
+                {
+                    o.HostBaseUris[hostId] = uri;
+                }
+
+                o.FleetSecret = fleetSecret;
+                o.AttemptTimeout = TimeSpan.FromSeconds(60);
+            };
+        }
+        else
+        {
+            stage("Starting the fleet simulator service (hypervisor endpoints on 127.0.0.1)");
+            FleetService = await FleetSimulatorService.StartAsync(
+                new FleetServiceOptions
+                {
+                    Acceleration = Options.Speed,
+                    FleetSecret = fleetSecret,
+                    AdminToken = Secret(),
+                    DestinationReplyTimeout = TimeSpan.FromMilliseconds(500),
+                    MaxHang = TimeSpan.FromSeconds(10),
+                },
+                Fleet.HostSpecs(),
+                Fleet.VmSpecs(Clock.GetUtcNow()),
+                cancellationToken: cancellationToken);
+            _cleanup.Add(() => FleetService.DisposeAsync());
+            hypervisors = o =>
+            {
+                o.FleetBaseUri = FleetService.BaseAddress;
+                o.FleetSecret = fleetSecret;
+                o.AttemptTimeout = TimeSpan.FromSeconds(5);
+            };
+        }
 
         stage("Starting the durable runtime (task hub on Azure Storage, gRPC sidecar on 127.0.0.1)");
         var tables = Storage.Tables;
@@ -222,14 +268,9 @@ public sealed partial class LocalPipeline : IAsyncDisposable
                 .AddSingleton<IHostPowerStateRecorder>(new HostStatePowerRecorder(HostStates))
                 .AddPrescientMigrations(
                     tables,
-                    o =>
-                    {
-                        o.FleetBaseUri = FleetService.BaseAddress;
-                        o.FleetSecret = fleetSecret;
-                        o.AttemptTimeout = TimeSpan.FromSeconds(5);
-                    },
+                    hypervisors,
                     Fleet.HostIds,
-                    o => o.Policy = MigrationPolicy()),
+                    o => o.Policy = Options.Hypervisor == DemoHypervisor.Qemu ? QemuMigrationPolicy() : MigrationPolicy()),
             LoggerFactory,
             cancellationToken);
         _cleanup.Add(() => Durable.DisposeAsync());
@@ -262,7 +303,18 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         var evaluate = new EvaluateService(reader, HostStates, decisions, scheduler, calendar, Clock, LoggerFactory.CreateLogger<EvaluateService>());
         var publisher = new QueueTelemetryPublisher(queue);
 
-        stage("Starting agents, ingest, evaluate and retrain");
+        if (QemuFleet is not null)
+        {
+            // The guests' loads follow the simulated clock from its start on.
+            stage("Booting the guests (QEMU, TCG) and starting agents, ingest, evaluate and retrain");
+            Clock.Start();
+            await QemuFleet.BootGuestsAsync(Fleet, Clock.GetUtcNow(), Clock.Speed, cancellationToken);
+        }
+        else
+        {
+            stage("Starting agents, ingest, evaluate and retrain");
+        }
+
         var token = _stopping.Token;
         Clock.Start();
         _loops.Add(Task.Run(() => AgentsLoopAsync(publisher, token), CancellationToken.None));
@@ -307,6 +359,23 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         PollInterval = TimeSpan.FromMilliseconds(500),
         MinPollInterval = TimeSpan.FromMilliseconds(100),
         LeaseDuration = TimeSpan.FromMinutes(30),
+    };
+
+    /// <summary>Migration timeouts for real QEMU guests on a busy machine (TCG): longer steps, the same polling.</summary>
+    public static MigrationPolicy QemuMigrationPolicy() => MigrationPolicy() with
+    {
+        Timeouts = new StepTimeouts
+        {
+            Bookkeeping = TimeSpan.FromSeconds(60),
+            Status = TimeSpan.FromSeconds(60),
+            Prepare = TimeSpan.FromSeconds(90),
+            RoundCall = TimeSpan.FromSeconds(60),
+            Round = TimeSpan.FromMinutes(3),
+            Quiesce = TimeSpan.FromSeconds(90),
+            Resume = TimeSpan.FromSeconds(60),
+            Finish = TimeSpan.FromSeconds(60),
+            Abort = TimeSpan.FromSeconds(90),
+        },
     };
 
     private async Task BootstrapHistoryAsync(CancellationToken cancellationToken)
@@ -359,15 +428,19 @@ public sealed partial class LocalPipeline : IAsyncDisposable
             try
             {
                 var now = Clock.GetUtcNow();
-                foreach (var vm in Fleet.Vms)
+                if (QemuFleet is null)
                 {
-                    FleetService.Model.UpdateVm(vm.VmId, new VmUpdate(null, DemoFleet.CpuCores(vm, now)));
+                    foreach (var vm in Fleet.Vms)
+                    {
+                        FleetService.Model.UpdateVm(vm.VmId, new VmUpdate(null, DemoFleet.CpuCores(vm, now)));
+                    }
                 }
 
                 var batches = new List<TelemetryBatch>();
                 foreach (var hostId in Fleet.HostIds)
                 {
-                    var status = FleetService.Model.Status(hostId).Value!;
+                    // Real hosts: loads measured from their QEMU processes; simulated: the simulator's model.
+                    var status = QemuFleet is not null ? (await QemuFleet.StatusAsync(hostId, cancellationToken))! : FleetService.Model.Status(hostId).Value!;
                     if (status.PowerState != powered[hostId])
                     {
                         powered[hostId] = status.PowerState;

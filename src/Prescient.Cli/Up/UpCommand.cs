@@ -35,6 +35,13 @@ public sealed class UpCommand(IAnsiConsole console) : AsyncCommand<UpSettings>
             progress.WriteLine("Stopping (SIGTERM)...");
             stop.Cancel();
         });
+        var hypervisor = settings.Hypervisor == "qemu" ? DemoHypervisor.Qemu : DemoHypervisor.Simulated;
+        if (hypervisor == DemoHypervisor.Qemu && QemuDemoFleet.MissingPrerequisites(QemuDemoFleet.DefaultGuestDirectory()) is { } missing)
+        {
+            await Console.Error.WriteLineAsync("prescient up --hypervisor qemu needs:" + Environment.NewLine + missing);
+            return 1;
+        }
+
         try
         {
             using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
@@ -43,6 +50,7 @@ public sealed class UpCommand(IAnsiConsole console) : AsyncCommand<UpSettings>
             {
                 Speed = settings.Speed,
                 Hosts = settings.Hosts,
+                Hypervisor = hypervisor,
                 StorageConnectionString = settings.Storage,
                 AzuriteDataDirectory = settings.Data is null ? null : Path.GetFullPath(settings.Data),
                 StartTime = TimeOnly.ParseExact(settings.Start, "HH:mm", CultureInfo.InvariantCulture),

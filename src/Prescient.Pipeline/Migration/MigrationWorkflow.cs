@@ -251,7 +251,7 @@ public sealed class MigrationWorkflow
         Progress("quiesce", null, 0);
         var quiesced = await Task.WhenAll(vms.Select((vm, i) => TryAsync(() => StepAsync<QuiesceResponse>(
             "quiesce", vm.VmId, MigrationTaskNames.Quiesce, vm with { StopAndCopy = precopies[i].Value!.Verdict.Decision == PrecopyDecision.StopAndCopy },
-            _policy.Timeouts.Quiesce, _transientRetry, raceCancel: true))));
+            _policy.Timeouts.Quiesce, _transientRetry, raceCancel: true, describe: DescribeQuiesce))));
         if (quiesced.FirstOrDefault(q => q.Error is not null).Error is { } quiesceError)
         {
             var reason = $"quiesce failed: {quiesceError}";
@@ -507,7 +507,7 @@ public sealed class MigrationWorkflow
     /// (the activity's answer is not waited for; the abort path follows), after it the cancel is recorded as ignored and
     /// the step goes on. Bookkeeping and abort steps never race it.
     /// </remarks>
-    private async Task<T> StepAsync<T>(string step, string? vmId, string activity, object input, TimeSpan timeout, TaskOptions retry, bool record = true, bool raceCancel = false)
+    private async Task<T> StepAsync<T>(string step, string? vmId, string activity, object input, TimeSpan timeout, TaskOptions retry, bool record = true, bool raceCancel = false, Func<T, string>? describe = null)
     {
         if (raceCancel)
         {
@@ -566,7 +566,7 @@ public sealed class MigrationWorkflow
             var value = await call;
             if (record)
             {
-                _steps.Add(new StepTiming(step, vmId, started, Now, "ok"));
+                _steps.Add(new StepTiming(step, vmId, started, Now, describe?.Invoke(value) ?? "ok"));
             }
 
             return value;
@@ -624,6 +624,10 @@ public sealed class MigrationWorkflow
             LogRecordFailed(_log, _request.MigrationId, e.Message);
         }
     }
+
+    /// <summary>The quiesce step as recorded: the downtime the host measured (QEMU's own figure on a QEMU host).</summary>
+    private static string DescribeQuiesce(QuiesceResponse answer) =>
+        FormattableString.Invariant($"ok: downtime {answer.DowntimeSeconds * 1000:0} ms, {answer.NonMemoryStateMb:0.#} MB sent while stopped, {answer.RemainingDirtyMb:0.#} MB left for finish");
 
     private void Progress(string phase, string? vmId, int round) => _context.SetCustomStatus(new MigrationProgress(phase, vmId, round));
 

@@ -196,6 +196,14 @@ public sealed class EmulatedFleet
         }
     }
 
+    public bool HasHost(string hostId)
+    {
+        lock (_gate)
+        {
+            return _hosts.ContainsKey(hostId);
+        }
+    }
+
     /// <summary>What happens to a call addressed to the host before it reaches the handler.</summary>
     public (bool Exists, bool Unresponsive, int DelayMs, bool Error) Admit(string hostId)
     {
