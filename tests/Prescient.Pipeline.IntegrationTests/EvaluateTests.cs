@@ -18,6 +18,8 @@ public sealed class EvaluateTests(AzuriteFixture fixture)
 
         public List<string> Evacuations { get; } = [];
 
+        public List<EvacuationRequest> EvacuationRequests { get; } = [];
+
         public HashSet<string> Busy { get; } = new(StringComparer.Ordinal);
 
         public Task<MigrationStartResult> StartAsync(MigrationRequest request, CancellationToken cancellationToken)
@@ -31,10 +33,11 @@ public sealed class EvaluateTests(AzuriteFixture fixture)
             return Task.FromResult(new MigrationStartResult(request.MigrationId, true, null));
         }
 
-        public Task<MigrationStartResult> StartEvacuationAsync(string evacuationId, string hostId, string reason, CancellationToken cancellationToken)
+        public Task<MigrationStartResult> StartEvacuationAsync(EvacuationRequest request, CancellationToken cancellationToken)
         {
-            Evacuations.Add(hostId);
-            return Task.FromResult(new MigrationStartResult(evacuationId, true, null));
+            Evacuations.Add(request.HostId);
+            EvacuationRequests.Add(request);
+            return Task.FromResult(new MigrationStartResult(request.EvacuationId, true, null));
         }
 
         public Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlySet<string>>(Busy);
@@ -92,6 +95,14 @@ public sealed class EvaluateTests(AzuriteFixture fixture)
         Assert.Equal("started", Assert.Single(hot.Migrations).Outcome);
         Assert.Equal(["idle"], scheduler.Evacuations);
         Assert.Equal(Indication.ReducePower, cycle.Decisions.Single(d => d.HostId == "idle").Decision!.Indication);
+        // The evacuation is planned here: its one move, to a host that is not offloading nor receiving hot's VM.
+        var evacuation = Assert.Single(scheduler.EvacuationRequests);
+        var move = Assert.Single(evacuation.Moves);
+        Assert.Equal(["idle-vm0"], move.VmIds);
+        Assert.Equal("idle", move.SourceHostId);
+        Assert.Contains(move.DestinationHostId, new[] { "cool1", "cool2" });
+        Assert.NotEqual(request.DestinationHostId, move.DestinationHostId);
+        Assert.StartsWith(evacuation.EvacuationId + ".", move.MigrationId, StringComparison.Ordinal);
         Assert.All(cycle.Decisions.Where(d => d.HostId.StartsWith("cool", StringComparison.Ordinal)), d => Assert.Equal(Indication.None, d.Decision!.Indication));
 
         var stored = Assert.Single(await decisions.ListAsync("hot", 10, CancellationToken.None));
@@ -123,5 +134,22 @@ public sealed class EvaluateTests(AzuriteFixture fixture)
         Assert.Equal(["hot-vm4"], planned.VmIds);
         Assert.Equal("dry run: not started", planned.Outcome);
         Assert.Contains(hot.Notes, n => n.Contains("already migrating", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_host_asked_to_reduce_power_keeps_a_vm_with_automatic_migration_off_and_stays_on_saying_why()
+    {
+        var (_, scheduler, service, decisions, settings) = await SetUpAsync(fixture);
+        var vm = new SettingsScope(SettingsScopeKind.Vm, "idle-vm0");
+        Assert.Equal(SettingsWriteStatus.Saved, (await settings.SetAsync(vm, "{\"autoMigrate\":false}", null, CancellationToken.None)).Status);
+
+        var cycle = await service.RunCycleAsync(CancellationToken.None);
+
+        var idle = cycle.Decisions.Single(d => d.HostId == "idle");
+        Assert.Equal(Indication.ReducePower, idle.Decision!.Indication);
+        Assert.Empty(scheduler.Evacuations);
+        Assert.Empty(idle.Migrations);
+        Assert.Contains(idle.Notes, n => n.Contains("idle-vm0", StringComparison.Ordinal) && n.Contains("cannot move", StringComparison.Ordinal));
+        Assert.Contains("stays on", Assert.Single(await decisions.ListAsync("idle", 10, CancellationToken.None)).Summary, StringComparison.Ordinal);
     }
 }

@@ -22,8 +22,8 @@ public sealed class EvaluateWakeTests(AzuriteFixture fixture)
             return Task.FromResult(new MigrationStartResult(request.MigrationId, true, null));
         }
 
-        public Task<MigrationStartResult> StartEvacuationAsync(string evacuationId, string hostId, string reason, CancellationToken cancellationToken) =>
-            Task.FromResult(new MigrationStartResult(evacuationId, false, "not expected in these tests"));
+        public Task<MigrationStartResult> StartEvacuationAsync(EvacuationRequest request, CancellationToken cancellationToken) =>
+            Task.FromResult(new MigrationStartResult(request.EvacuationId, false, "not expected in these tests"));
 
         public Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlySet<string>>(new HashSet<string>(StringComparer.Ordinal));

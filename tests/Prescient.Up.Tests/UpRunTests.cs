@@ -69,7 +69,7 @@ public sealed class UpRunTests(UpRunFixture run, ITestOutputHelper output)
             {
                 Content = new StringContent($"{{\"enabled\":{(enabled ? "true" : "false")}}}", Encoding.UTF8, "application/json"),
             };
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", run.Pipeline.Api.Token);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", run.Pipeline.ApiToken);
             using var accepted = await run.Api.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
             var now = await run.Api.GetFromJsonAsync<JsonElement>("api/decisions/dry-run");

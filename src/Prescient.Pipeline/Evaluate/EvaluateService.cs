@@ -384,28 +384,62 @@ public sealed partial class EvaluateService(
                 result.Started ? "started" : "refused: " + result.RefusalReason));
         }
 
+        // Reduce power: hosts whose VMs can all move are evacuated by one durable workflow each (interim planning,
+        // see InterimEvacuationPlanner); the others stay on and their decision says why.
+        var evacuating = new List<HostEvaluation>();
         foreach (var evaluation in acting.Where(e => e.Decision!.Indication == Indication.ReducePower))
         {
             var notes = records[evaluation.HostId].Notes;
             if (evaluation.Settings!.DryRun)
             {
                 notes.Add("Reduce power: dry run, evacuation not started.");
-                continue;
             }
-
-            if (evaluation.Vms.Any(v => busy.Contains(v.VmId)))
+            else if (evaluation.Vms.Any(v => busy.Contains(v.VmId)))
             {
                 notes.Add("Reduce power: a VM is already migrating; evacuation waits for the next cycle.");
+            }
+            else
+            {
+                evacuating.Add(evaluation);
+            }
+        }
+
+        if (evacuating.Count == 0)
+        {
+            return (started, refused, evacuations);
+        }
+
+        var receiving = guarded.Approved.Select(m => m.DestinationHostId).ToHashSet(StringComparer.Ordinal);
+        var offloading = acting.Where(e => e.Decision!.Indication == Indication.Offload).Select(e => e.HostId).ToHashSet(StringComparer.Ordinal);
+        var candidates = views.Where(v => !receiving.Contains(v.HostId) && !offloading.Contains(v.HostId)).ToList();
+        var context = new GuardContext(now, lastMoved, indicationSince, overload);
+        foreach (var planning in InterimEvacuationPlanner.Plan(evacuating, candidates, context, guardSettings, cycleId, now))
+        {
+            var (_, migrations, notes) = records[planning.HostId];
+            migrations.AddRange(planning.Moves);
+            notes.AddRange(planning.Notes);
+            if (planning.Request is not { } request)
+            {
+                notes.Add("Reduce power: not evacuated, the host stays on.");
                 continue;
             }
 
-            var result = await scheduler.StartEvacuationAsync($"evacuate-{evaluation.HostId}-{cycleId}", evaluation.HostId, evaluation.Decision!.Reason, cancellationToken);
+            var result = await scheduler.StartEvacuationAsync(request, cancellationToken);
+            foreach (var move in request.Moves)
+            {
+                migrations.Add(new DecisionMigration(move.MigrationId, move.VmIds, move.GroupId, move.DestinationHostId, move.WakeDestination,
+                    result.Started ? "started" : "refused: " + result.RefusalReason));
+            }
+
             if (result.Started)
             {
                 evacuations++;
+                await hosts.RecordVmMovesAsync(request.Moves.SelectMany(m => m.VmIds), now, cancellationToken);
             }
 
-            notes.Add(result.Started ? "Reduce power: evacuation started." : "Reduce power: evacuation refused: " + result.RefusalReason);
+            notes.Add(result.Started
+                ? $"Reduce power: evacuation {request.EvacuationId} started ({request.Moves.Count} move(s), then power down)."
+                : "Reduce power: evacuation refused: " + result.RefusalReason);
         }
 
         return (started, refused, evacuations);
