@@ -9,8 +9,8 @@ namespace Prescient.Cli.Up;
 /// <summary>What a stop did with the migrations in flight.</summary>
 /// <param name="Finished">Workflows that were running when the stop began and finished within the drain time.</param>
 /// <param name="Interrupted">Migrations still running at the end of the drain time (recorded as interrupted).</param>
-/// <param name="Clean">Every part stopped within its time.</param>
-public sealed record StopReport(int Finished, IReadOnlyList<string> Interrupted, bool Clean);
+/// <param name="Abandoned">Parts that did not stop within their time (or failed to stop) and were left behind.</param>
+public sealed record StopReport(int Finished, IReadOnlyList<string> Interrupted, IReadOnlyList<string> Abandoned);
 
 /// <summary>Stopping the local pipeline: in order, bounded, once.</summary>
 public sealed partial class LocalPipeline
@@ -36,7 +36,8 @@ public sealed partial class LocalPipeline
     }
 
     /// <summary>
-    /// Stops everything, in order, each part within its own time (about 25 s in all at most): deciding; the migrations
+    /// Stops everything, in order, each part within its own time (about 25 s in all at most, 30 s with the disposal that
+    /// follows): deciding; the migrations
     /// in flight get <see cref="LocalPipelineOptions.MigrationDrain"/> to finish, and those still running are recorded
     /// as interrupted (with a data folder they resume at the next start); agents and ingest; the API; the durable
     /// runtime; the fleet; Azurite last (asked to save its data). Later calls return at once.
@@ -45,10 +46,18 @@ public sealed partial class LocalPipeline
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
         {
-            return new StopReport(0, [], true);
+            return new StopReport(0, [], []);
         }
 
-        var clean = true;
+        var abandoned = new List<string>();
+        void Check(bool stopped, string part)
+        {
+            if (!stopped)
+            {
+                abandoned.Add(part);
+            }
+        }
+
         await StopDecidersAsync();
         var (finished, interrupted) = _durable is null ? (0, []) : await DrainInFlightAsync();
 
@@ -58,23 +67,23 @@ public sealed partial class LocalPipeline
         }
 
         await _stopping.CancelAsync();
-        clean &= await Bounded(Task.WhenAll(_loops), TimeSpan.FromSeconds(3));
+        Check(await Bounded(Task.WhenAll(_loops), TimeSpan.FromSeconds(2)), "agents and ingest");
         if (_app is not null)
         {
-            using var apiDeadline = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-            clean &= await Bounded(_app.StopAsync(apiDeadline.Token), TimeSpan.FromSeconds(3));
+            using var apiDeadline = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            Check(await Bounded(_app.StopAsync(apiDeadline.Token), TimeSpan.FromSeconds(2)), "API");
         }
 
         if (_durable is not null)
         {
-            clean &= await _durable.StopAsync(TimeSpan.FromSeconds(5));
+            Check(await _durable.StopAsync(TimeSpan.FromSeconds(5)), "durable runtime");
         }
 
         _state?.SaveTime(Clock.GetUtcNow());
         if (FleetService is not null)
         {
             FleetService.Model.PlacementChanged = null;
-            clean &= await Bounded(FleetService.DisposeAsync().AsTask(), TimeSpan.FromSeconds(2));
+            Check(await Bounded(FleetService.DisposeAsync().AsTask(), TimeSpan.FromSeconds(2)), "fleet simulator");
         }
 
         if (_azurite is not null)
@@ -82,30 +91,33 @@ public sealed partial class LocalPipeline
             await _azurite.StopAsync(TimeSpan.FromSeconds(4));
         }
 
-        return new StopReport(finished, interrupted, clean);
+        return new StopReport(finished, interrupted, abandoned);
     }
 
     /// <summary>The second Ctrl-C: kills the child processes at once (the process exits next). Nothing waits.</summary>
     public void KillChildren() => _azurite?.Kill();
 
+    /// <summary>Stops (if not yet), then releases what is left, within a couple of seconds: the process is usually exiting.</summary>
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        var rest = new List<Task>();
         if (_app is not null)
         {
-            await Bounded(_app.DisposeAsync().AsTask(), TimeSpan.FromSeconds(3));
+            rest.Add(_app.DisposeAsync().AsTask());
         }
 
         if (_durable is not null)
         {
-            await _durable.DisposeAsync();
+            rest.Add(_durable.DisposeAsync().AsTask());
         }
 
         if (_azurite is not null)
         {
-            await _azurite.DisposeAsync();
+            rest.Add(_azurite.DisposeAsync().AsTask());
         }
 
+        await Bounded(Task.WhenAll(rest), TimeSpan.FromSeconds(2));
         _pipelineLoops?.Dispose();
         _stopping.Dispose();
         _deciding.Dispose();
@@ -213,9 +225,14 @@ public sealed partial class LocalPipeline
             await task.WaitAsync(limit);
             return true;
         }
+        catch (OperationCanceledException)
+        {
+            // It ended by being cancelled: the loops end that way.
+            return true;
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Out of time or failed: the stop goes on.
+            // Out of time (TimeoutException) or failed: the stop goes on.
             return false;
         }
     }

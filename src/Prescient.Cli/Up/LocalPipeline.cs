@@ -195,7 +195,15 @@ public sealed partial class LocalPipeline : IAsyncDisposable
 
         stage("Starting the durable runtime (task hub on Azure Storage, gRPC sidecar on 127.0.0.1)");
         _durable = await LocalDurableRuntime.StartAsync(
-            new LocalDurableRuntimeOptions { StorageConnectionString = connection, TaskHubName = prefix.Length == 0 ? TaskHub : prefix + "hub" },
+            new LocalDurableRuntimeOptions
+            {
+                StorageConnectionString = connection,
+                TaskHubName = prefix.Length == 0 ? TaskHub : prefix + "hub",
+                // After a crash, interrupted work runs again this much later: within the migration steps' timeouts
+                // (bookkeeping 60 s), and longer than any one activity (one hypervisor call, or a table write).
+                WorkItemVisibilityTimeout = TimeSpan.FromSeconds(40),
+                ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(30),
+            },
             registry => registry.AddMigrationTasks(),
             worker => worker.AddSingleton(services.GetRequiredService<MigrationActivities>()),
             LoggerFactory,
@@ -219,8 +227,9 @@ public sealed partial class LocalPipeline : IAsyncDisposable
             (loop, e) => _pipelineLoops?.Failed(loop, e), now => _state?.SaveTime(now));
         await _agents.SyncPowerAsync(cancellationToken);
         _pipelineLoops = new PipelineLoops(
-            services.GetRequiredService<QueueTelemetryDrainer>(), services.GetRequiredService<EvaluateService>(), retrain, _agents, Clock,
-            pipelineOptions.Calendar(), Options.RetrainEvery, _notice, LoggerFactory.CreateLogger<PipelineLoops>());
+            services.GetRequiredService<QueueTelemetryDrainer>(), services.GetRequiredService<EvaluateService>(), retrain,
+            services.GetRequiredService<MigrationReconciler>(), _agents, Clock, pipelineOptions.Calendar(), Options.RetrainEvery, _notice,
+            LoggerFactory.CreateLogger<PipelineLoops>());
         if (!Resumed)
         {
             _pipelineLoops.CountRetrain();
@@ -233,6 +242,7 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         _loops.Add(Task.Run(() => _pipelineLoops.IngestAsync(token), CancellationToken.None));
         _deciders.Add(Task.Run(() => _pipelineLoops.EvaluateAsync(deciding, token), CancellationToken.None));
         _deciders.Add(Task.Run(() => _pipelineLoops.RetrainAsync(deciding, token), CancellationToken.None));
+        _deciders.Add(Task.Run(() => _pipelineLoops.ReconcileAsync(deciding), CancellationToken.None));
     }
 
     /// <summary>The run's simulated start: the given time of day on the most recent weekday (so a day of work is ahead).</summary>

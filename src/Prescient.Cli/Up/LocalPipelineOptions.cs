@@ -41,7 +41,7 @@ public sealed record LocalPipelineOptions
     public string DashboardRoot { get; init; } = Path.Combine(AppContext.BaseDirectory, "wwwroot");
 
     /// <summary>How long a stop waits for migrations in flight to finish before it records them as interrupted.</summary>
-    public TimeSpan MigrationDrain { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan MigrationDrain { get; init; } = TimeSpan.FromSeconds(6);
 }
 
 /// <summary>What the pipeline is doing, for the progress display (counters of the loops, not the summary).</summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Prescient.Core.Calendar;
 using Prescient.Pipeline.Evaluate;
 using Prescient.Pipeline.Ingest;
+using Prescient.Pipeline.Migration;
 using Prescient.Pipeline.Retrain;
 
 namespace Prescient.Cli.Up;
@@ -12,12 +13,15 @@ namespace Prescient.Cli.Up;
 /// runs one cycle per period, retrain runs every few simulated hours. No period goes unevaluated: a cycle runs once the
 /// period has begun and everything the agents sent before it has been ingested, and until it has run the clock may not
 /// enter the next period. When the pipeline cannot keep up, the clock waits (simulated time slows down), the terminal
-/// says so, and the period counts in <see cref="PeriodsBehind"/>.
+/// says so, and the period counts in <see cref="PeriodsBehind"/>. Every <see cref="ReconcileEvery"/> the migrations
+/// are reconciled as at start-up: a workflow that ended without releasing a lease or recording its end (a step that
+/// timed out) does not leave the VM looking busy.
 /// </summary>
 internal sealed partial class PipelineLoops(
     QueueTelemetryDrainer drainer,
     EvaluateService evaluate,
     RetrainService retrain,
+    MigrationReconciler reconciler,
     SimulatedAgents agents,
     SimClock clock,
     PeriodCalendar calendar,
@@ -27,6 +31,9 @@ internal sealed partial class PipelineLoops(
 {
     private const int DrainBatch = 500;
     private static readonly TimeSpan SayBehindEvery = TimeSpan.FromSeconds(15);
+
+    /// <summary>Simulated time between two reconciliations of the migrations with the workflows and the hosts.</summary>
+    public static readonly TimeSpan ReconcileEvery = TimeSpan.FromHours(2);
 
     // Ingest touches the host rows that evaluate updates with their ETag: the two take turns, so an evaluation cycle
     // is not lost to a concurrent ingest batch.
@@ -178,6 +185,34 @@ internal sealed partial class PipelineLoops(
         }
     }
 
+    public async Task ReconcileAsync(CancellationToken deciding)
+    {
+        var next = clock.GetUtcNow() + ReconcileEvery;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        while (await TickAsync(timer, deciding))
+        {
+            if (clock.GetUtcNow() < next)
+            {
+                continue;
+            }
+
+            try
+            {
+                var result = await reconciler.ReconcileAsync(deciding);
+                if (result.RecordsReconciled + result.LeasesReleased > 0)
+                {
+                    LogReconciled(logger, result.RecordsReconciled, result.LeasesReleased);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Failed("reconcile", e);
+            }
+
+            next = clock.GetUtcNow() + ReconcileEvery;
+        }
+    }
+
     public void Failed(string loop, Exception e)
     {
         if (Stopping)
@@ -219,6 +254,9 @@ internal sealed partial class PipelineLoops(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The {Loop} loop failed; it tries again at its next tick")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception, string loop);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciliation settled {Records} migration record(s) and released {Leases} lease(s) that no workflow held")]
+    private static partial void LogReconciled(ILogger logger, int records, int leases);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The clock waited for the pipeline in the period starting {PeriodStart}: {Behind} period(s) behind so far")]
     private static partial void LogBehind(ILogger logger, DateTimeOffset periodStart, int behind);

@@ -44,8 +44,11 @@ public sealed class UpCommand(IAnsiConsole console) : AsyncCommand<UpSettings>
         // A terminal's Ctrl-C (SIGINT) and a service manager's SIGTERM stop the same orderly way.
         using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        var logLevel = Environment.GetEnvironmentVariable("PRESCIENT_LOG") is { } level && Enum.TryParse<LogLevel>(level, true, out var l) ? l : (LogLevel?)null;
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
-            .SetMinimumLevel(Environment.GetEnvironmentVariable("PRESCIENT_LOG") is { } level && Enum.TryParse<LogLevel>(level, true, out var l) ? l : LogLevel.Error));
+            .SetMinimumLevel(logLevel ?? LogLevel.Error)
+            // The durable worker logs each work item a stop cancels as an error; the workflows' own failures are in their records.
+            .AddFilter("Microsoft.DurableTask", logLevel ?? LogLevel.Critical));
         var options = new LocalPipelineOptions
         {
             Speed = settings.Speed,
@@ -119,7 +122,7 @@ public sealed class UpCommand(IAnsiConsole console) : AsyncCommand<UpSettings>
             var stopWatch = System.Diagnostics.Stopwatch.StartNew();
             var report = await pipeline.StopAsync();
             progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Stopped in {stopWatch.Elapsed.TotalSeconds:F1} s: {report.Finished} workflow(s) in flight finished, {report.Interrupted.Count} migration(s) recorded as interrupted{(report.Interrupted.Count == 0 ? "" : " (" + string.Join(", ", report.Interrupted) + ")")}{(report.Clean ? "" : "; a part did not stop in time and was abandoned")}."));
+                $"Stopped in {stopWatch.Elapsed.TotalSeconds:F1} s: {report.Finished} workflow(s) in flight finished, {report.Interrupted.Count} migration(s) recorded as interrupted{(report.Interrupted.Count == 0 ? "" : " (" + string.Join(", ", report.Interrupted) + ")")}{(report.Abandoned.Count == 0 ? "" : "; did not stop in time, abandoned: " + string.Join(", ", report.Abandoned))}."));
         }
 
         return 0;

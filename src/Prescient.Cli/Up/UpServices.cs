@@ -78,7 +78,7 @@ internal static class UpServices
     {
         Timeouts = new StepTimeouts
         {
-            Bookkeeping = TimeSpan.FromSeconds(30),
+            Bookkeeping = TimeSpan.FromSeconds(60),
             Prepare = TimeSpan.FromSeconds(10),
             RoundCall = TimeSpan.FromSeconds(10),
             Round = TimeSpan.FromSeconds(60),

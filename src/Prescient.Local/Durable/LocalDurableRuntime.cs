@@ -237,6 +237,10 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
             await step().WaitAsync(deadline);
             return true;
         }
+        catch (OperationCanceledException) when (!deadline.IsCancellationRequested)
+        {
+            return true; // It ended by being cancelled.
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Out of time (the step goes on, or not, on its own), or it failed: either way the stop goes on.

@@ -12,8 +12,8 @@ internal sealed record EvacuationPlanning(string HostId, EvacuationRequest? Requ
 /// <summary>
 /// Interim, until Core's one planner replaces it: plans the cycle's reduce-power evacuations with Core's
 /// <see cref="MigrationPlanner"/>, which sees VM settings (automatic migration off, move-together groups, priority),
-/// plans all or nothing per host and applies the migration guard. Hosts that offload this cycle, and the destinations
-/// of this cycle's offloads, take no part (neither evacuated nor receiving).
+/// plans all or nothing per host and applies the migration guard (all but its per-cycle caps). Hosts that offload this
+/// cycle, and the destinations of this cycle's offloads, take no part (neither evacuated nor receiving).
 /// </summary>
 internal static class InterimEvacuationPlanner
 {
@@ -30,7 +30,11 @@ internal static class InterimEvacuationPlanner
             .Select(e => new HostCycle(e.View!, Indication.ReducePower, e.Decision!.ComparedWorkload, e.Vms))
             .Concat(candidates.Where(v => !evacuatingIds.Contains(v.HostId)).Select(v => new HostCycle(v, Indication.None, v.Measured, [])))
             .ToList();
-        var plan = new MigrationPlanner().Plan(hosts, context, guardSettings);
+        // The per-cycle caps bound the migrations a cycle starts at once; an evacuation is one workflow that runs its
+        // moves a few at a time (MigrationOptions.EvacuationConcurrency), so they do not cut it short. The other rules
+        // (cooldown, hold) apply to every move.
+        var uncapped = guardSettings with { MaxMigrationsPerCycle = int.MaxValue, MaxMigrationsPerHostPerCycle = int.MaxValue };
+        var plan = new MigrationPlanner().Plan(hosts, context, uncapped);
 
         var result = new List<EvacuationPlanning>();
         foreach (var evaluation in evacuating)
