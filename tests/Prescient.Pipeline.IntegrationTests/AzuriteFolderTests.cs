@@ -87,7 +87,7 @@ public sealed class AzuriteFolderTests : IDisposable
                      "--blobHost", "127.0.0.1", "--blobPort", ports[0].ToString(CultureInfo.InvariantCulture),
                      "--queueHost", "127.0.0.1", "--queuePort", ports[1].ToString(CultureInfo.InvariantCulture),
                      "--tableHost", "127.0.0.1", "--tablePort", ports[2].ToString(CultureInfo.InvariantCulture),
-                     "--silent", "--location", folder,
+                     "--silent", "--disableTelemetry", "--location", folder,
                  })
         {
             startInfo.ArgumentList.Add(argument);

@@ -24,10 +24,22 @@ public sealed class UpDataFixture : IAsyncLifetime
         Assert.Equal(0, await up.WaitForExitAsync(TimeSpan.FromMinutes(2)));
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
-        Directory.Delete(DataDirectory, recursive: true);
-        return Task.CompletedTask;
+        // An Azurite may still be saving (after a test killed its up): give it the time it needs.
+        if (UpProcess.ReadPids(DataDirectory) is { } pids)
+        {
+            await UpProcess.WaitUntilGoneAsync(pids.Azurite, TimeSpan.FromSeconds(60));
+        }
+
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left in the temporary folder.
+        }
     }
 }
 

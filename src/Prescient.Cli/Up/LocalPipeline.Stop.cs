@@ -49,6 +49,7 @@ public sealed partial class LocalPipeline
             return new StopReport(0, [], []);
         }
 
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var abandoned = new List<string>();
         void Check(bool stopped, string part)
         {
@@ -88,7 +89,8 @@ public sealed partial class LocalPipeline
 
         if (_azurite is not null)
         {
-            await _azurite.StopAsync(TimeSpan.FromSeconds(4));
+            // Last, and with the time left: Azurite saves its data on SIGTERM (a few seconds for a large run).
+            await _azurite.StopAsync(TimeSpan.FromSeconds(Math.Max(4, 27 - watch.Elapsed.TotalSeconds)));
         }
 
         return new StopReport(finished, interrupted, abandoned);

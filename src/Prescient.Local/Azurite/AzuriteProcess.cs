@@ -17,6 +17,11 @@ public sealed class AzuriteProcess : IAsyncDisposable
     // Azurite's well-known development key: public, documented, and accepted only by the local emulator.
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+    /// <summary>The shell between the launcher and Azurite: forwards one stop signal, ignores the rest.</summary>
+    private const string Guard =
+        "trap 'trap \"\" TERM INT; kill -TERM \"$child\" 2>/dev/null; wait \"$child\"' TERM INT; " +
+        "\"$0\" \"$@\" >>\"$AZURITE_LOG\" 2>&1 & child=$!; wait \"$child\"";
+
     private readonly Process _process;
     private readonly ManualResetEventSlim _releaseParent;
     private readonly bool _persistent;
@@ -110,17 +115,25 @@ public sealed class AzuriteProcess : IAsyncDisposable
         var launcher = Launcher();
         var startInfo = new ProcessStartInfo(launcher is null ? executable : "setsid")
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            // Detached, its output goes to a file: a pipe to a parent that died would make its last words (on the
+            // way to saving its data) fail with EPIPE and end it before it saved anything.
+            RedirectStandardOutput = launcher is null,
+            RedirectStandardError = launcher is null,
             UseShellExecute = false,
         };
         if (launcher is not null)
         {
-            // setsid: a session (and process group) of its own; setpriv: SIGTERM when its parent thread dies.
-            foreach (var argument in new[] { launcher, "--pdeathsig", "TERM", "--", executable })
+            // setsid: a session (and process group) of its own; setpriv: SIGTERM when its parent thread dies. The kernel
+            // repeats that signal as it reparents Azurite from thread to thread of a dying parent, and Azurite takes
+            // only the first (the next one kills it in the middle of saving its data): a small shell passes on the
+            // first TERM or INT only, waits for Azurite to save and exit, and sends its output to a log.
+            var log = folderLock is null ? "/dev/null" : Path.Combine(folderLock.Directory, "azurite.log");
+            foreach (var argument in new[] { launcher, "--pdeathsig", "TERM", "--", "sh", "-c", Guard, executable })
             {
                 startInfo.ArgumentList.Add(argument);
             }
+
+            startInfo.Environment["AZURITE_LOG"] = log;
         }
 
         foreach (var argument in new[]
@@ -129,6 +142,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
                      "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--tableHost", "127.0.0.1", "--tablePort", table.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--skipApiVersionCheck", "--disableProductStyleUrl", "--silent",
+                     // Without telemetry Azurite exits once it has saved its data after SIGTERM (with it, it lingers).
+                     "--disableTelemetry",
                  })
         {
             startInfo.ArgumentList.Add(argument);
@@ -146,10 +161,14 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
         var release = new ManualResetEventSlim();
         var process = StartFromKeeperThread(startInfo, release);
-        process.OutputDataReceived += static (_, _) => { };
-        process.ErrorDataReceived += static (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        if (launcher is null)
+        {
+            process.OutputDataReceived += static (_, _) => { };
+            process.ErrorDataReceived += static (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
         var azurite = new AzuriteProcess(process, release, blob, queue, table, folderLock is not null)
         {
             Detached = launcher is not null,

@@ -61,9 +61,11 @@ public sealed class DataFolderLock : IDisposable
 
         using (var process = Process.GetProcessById(pid))
         {
+            // It may already be saving its data (its parent-death signal came first): killing it in the middle of
+            // writing its files would corrupt them, so it gets a minute before it is killed.
             Signal(pid, "TERM");
             using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            grace.CancelAfter(TimeSpan.FromSeconds(10));
+            grace.CancelAfter(TimeSpan.FromSeconds(60));
             try
             {
                 await process.WaitForExitAsync(grace.Token);
