@@ -30,7 +30,9 @@ internal sealed partial class UpProcess : IAsyncDisposable
 
     public string Output => string.Join('\n', _lines);
 
-    public static UpProcess Start(string dataDirectory, params string[] arguments)
+    public static UpProcess Start(string dataDirectory, params string[] arguments) => Start(dataDirectory, new Dictionary<string, string>(), arguments);
+
+    public static UpProcess Start(string dataDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var startInfo = new ProcessStartInfo("setsid")
         {
@@ -43,6 +45,11 @@ internal sealed partial class UpProcess : IAsyncDisposable
         foreach (var argument in new[] { "up", "--data", dataDirectory, "--port", "0" }.Concat(arguments))
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
         }
 
         return new UpProcess(Process.Start(startInfo) ?? throw new InvalidOperationException("prescient up did not start"));

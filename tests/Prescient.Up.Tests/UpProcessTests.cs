@@ -189,6 +189,23 @@ public sealed class UpProcessTests(UpDataFixture data, ITestOutputHelper output)
         Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(60)));
     }
 
+    [Fact]
+    public async Task Invalid_migration_options_stop_up_at_start_with_a_message_that_names_them()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "prescient-up-invalid-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            await using var up = UpProcess.Start(folder, new Dictionary<string, string> { ["Migration__EvacuationConcurrency"] = "0" }, Arguments);
+
+            Assert.Equal(1, await up.WaitForExitAsync(TimeSpan.FromMinutes(2)));
+            Assert.Contains(up.Lines, l => l.StartsWith("Prescient could not start", StringComparison.Ordinal) && l.Contains("EvacuationConcurrency", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Prescient.Up.Tests;
@@ -51,6 +52,24 @@ public sealed class UpRunTests(UpRunFixture run, ITestOutputHelper output)
         var series = await run.Api.GetFromJsonAsync<JsonElement>($"api/hosts/{source}/series");
         Assert.Contains(series.GetProperty("migrations").EnumerateArray(), m => m.GetProperty("migrationId").GetString() == id);
         Assert.Contains(series.GetProperty("points").EnumerateArray(), p => p.TryGetProperty("predicted", out var v) && v.ValueKind == JsonValueKind.Number);
+    }
+
+    [Fact]
+    public void Up_is_composed_with_the_Functions_app_registrations_overriding_only_storage_clock_durable_runtime_fleet_and_authoriser()
+    {
+        var services = run.Pipeline.Services;
+        // The shared registrations: the store-backed read models, the durable scheduler, the reconciler.
+        Assert.IsType<Pipeline.Api.Hosts.StoreHostReadModel>(services.GetRequiredService<Pipeline.Api.Hosts.IHostReadModel>());
+        Assert.IsType<Pipeline.Api.Migrations.StoreMigrationHistory>(services.GetRequiredService<Pipeline.Api.Migrations.IMigrationHistory>());
+        Assert.IsType<Pipeline.Api.Decisions.StoreDecisionLog>(services.GetRequiredService<Pipeline.Api.Decisions.IDecisionLog>());
+        Assert.IsType<Pipeline.Migration.DurableMigrationScheduler>(services.GetRequiredService<Pipeline.Migration.IMigrationScheduler>());
+        Assert.NotNull(services.GetRequiredService<Pipeline.Migration.MigrationReconciler>());
+        // What differs on one machine.
+        Assert.Same(run.Pipeline.Clock, services.GetRequiredService<TimeProvider>());
+        Assert.IsType<Pipeline.Migration.DeferredDurableClientProvider>(services.GetRequiredService<Pipeline.Migration.IDurableClientProvider>());
+        Assert.IsType<Pipeline.Api.Auth.BearerTokenAuthorizer>(services.GetRequiredService<Pipeline.Api.Auth.IApiAuthorizer>());
+        Assert.Equal(run.Pipeline.FleetService.BaseAddress,
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Pipeline.Hypervisor.HypervisorClientOptions>>().Value.FleetBaseUri);
     }
 
     [Fact]
