@@ -97,10 +97,10 @@ internal sealed partial class UpProcess : IAsyncDisposable
     }
 
     /// <summary>Sends <paramref name="signal"/> to the whole process group, as a terminal sends Ctrl-C.</summary>
-    public void SignalGroup(string signal) => Kill("-" + signal, "-" + Pid.ToString(CultureInfo.InvariantCulture));
+    public void SignalGroup(string signal) => Kill(signal, "-" + Pid.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>SIGKILL to <c>up</c> alone (a crash): its children are not signalled by anyone but the kernel.</summary>
-    public void KillHard() => Kill("-KILL", Pid.ToString(CultureInfo.InvariantCulture));
+    public void KillHard() => Kill("KILL", Pid.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>The exit code, or null if it is still running after <paramref name="timeout"/>.</summary>
     public async Task<int?> WaitForExitAsync(TimeSpan timeout)
@@ -181,7 +181,8 @@ internal sealed partial class UpProcess : IAsyncDisposable
 
     private static void Kill(string signal, string target)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { signal, "--", target }, UseShellExecute = false })!;
+        // The shell's kill (procps may be missing): "kill -s INT -- -123" signals the process group 123.
+        using var kill = Process.Start(new ProcessStartInfo("sh") { ArgumentList = { "-c", "kill -s \"$0\" -- \"$1\"", signal, target }, UseShellExecute = false })!;
         kill.WaitForExit();
     }
 

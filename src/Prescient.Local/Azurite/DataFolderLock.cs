@@ -98,10 +98,14 @@ public sealed class DataFolderLock : IDisposable
         _lock.Dispose();
     }
 
-    /// <summary>Sends a signal with the system's <c>kill</c> (no native interop needed).</summary>
+    /// <summary>Sends a signal with the shell's <c>kill</c> (no native interop, no procps needed).</summary>
     internal static void Signal(int pid, string signal)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, pid.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false });
+        using var kill = Process.Start(new ProcessStartInfo("sh")
+        {
+            ArgumentList = { "-c", "kill -s \"$0\" \"$1\"", signal, pid.ToString(CultureInfo.InvariantCulture) },
+            UseShellExecute = false,
+        });
         kill?.WaitForExit();
     }
 
