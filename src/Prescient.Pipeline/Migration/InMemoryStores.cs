@@ -98,6 +98,7 @@ public sealed class InMemoryMigrationRecordStore : IMigrationRecordStore
             return Task.FromResult<IReadOnlyList<MigrationRecord>>(_records.Values.OrderByDescending(r => r.StartedAt).Take(max).ToList());
         }
     }
+
     public Task<bool> TryNoteRunningAsync(string migrationId, string note, CancellationToken cancellationToken = default)
     {
         lock (_gate)
@@ -109,6 +110,14 @@ public sealed class InMemoryMigrationRecordStore : IMigrationRecordStore
 
             _records[migrationId] = record with { Outcome = note };
             return Task.FromResult(true);
+        }
+    }
+
+    public Task<IReadOnlyList<MigrationRecord>> ListRunningAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<MigrationRecord>>(_records.Values.Where(r => r.Result == MigrationResult.Running).ToList());
         }
     }
 }

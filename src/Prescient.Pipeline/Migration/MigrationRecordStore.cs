@@ -68,6 +68,9 @@ public interface IMigrationRecordStore
     /// nothing written, when it ended meanwhile: an end record is never overwritten.
     /// </summary>
     Task<bool> TryNoteRunningAsync(string migrationId, string note, CancellationToken cancellationToken = default);
+
+    /// <summary>The migrations still running (the evaluator counts their VMs as busy and their destinations as reserved).</summary>
+    Task<IReadOnlyList<MigrationRecord>> ListRunningAsync(CancellationToken cancellationToken = default);
 }
 
 public sealed class MigrationRecordStore(TableServiceClient tables, string tableName = MigrationRecordStore.DefaultTableName) : IMigrationRecordStore
@@ -142,6 +145,19 @@ public sealed class MigrationRecordStore(TableServiceClient tables, string table
             // Rewritten meanwhile (by its workflow): leave it.
             return false;
         }
+    }
+
+    public async Task<IReadOnlyList<MigrationRecord>> ListRunningAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var running = nameof(MigrationResult.Running);
+        var records = new List<MigrationRecord>();
+        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == Partition && e.GetString("Result") == running, cancellationToken: cancellationToken))
+        {
+            records.Add(ToRecord(entity));
+        }
+
+        return records;
     }
 
     private async Task EnsureTableAsync(CancellationToken cancellationToken)
