@@ -41,7 +41,8 @@ internal sealed partial class UpProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         startInfo.ArgumentList.Add(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
-        startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "prescient.dll"));
+        // PRESCIENT_UP_DLL runs another build of up (to show a test failing on the code before a fix).
+        startInfo.ArgumentList.Add(Environment.GetEnvironmentVariable("PRESCIENT_UP_DLL") ?? Path.Combine(AppContext.BaseDirectory, "prescient.dll"));
         foreach (var argument in new[] { "up", "--data", dataDirectory, "--port", "0" }.Concat(arguments))
         {
             startInfo.ArgumentList.Add(argument);

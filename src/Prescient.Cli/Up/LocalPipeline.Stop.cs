@@ -121,6 +121,7 @@ public sealed partial class LocalPipeline
 
         await Bounded(Task.WhenAll(rest), TimeSpan.FromSeconds(2));
         _pipelineLoops?.Dispose();
+        _decidingOrStopping?.Dispose();
         _stopping.Dispose();
         _deciding.Dispose();
     }

@@ -34,6 +34,7 @@ public sealed partial class LocalPipeline : IAsyncDisposable
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _deciding = new();
+    private CancellationTokenSource? _decidingOrStopping;
     private readonly List<Task> _loops = [];
     private readonly List<Task> _deciders = [];
     private readonly ILogger _logger;
@@ -236,7 +237,8 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         }
 
         var token = _stopping.Token;
-        var deciding = CancellationTokenSource.CreateLinkedTokenSource(token, _deciding.Token).Token;
+        _decidingOrStopping = CancellationTokenSource.CreateLinkedTokenSource(token, _deciding.Token);
+        var deciding = _decidingOrStopping.Token;
         Clock.Start();
         _loops.Add(Task.Run(() => _agents.RunAsync(token), CancellationToken.None));
         _loops.Add(Task.Run(() => _pipelineLoops.IngestAsync(token), CancellationToken.None));
