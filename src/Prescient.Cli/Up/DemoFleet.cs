@@ -1,3 +1,4 @@
+using Prescient.Core.Migration;
 using Prescient.Simulation.FleetService;
 using Prescient.Simulation.Traces;
 
@@ -82,10 +83,13 @@ public sealed class DemoFleet
         return new DemoFleet(hosts, vms);
     }
 
-    public IEnumerable<SimHostSpec> HostSpecs() => HostIds.Select(id => new SimHostSpec(id, CoresPerHost, HostMemoryMb));
+    /// <summary>The hosts, powered as <paramref name="power"/> says (a restart) or all on.</summary>
+    public IEnumerable<SimHostSpec> HostSpecs(IReadOnlyDictionary<string, PowerState>? power = null) =>
+        HostIds.Select(id => new SimHostSpec(id, CoresPerHost, HostMemoryMb, PowerState: power?.GetValueOrDefault(id, PowerState.On) ?? PowerState.On));
 
-    public IEnumerable<SimVmSpec> VmSpecs(DateTimeOffset at) =>
-        Vms.Select(vm => new SimVmSpec(vm.VmId, vm.HostId, CpuCores(vm, at), vm.MemoryMb, vm.DirtyRateMBps));
+    /// <summary>The VMs, each where <paramref name="placement"/> says it runs (a restart) or on its first host.</summary>
+    public IEnumerable<SimVmSpec> VmSpecs(DateTimeOffset at, IReadOnlyDictionary<string, string>? placement = null) =>
+        Vms.Select(vm => new SimVmSpec(vm.VmId, placement?.GetValueOrDefault(vm.VmId) ?? vm.HostId, CpuCores(vm, at), vm.MemoryMb, vm.DirtyRateMBps));
 
     /// <summary>The VM's demand at a moment, in cores: its daily profile plus deterministic noise.</summary>
     public static double CpuCores(DemoVm vm, DateTimeOffset at) => Load(vm, at) * CoresPerHost;

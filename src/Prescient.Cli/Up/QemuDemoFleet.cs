@@ -16,7 +16,7 @@ namespace Prescient.Cli.Up;
 /// guest (tools/guest) whose vCPU load follows the VM's daily profile on the demo's accelerated clock, and whose CPU is
 /// measured from the QEMU processes. Powering a host down runs a harmless command (the hosts share this machine).
 /// </summary>
-public sealed partial class QemuDemoFleet : IAsyncDisposable
+public sealed partial class QemuDemoFleet : IAsyncDisposable, IDemoHosts
 {
     /// <summary>Each demo host offers one core: its load is its guests' QEMU CPU time per second.</summary>
     public const double CoresPerHost = 1;
@@ -155,8 +155,15 @@ public sealed partial class QemuDemoFleet : IAsyncDisposable
         }
     }
 
-    public async Task<HostStatus?> StatusAsync(string hostId, CancellationToken cancellationToken) =>
-        _hosts.TryGetValue(hostId, out var host) ? (await host.GetStatusAsync(cancellationToken)).Value : null;
+    /// <summary>The guests follow their profiles themselves (the test guest's load generator).</summary>
+    void IDemoHosts.FollowProfiles(DateTimeOffset now)
+    {
+    }
+
+    /// <summary>The host's status measured from its QEMU processes.</summary>
+    public async ValueTask<HostStatus> StatusAsync(string hostId, CancellationToken cancellationToken) =>
+        (await _hosts[hostId].GetStatusAsync(cancellationToken)).Value
+        ?? throw new InvalidOperationException($"Host {hostId} did not report its status.");
 
     public async ValueTask DisposeAsync()
     {

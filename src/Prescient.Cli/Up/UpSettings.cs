@@ -73,6 +73,11 @@ public sealed class UpSettings : CommandSettings
             return ValidationResult.Error($"--hypervisor must be simulated or qemu, not '{Hypervisor}'.");
         }
 
+        if (Hypervisor == "qemu" && Data is not null)
+        {
+            return ValidationResult.Error("--data resumes simulated hosts only: real QEMU guests stop with up (run --hypervisor qemu without --data).");
+        }
+
         if (Hosts is < 4 or > 200)
         {
             return ValidationResult.Error($"--hosts must be between 4 and 200, not {Hosts}.");

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prescient.Core.Migration;
 using Prescient.Hypervisor.Contract;
@@ -71,6 +72,8 @@ public sealed class FleetSimulatorService : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
         builder.Logging.ClearProviders();
+        // Started and stopped by its caller: a Ctrl-C is the caller's to handle, not this host's.
+        builder.Services.AddSingleton<IHostLifetime, CallerLifetime>();
         if (loggerFactory is not null)
         {
             builder.Services.AddSingleton(loggerFactory);
@@ -89,6 +92,13 @@ public sealed class FleetSimulatorService : IAsyncDisposable
     {
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
+    }
+
+    private sealed class CallerLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static void Map(WebApplication app, EmulatedFleet model, FleetServiceOptions options)

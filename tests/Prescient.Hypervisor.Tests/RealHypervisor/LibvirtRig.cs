@@ -125,7 +125,7 @@ internal sealed class LibvirtRig : IAsyncDisposable
                     MaxQueuePollingInterval = TimeSpan.FromMilliseconds(200),
                 },
                 registry => registry.AddMigrationTasks(),
-                services => services.AddPrescientMigrations(
+                services => services.AddPrescientMigrationsOnTables(
                     new TableServiceClient(storageConnectionString),
                     o =>
                     {
@@ -134,7 +134,6 @@ internal sealed class LibvirtRig : IAsyncDisposable
                         o.FleetSecret = QemuRig.FleetSecret;
                         o.AttemptTimeout = TimeSpan.FromSeconds(150);
                     },
-                    ["h1", "h2"],
                     o => o.Policy = QemuRig.Policy()));
             return rig;
         }

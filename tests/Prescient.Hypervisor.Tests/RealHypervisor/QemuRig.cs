@@ -131,7 +131,7 @@ internal sealed partial class QemuRig : IAsyncDisposable
                     MaxQueuePollingInterval = TimeSpan.FromMilliseconds(200),
                 },
                 registry => registry.AddMigrationTasks(),
-                services => services.AddPrescientMigrations(
+                services => services.AddPrescientMigrationsOnTables(
                     new TableServiceClient(storageConnectionString),
                     o =>
                     {
@@ -140,7 +140,6 @@ internal sealed partial class QemuRig : IAsyncDisposable
                         o.FleetSecret = FleetSecret;
                         o.AttemptTimeout = TimeSpan.FromSeconds(120);
                     },
-                    ["h1", "h2"],
                     o => o.Policy = policy ?? Policy()));
             return rig;
         }
