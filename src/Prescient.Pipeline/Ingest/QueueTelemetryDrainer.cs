@@ -8,8 +8,9 @@ using Prescient.Pipeline.Storage;
 namespace Prescient.Pipeline.Ingest;
 
 /// <summary>
-/// Reads telemetry from an Azure Storage queue (the local transport) in rounds of up to 32 messages: ingest, then
-/// delete. A crash between the two redelivers the messages after the visibility timeout, which the idempotent window
+/// Reads telemetry from an Azure Storage queue (the local transport) in rounds of up to <see cref="MessagesPerRound"/>
+/// messages (several receives of 32 at once): ingest them together (so that the window store packs their hosts into
+/// shared transactions), then delete. A crash between the two redelivers the messages after the visibility timeout, which the idempotent window
 /// store absorbs (at-least-once delivery, exactly-once counting). In the Functions app a queue trigger replaces the
 /// loop and calls <see cref="TelemetryIngestor"/> with <see cref="ToPayload"/> directly.
 /// Poison messages are handled as the Functions queue trigger does: a message delivered more than
@@ -23,6 +24,20 @@ public sealed partial class QueueTelemetryDrainer(QueueClient queue, TelemetryIn
     private const int MaxQueueNameLength = 63;
 
     private readonly int _maxDequeueCount = 5;
+    private readonly int _messagesPerRound = 128;
+
+    /// <summary>Messages received (in concurrent receives of up to 32) and ingested together in one round.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not between 1 and 1,024.</exception>
+    public int MessagesPerRound
+    {
+        get => _messagesPerRound;
+        init => _messagesPerRound = value is >= 1 and <= 1_024
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(MessagesPerRound), value, "MessagesPerRound must be between 1 and 1,024.");
+    }
+
+    /// <summary>Messages deleted at once after a round is ingested (one request each).</summary>
+    public int DeleteParallelism { get; init; } = 16;
 
     /// <summary>How long a received message stays invisible to other readers while it is ingested.</summary>
     public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromMinutes(2);
@@ -75,9 +90,11 @@ public sealed partial class QueueTelemetryDrainer(QueueClient queue, TelemetryIn
         int processed = 0, poisoned = 0;
         while (processed < maxMessages)
         {
-            var received = await queue.ReceiveMessagesAsync(
-                Math.Min(MaxMessagesPerReceive, maxMessages - processed), VisibilityTimeout, cancellationToken);
-            var messages = received.Value;
+            var wanted = Math.Min(MessagesPerRound, maxMessages - processed);
+            var receives = Enumerable.Range(0, (wanted + MaxMessagesPerReceive - 1) / MaxMessagesPerReceive)
+                .Select(i => queue.ReceiveMessagesAsync(Math.Min(MaxMessagesPerReceive, wanted - i * MaxMessagesPerReceive), VisibilityTimeout, cancellationToken))
+                .ToList();
+            var messages = (await Task.WhenAll(receives)).SelectMany(r => r.Value).ToArray();
             if (messages.Length == 0)
             {
                 break;
@@ -112,7 +129,7 @@ public sealed partial class QueueTelemetryDrainer(QueueClient queue, TelemetryIn
 
             await Parallel.ForEachAsync(
                 ingested,
-                new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, DeleteParallelism), CancellationToken = cancellationToken },
                 async (message, ct) => await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct));
             processed += live.Count;
         }
