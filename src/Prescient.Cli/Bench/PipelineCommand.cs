@@ -109,6 +109,11 @@ internal sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
         Row("  of which the ingest alone (samples/s)", result.StoreOnlySamplesPerSecond, result.OldLayoutStoreOnlySamplesPerSecond, "#,0");
         Row("retrain read, all hosts (s)", result.RetrainReadSeconds, result.OldLayoutRetrainReadSeconds, "0.00");
         Row("retrain read, host by host (s)", result.PerHostRetrainReadSeconds, result.OldLayoutRetrainReadSeconds, "0.00");
+        table.AddRow(
+            string.Create(inv, $"  all at once, {result.BucketComparisonHosts:N0} hosts: week rows vs day rows (s)"),
+            result.WeekRowsRetrainReadSeconds.ToString("0.00", inv),
+            "day rows: " + result.DayRowsRetrainReadSeconds.ToString("0.00", inv),
+            (result.WeekRowsRetrainReadSeconds / result.DayRowsRetrainReadSeconds).ToString("0.00", inv));
         Row(string.Create(inv, $"retrain {result.RetrainHosts:N0} hosts (s)"), result.RetrainSeconds, result.OldLayoutRetrainSeconds, "0.0");
         table.AddRow("incremental retrain (s)", result.IncrementalRetrainSeconds?.ToString("0.0", inv) ?? "not offered", "-", "-");
         table.AddRow("held-out MAE", result.MeanHoldoutMae.ToString("0.0000", inv), "last value: " + result.MeanBaselineMae.ToString("0.0000", inv), (result.MeanHoldoutMae / result.MeanBaselineMae).ToString("0.00", inv));

@@ -57,6 +57,9 @@ public sealed record PipelineBenchmarkResult(
     double RetrainReadSeconds,
     double PerHostRetrainReadSeconds,
     double OldLayoutRetrainReadSeconds,
+    int BucketComparisonHosts,
+    double WeekRowsRetrainReadSeconds,
+    double DayRowsRetrainReadSeconds,
     int RetrainHosts,
     double RetrainSeconds,
     double OldLayoutRetrainSeconds,
@@ -66,7 +69,7 @@ public sealed record PipelineBenchmarkResult(
     double MeanBaselineMae);
 
 /// <summary>
-/// The pipeline at fleet size on a fresh in-memory Azurite, the series layout (docs/adr/0004) next to the earlier
+/// The pipeline at fleet size on a fresh in-memory Azurite, the series layout (docs/adr/0002) next to the earlier
 /// layout (one row per host and period) measured in the same run on <see cref="PipelineBenchmarkOptions.OldLayoutHosts"/>
 /// hosts and scaled to the fleet: loading weeks of history, agents' batches through the Storage queue into windows
 /// (end to end), reading the fleet's history for a retrain, and the retrain itself.
@@ -190,6 +193,10 @@ public static class PipelineBenchmark
         var oldReadSeconds = clock.Elapsed.TotalSeconds * scale;
         progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  series layout, host by host: {perHostSeconds:0.0} s; earlier layout, host by host: {oldReadSeconds:0.0} s (both measured on {oldFleet.Hosts:N0} hosts, scaled to {fleet.Hosts:N0})"));
+        var bucketFleet = new BenchmarkFleet("bucket-", Math.Min(fleet.Hosts, 1_000), calendar, historyEnd, options.Days);
+        var (weekRowsSeconds, dayRowsSeconds) = await BucketSizesAsync(storage, bucketFleet, from, to, cancellationToken);
+        progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  all at once, {bucketFleet.Hosts:N0} hosts in tables of their own: week rows {weekRowsSeconds:0.00} s, day rows {dayRowsSeconds:0.00} s ({dayRowsSeconds / weekRowsSeconds:0.0}x)"));
 
         var retrainHosts = Math.Min(options.RetrainHosts ?? fleet.Hosts, fleet.Hosts);
         var retrainHostStore = hosts;
@@ -225,9 +232,35 @@ public static class PipelineBenchmark
             historySeconds, oldHistorySeconds * scale,
             ingest.Samples, ingest.Messages, ingest.SamplesPerSecond, oldIngest.SamplesPerSecond,
             queueCeiling.SamplesPerSecond, store, oldStore,
-            readSeconds, perHostSeconds, oldReadSeconds,
+            readSeconds, perHostSeconds, oldReadSeconds, bucketFleet.Hosts, weekRowsSeconds, dayRowsSeconds,
             retrainHosts, retrainSeconds, oldRetrainSeconds, null,
             retrain.Trained, meanMae, meanBaseline);
+    }
+
+    /// <summary>
+    /// The bucket size of the series layout, measured: the same history in week rows and in day rows, each in a table
+    /// of its own, read all at once (the retrain read). Returns both times.
+    /// </summary>
+    private static async Task<(double WeekRows, double DayRows)> BucketSizesAsync(
+        PrescientStorage storage, BenchmarkFleet fleet, PeriodKey from, PeriodKey to, CancellationToken cancellationToken)
+    {
+        var seconds = new List<double>();
+        foreach (var (table, windowsPerBucket) in new[] { ("benchweekrows", 504), ("benchdayrows", 72) })
+        {
+            var client = storage.Tables.GetTableClient(table);
+            await client.CreateIfNotExistsAsync(cancellationToken);
+            var store = new WindowStore(client, PeriodCalendar.Default, WorkloadMeasure.Cpu, null, windowsPerBucket);
+            foreach (var group in Enumerable.Range(0, fleet.Hosts).Chunk(250))
+            {
+                await store.ApplyAsync(group.ToDictionary(h => fleet.HostIds[h], h => (IReadOnlyList<TelemetrySample>)fleet.History(h), StringComparer.Ordinal), cancellationToken);
+            }
+
+            var clock = Stopwatch.StartNew();
+            await store.GetMeansAsync(fleet.HostIds.ToList(), from, to, cancellationToken);
+            seconds.Add(clock.Elapsed.TotalSeconds);
+        }
+
+        return (seconds[0], seconds[1]);
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ using Prescient.Core.Calendar;
 namespace Prescient.Pipeline.Storage;
 
 /// <summary>
-/// Where the time-series layout puts a host's rows (docs/adr/0004). Hosts are spread over <see cref="Partitions"/>
+/// Where the time-series layout puts a host's rows (docs/adr/0002). Hosts are spread over <see cref="Partitions"/>
 /// partitions <c>~p000</c>... by a stable hash of the id; in its partition a host has one head row <c>h|host</c> (the
 /// sequence ledger, the windows of its newest day, its newest windows and latest VM list) and one bucket row
 /// <c>w|host|yyyyMMdd</c> per <see cref="BucketDays"/> days of older windows. Host ids cannot contain '|' or '~'
@@ -28,13 +28,16 @@ internal sealed class SeriesLayout
     private readonly SemaphoreSlim _checkLock = new(1, 1);
     private bool? _legacyRows;
 
-    public SeriesLayout(int partitions, PeriodCalendar calendar)
+    /// <param name="windowsPerBucket">Most windows a bucket row holds (<see cref="MaxWindowsPerBucket"/>; fewer only to measure other bucket sizes).</param>
+    public SeriesLayout(int partitions, PeriodCalendar calendar, int windowsPerBucket = MaxWindowsPerBucket)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         ArgumentNullException.ThrowIfNull(calendar);
+        ArgumentOutOfRangeException.ThrowIfLessThan(windowsPerBucket, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(windowsPerBucket, MaxWindowsPerBucket);
         Partitions = partitions;
         PeriodsPerDay = calendar.PeriodsPerDay;
-        BucketDays = Math.Max(1, MaxWindowsPerBucket / PeriodsPerDay);
+        BucketDays = Math.Max(1, windowsPerBucket / PeriodsPerDay);
     }
 
     public int Partitions { get; }

@@ -15,7 +15,7 @@ internal sealed record WindowStoreContext(SeriesLayout Layout, WindowStoreOption
 }
 
 /// <summary>
-/// Hosts' 20-minute windows in an Azure table, laid out as time series (docs/adr/0004): hosts spread over a fixed
+/// Hosts' 20-minute windows in an Azure table, laid out as time series (docs/adr/0002): hosts spread over a fixed
 /// number of partitions; per host a head row (its sequence ledger, the windows of its newest day, its newest windows
 /// and latest VM list) and one bucket row per week of older windows, the windows packed in binary columns. Each
 /// window carries Core's <see cref="WindowState"/>, including the set of sequence numbers counted in it, and the
@@ -42,6 +42,12 @@ public sealed class WindowStore
     private readonly WindowReader _reader;
 
     public WindowStore(TableClient table, PeriodCalendar calendar, WorkloadMeasure measure, WindowStoreOptions? options = null)
+        : this(table, calendar, measure, options, SeriesLayout.MaxWindowsPerBucket)
+    {
+    }
+
+    /// <summary>A store whose bucket rows hold fewer days (the benchmark compares day rows with week rows).</summary>
+    internal WindowStore(TableClient table, PeriodCalendar calendar, WorkloadMeasure measure, WindowStoreOptions? options, int windowsPerBucket)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(calendar);
@@ -51,13 +57,17 @@ public sealed class WindowStore
         Table = table;
         Calendar = calendar;
         Measure = measure;
-        _context = new WindowStoreContext(new SeriesLayout(options.Partitions, calendar), options, calendar, measure);
+        Options = options;
+        _context = new WindowStoreContext(new SeriesLayout(options.Partitions, calendar, windowsPerBucket), options, calendar, measure);
         var legacy = new LegacyWindows(table);
         _writer = new WindowWriter(table, _context, new SeriesRowCache(options.CachedRows), legacy);
         _reader = new WindowReader(table, _context, legacy);
     }
 
     public PeriodCalendar Calendar { get; }
+
+    /// <summary>The options in force (validated).</summary>
+    public WindowStoreOptions Options { get; }
 
     public WorkloadMeasure Measure { get; }
 
