@@ -69,7 +69,8 @@ public sealed partial class EvaluateService(
     IMigrationScheduler scheduler,
     TimeProvider timeProvider,
     ILogger<EvaluateService> logger,
-    EvaluateOptions? options = null)
+    EvaluateOptions? options = null,
+    FleetSnapshotReader? snapshots = null)
 {
     /// <summary>Not a valid host id, so it resolves to the global settings: the fleet-wide caps of the migration guard.</summary>
     private const string FleetScope = "(fleet)";
@@ -78,6 +79,7 @@ public sealed partial class EvaluateService(
     public const string SleepingNote = "sleeping: no telemetry; available as a destination to wake";
 
     private readonly EvaluateOptions _options = options ?? new EvaluateOptions();
+    private readonly FleetSnapshotReader _snapshots = snapshots ?? new FleetSnapshotReader(windows, hosts, models);
     private readonly VmSelector _vmSelector = new();
 
     private PeriodCalendar Calendar => windows.Calendar;
@@ -87,20 +89,25 @@ public sealed partial class EvaluateService(
         var now = timeProvider.GetUtcNow();
         var current = Calendar.PeriodOf(now);
         var cycleId = CycleIds.Of(current);
-        var (document, _) = await settings.GetAsync(cancellationToken);
-        var hostIds = await hosts.ListHostIdsAsync(cancellationToken);
-        var busy = await scheduler.GetBusyVmIdsAsync(cancellationToken);
-
+        var settingsRead = settings.GetAsync(cancellationToken);
+        var busyRead = scheduler.GetBusyVmIdsAsync(cancellationToken);
+        // The fleet in a few queries (states, newest windows, models, VM moves), then the controller per host, no I/O.
+        var snapshot = await _snapshots.ReadAsync(cancellationToken);
+        var (document, _) = await settingsRead;
+        var busy = await busyRead;
+        var hostIds = snapshot.HostIds;
         var evaluations = new HostEvaluation[hostIds.Count];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, hostIds.Count),
+        Parallel.For(
+            0,
+            hostIds.Count,
             new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken },
-            async (i, ct) => evaluations[i] = await EvaluateHostAsync(hostIds[i], document, now, cycleId, ct));
+            i => evaluations[i] = EvaluateHost(hostIds[i], snapshot.Host(hostIds[i]), document, now, cycleId));
 
-        // Commit each evaluated host's controller state first: a host another evaluator already did is dropped.
+        // Commit each evaluated host's controller state first (in batches): a host another evaluator already did is dropped.
         var committed = new List<HostEvaluation>();
         var sleeping = new List<HostView>();
         var records = new Dictionary<string, (HostEvaluation Evaluation, List<DecisionMigration> Migrations, List<string> Notes)>(StringComparer.Ordinal);
+        var toCommit = new List<(HostEvaluation Evaluation, DateTimeOffset Since)>();
         foreach (var evaluation in evaluations)
         {
             if (evaluation.AlreadyEvaluated)
@@ -124,18 +131,24 @@ public sealed partial class EvaluateService(
                         ControllerStateOf(s)?.LastDecision?.Indication == evaluation.Decision.Indication
                 ? previous
                 : now;
-            var stored = await hosts.TryUpdateControllerAsync(
-                evaluation.HostId,
-                evaluation.NewState.Mode.ToString(),
-                Encoding.UTF8.GetString(evaluation.NewState.ToJson()),
-                evaluation.Decision.Reason,
+            toCommit.Add((evaluation, since ?? now));
+        }
+
+        var stored = await hosts.TryUpdateControllersAsync(
+            [.. toCommit.Select(c => new ControllerUpdate(
+                c.Evaluation.HostId,
+                c.Evaluation.NewState!.Mode.ToString(),
+                Encoding.UTF8.GetString(c.Evaluation.NewState.ToJson()),
+                c.Evaluation.Decision!.Reason,
                 now,
                 cycleId,
-                since,
-                evaluation.State?.ETag ?? default,
-                cancellationToken,
-                evaluation.State?.ControllerStateJson);
-            if (!stored)
+                c.Since,
+                c.Evaluation.State?.ETag ?? default,
+                c.Evaluation.State?.ControllerStateJson))],
+            cancellationToken);
+        foreach (var (evaluation, since) in toCommit)
+        {
+            if (!stored.Contains(evaluation.HostId))
             {
                 LogLostRace(logger, evaluation.HostId, cycleId);
                 continue;
@@ -145,17 +158,12 @@ public sealed partial class EvaluateService(
             records[evaluation.HostId] = (evaluation, [], []);
         }
 
-        var (started, refused, evacuations) = await PlanAndStartAsync(committed, sleeping, busy, document, now, cycleId, records, cancellationToken);
+        var (started, refused, evacuations) = await PlanAndStartAsync(committed, sleeping, busy, snapshot.VmMoves, document, now, cycleId, records, cancellationToken);
 
-        var written = new List<DecisionRecord>();
-        foreach (var (hostId, (evaluation, migrations, notes)) in records.OrderBy(r => r.Key, StringComparer.Ordinal))
-        {
-            var record = new DecisionRecord(
-                hostId, cycleId, now, evaluation.Settings?.DryRun ?? false, evaluation.Decision,
-                Summarise(evaluation, migrations, notes), migrations, notes);
-            await decisions.WriteAsync(record, Calendar.StartOf(current), cancellationToken);
-            written.Add(record);
-        }
+        var written = records.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new DecisionRecord(
+            r.Key, cycleId, now, r.Value.Evaluation.Settings?.DryRun ?? false, r.Value.Evaluation.Decision,
+            Summarise(r.Value.Evaluation, r.Value.Migrations, r.Value.Notes), r.Value.Migrations, r.Value.Notes)).ToList();
+        await decisions.WriteManyAsync(written, Calendar.StartOf(current), cancellationToken);
 
         LogCycle(logger, cycleId, written.Count, started, refused, evacuations);
         return new EvaluationCycleResult(cycleId, written, started, refused, evacuations);
@@ -165,9 +173,15 @@ public sealed partial class EvaluateService(
     public async Task<HostEvaluation> EvaluateHostAsync(string hostId, SettingsDocument document, DateTimeOffset now, string cycleId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
+        return EvaluateHost(hostId, await _snapshots.ReadHostAsync(hostId, cancellationToken), document, now, cycleId);
+    }
+
+    /// <summary>Runs the controller for one host on what was read about it (no I/O).</summary>
+    private HostEvaluation EvaluateHost(string hostId, HostSnapshot snapshot, SettingsDocument document, DateTimeOffset now, string cycleId)
+    {
         HostEvaluation Skip(string why, HostState? state = null) => new(hostId, null, null, state, null, null, [], why);
 
-        var state = await hosts.GetAsync(hostId, cancellationToken);
+        var state = snapshot.State;
         if (state?.LastCycleId == cycleId)
         {
             return Skip("already evaluated in cycle " + cycleId, state) with { AlreadyEvaluated = true };
@@ -188,7 +202,7 @@ public sealed partial class EvaluateService(
 
         var last = Calendar.Previous(current);
         var beforeLast = Calendar.Previous(last);
-        var recent = await windows.GetAsync(hostId, beforeLast, current, cancellationToken);
+        var recent = snapshot.Latest.Where(w => w.Period >= beforeLast && w.Period <= current).ToList();
         var measuredWindow = recent.FirstOrDefault(w => w.Period == last && w.Count > 0);
         if (measuredWindow is null)
         {
@@ -203,7 +217,7 @@ public sealed partial class EvaluateService(
         double? predicted = null;
         double? error = null;
         var predictedNext = new List<double>();
-        if (hostSettings.NetworkMode != NetworkMode.Disabled && await models.GetCurrentAsync(hostId, cancellationToken) is { } model)
+        if (hostSettings.NetworkMode != NetworkMode.Disabled && snapshot.Model is { } model)
         {
             try
             {
@@ -294,6 +308,7 @@ public sealed partial class EvaluateService(
         List<HostEvaluation> committed,
         List<HostView> sleeping,
         IReadOnlySet<string> busy,
+        IReadOnlyDictionary<string, DateTimeOffset> lastMoved,
         SettingsDocument document,
         DateTimeOffset now,
         string cycleId,
@@ -338,7 +353,6 @@ public sealed partial class EvaluateService(
             }
         }
 
-        var lastMoved = await hosts.GetVmMovesAsync(cancellationToken);
         var indicationSince = committed.ToDictionary(e => e.HostId, e => e.State?.IndicationSince ?? now, StringComparer.Ordinal);
         // Only hosts with predictions can say how long their overload lasts; the others are not judged on cost-benefit.
         var overload = committed.Where(e => e.View is { PredictedNext.Count: > 0 }).ToDictionary(

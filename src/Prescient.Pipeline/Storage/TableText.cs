@@ -134,6 +134,21 @@ internal static class TableKeys
         return builder.ToString();
     }
 
+    /// <summary>
+    /// One of <paramref name="partitions"/> partition keys (<c>~p000</c>...) for <paramref name="key"/>, by FNV-1a: the
+    /// same in every process, and never a host id (ids cannot contain '~').
+    /// </summary>
+    public static string PartitionOf(string key, int partitions)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in key)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        return "~p" + ((int)(hash % (ulong)partitions)).ToString("D3", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>A row key that sorts newest first.</summary>
     public static string NewestFirst(DateTimeOffset at) =>
         (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);

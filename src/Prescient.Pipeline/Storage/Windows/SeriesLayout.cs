@@ -49,7 +49,7 @@ internal sealed class SeriesLayout
 
     public IEnumerable<string> AllPartitions => Enumerable.Range(0, Partitions).Select(PartitionName);
 
-    public string PartitionOf(string hostId) => PartitionName((int)(StableHash(hostId) % (ulong)Partitions));
+    public string PartitionOf(string hostId) => TableKeys.PartitionOf(hostId, Partitions);
 
     public static string HeadKey(string hostId) => HeadPrefix + hostId;
 
@@ -159,16 +159,4 @@ internal sealed class SeriesLayout
     }
 
     private static string PartitionName(int index) => "~p" + index.ToString("D3", CultureInfo.InvariantCulture);
-
-    /// <summary>FNV-1a: the same partition for a host in every process (string.GetHashCode is not stable).</summary>
-    private static ulong StableHash(string text)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var c in text)
-        {
-            hash = (hash ^ c) * 1099511628211UL;
-        }
-
-        return hash;
-    }
 }
