@@ -108,13 +108,21 @@ public static class PipelineServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RetrainService>>(),
             sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Retrain));
-        services.TryAddSingleton(sp => new EvaluateService(
+        services.TryAddSingleton(sp => new FleetSnapshotReader(
             sp.GetRequiredService<WindowStore>(),
             sp.GetRequiredService<ModelStore>(),
             sp.GetRequiredService<HostStateStore>(),
             sp.GetRequiredService<SettingsStore>(),
+            sp.GetRequiredService<Migration.IMigrationScheduler>(),
+            sp.GetService<Migration.IMigrationRecordStore>(),
+            sp.GetRequiredService<ILogger<FleetSnapshotReader>>(),
+            sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Evaluate));
+        services.TryAddSingleton(sp => new EvaluateService(
+            sp.GetRequiredService<FleetSnapshotReader>(),
+            sp.GetRequiredService<HostStateStore>(),
             sp.GetRequiredService<DecisionStore>(),
             sp.GetRequiredService<Migration.IMigrationScheduler>(),
+            sp.GetRequiredService<WindowStore>().Calendar,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<EvaluateService>>(),
             sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Evaluate));

@@ -1,52 +1,197 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Prescient.Core.Calendar;
+using Prescient.Core.Controller;
+using Prescient.Core.Migration;
+using Prescient.Core.Network;
+using Prescient.Core.Planning;
+using Prescient.Core.Settings;
+using Prescient.Pipeline.Migration;
 using Prescient.Pipeline.Storage;
 
 namespace Prescient.Pipeline.Evaluate;
 
 /// <summary>
-/// Reads what an evaluation cycle needs about the whole fleet in a few queries instead of a few per host: every host's
-/// state (one query over the hosts partition), every host's newest windows and latest VM list (one query per window
-/// partition over the host heads, docs/adr/0002), the VM move times (one query), and the hosts' current models. Models
-/// are kept between cycles and read again only when a host's state names another version than the one kept (a
-/// retrain records the version it stores), so a cycle reads the models retrained since the last one.
+/// Reads what one evaluation cycle needs into a <see cref="FleetSnapshot"/>: per host its stored state, settings,
+/// the last measured windows (load and VMs), its model's forecast; the VMs' last moves; the migrations in flight.
+/// In a few queries whatever the fleet's size (docs/scale.md): every host's state is one query over the hosts
+/// partition, every host's newest windows and latest VM list one query per window partition over the host heads
+/// (docs/adr/0002), the VM moves one query. Models are kept between cycles and read again only when a host's state
+/// names another version than the one kept (a retrain records the version it stores), so a cycle reads only the
+/// models retrained since the one before.
 /// </summary>
-public sealed class FleetSnapshotReader(WindowStore windows, HostStateStore hosts, ModelStore models)
+public sealed partial class FleetSnapshotReader(
+    WindowStore windows,
+    ModelStore models,
+    HostStateStore hosts,
+    SettingsStore settings,
+    IMigrationScheduler scheduler,
+    IMigrationRecordStore? records,
+    ILogger<FleetSnapshotReader> logger,
+    EvaluateOptions options)
 {
+    /// <summary>Not a valid host id, so it resolves to the global settings: the fleet-wide caps.</summary>
+    public const string FleetScope = "(fleet)";
+
     private const int ModelReadParallelism = 16;
 
     private readonly ConcurrentDictionary<string, StoredModel> _models = new(StringComparer.Ordinal);
 
-    /// <summary>Models kept between cycles.</summary>
-    public int CachedModels => _models.Count;
+    private PeriodCalendar Calendar => windows.Calendar;
 
-    public async Task<FleetSnapshot> ReadAsync(CancellationToken cancellationToken)
+    /// <summary>Models kept between cycles (tests).</summary>
+    internal int CachedModels => _models.Count;
+
+    /// <summary>Reads the fleet for the cycle of <paramref name="now"/>.</summary>
+    public async Task<FleetRead> ReadAsync(DateTimeOffset now, string cycleId, CancellationToken cancellationToken)
     {
-        var statesRead = hosts.ListAsync(cancellationToken);
+        var settingsRead = settings.GetAsync(cancellationToken);
+        var busyRead = scheduler.GetBusyVmIdsAsync(cancellationToken);
+        var runningRead = records is null ? Task.FromResult<IReadOnlyList<MigrationRecord>>([]) : records.ListRunningAsync(cancellationToken);
         var movesRead = hosts.GetVmMovesAsync(cancellationToken);
-        var states = await statesRead;
+        var states = await hosts.ListAsync(cancellationToken);
         var hostIds = states.Select(s => s.HostId).ToList();
         var latestRead = windows.GetLatestAsync(hostIds, cancellationToken);
         var modelsRead = ModelsAsync(states, cancellationToken);
-        await Task.WhenAll(latestRead, modelsRead, movesRead);
+        await Task.WhenAll(settingsRead, busyRead, runningRead, movesRead, latestRead, modelsRead);
+        var (document, _) = await settingsRead;
+        var busy = await busyRead;
+        var running = await runningRead;
+        var lastMoved = await movesRead;
         var latest = await latestRead;
         var current = await modelsRead;
-        var snapshots = states.ToDictionary(
-            s => s.HostId,
-            s => new HostSnapshot(s, latest.TryGetValue(s.HostId, out var w) ? w : [], current.GetValueOrDefault(s.HostId)),
-            StringComparer.Ordinal);
-        return new FleetSnapshot(hostIds, snapshots, await movesRead);
+
+        var read = new HostRead[states.Count];
+        Parallel.For(
+            0,
+            states.Count,
+            new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
+            i => read[i] = ReadHost(states[i], latest[states[i].HostId], current.GetValueOrDefault(states[i].HostId), document, now, cycleId, lastMoved));
+
+        // Evacuation moves carry their evacuation's id ("evacuate-{host}-{cycle}.{unit}", see EvaluateService).
+        var inFlight = running.Select(r => new InFlightMove(r.MigrationId, r.VmIds, r.SourceHostId, r.DestinationHostId)
+        {
+            Evacuation = r.MigrationId.StartsWith("evacuate-", StringComparison.Ordinal),
+        }).ToList();
+        var covered = inFlight.SelectMany(m => m.VmIds).ToHashSet(StringComparer.Ordinal);
+        var vmHost = read.SelectMany(h => h.Vms).ToDictionary(v => v.VmId, v => v.HostId, StringComparer.Ordinal);
+        foreach (var vmId in busy.Where(v => !covered.Contains(v) && vmHost.ContainsKey(v)).Order(StringComparer.Ordinal))
+        {
+            // Leased without a running record (an evacuation about to start it): busy, nothing reserved.
+            inFlight.Add(new InFlightMove("lease:" + vmId, [vmId], vmHost[vmId], vmHost[vmId]));
+        }
+
+        var snapshot = new FleetSnapshot(now, [.. read.Select(h => h.Host)], [.. read.SelectMany(h => h.Vms)], inFlight)
+        {
+            PeriodLength = Calendar.PeriodLength,
+        };
+        return new FleetRead(
+            snapshot,
+            document,
+            read.ToDictionary(h => h.Host.HostId, h => h.State, StringComparer.Ordinal),
+            read.Where(h => h.NotEvaluated is not null).ToDictionary(h => h.Host.HostId, h => h.NotEvaluated!, StringComparer.Ordinal));
     }
 
-    /// <summary>One host's snapshot (a fan-out's unit of work, or a host evaluated on its own).</summary>
-    public async Task<HostSnapshot> ReadHostAsync(string hostId, CancellationToken cancellationToken)
+    /// <summary>One host's share of the snapshot, from what was read for the fleet (no I/O).</summary>
+    private HostRead ReadHost(
+        HostState state, IReadOnlyList<StoredWindow> latest, StoredModel? model, SettingsDocument document, DateTimeOffset now, string cycleId, IReadOnlyDictionary<string, DateTimeOffset> lastMoved)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(hostId);
-        var stateRead = hosts.GetAsync(hostId, cancellationToken);
-        var latestRead = windows.GetLatestAsync([hostId], cancellationToken);
-        await Task.WhenAll(stateRead, latestRead);
-        var state = await stateRead;
-        var model = state is null ? null : (await ModelsAsync([state], cancellationToken)).GetValueOrDefault(hostId);
-        return new HostSnapshot(state, (await latestRead)[hostId], model);
+        var hostId = state.HostId;
+        var current = Calendar.PeriodOf(now);
+        HostSettings hostSettings;
+        DayCategorizer categorizer;
+        string? notEvaluated = null;
+        try
+        {
+            categorizer = document.DayCategorizer();
+            hostSettings = document.ResolveHost(hostId, categorizer.CategoryOf(current.Date));
+        }
+        catch (SettingsValidationException exception)
+        {
+            // Invalid settings for this host: it is neither evaluated nor a destination.
+            var unavailable = new HostSnapshot(hostId, options.DefaultCpuCapacity, 0, PowerState.Unavailable, HostSettings.Default);
+            return new HostRead(unavailable, [], state, "invalid settings: " + string.Join(" ", exception.Errors));
+        }
+
+        var power = StoredPowerOf(state);
+        var last = Calendar.Previous(current);
+        var beforeLast = Calendar.Previous(last);
+        var recent = latest.Where(w => w.Period >= beforeLast && w.Period <= current).ToList();
+        var measuredWindow = recent.FirstOrDefault(w => w.Period == last && w.Count > 0);
+        var capacity = state?.CpuCapacity ?? options.DefaultCpuCapacity;
+        var host = new HostSnapshot(hostId, capacity, state?.MemoryMb ?? options.DefaultMemoryMb, PowerState.On, hostSettings)
+        {
+            ControllerState = ControllerStateOf(state) ?? ControllerState.Initial,
+            IndicationSince = state?.IndicationSince,
+        };
+        if (state?.LastCycleId == cycleId)
+        {
+            notEvaluated = "already evaluated in cycle " + cycleId;
+            host = host with { Evaluate = false };
+        }
+
+        if (measuredWindow is null)
+        {
+            // A host that sends no telemetry is asleep (when it was powered down) or unheard of this period.
+            host = host with { PowerState = power is PowerState.Reduced or PowerState.Unavailable ? power.Value : PowerState.On };
+            return new HostRead(host, [], state, notEvaluated ?? (power == PowerState.Reduced ? SleepingNote : $"no measurement for period {last}"));
+        }
+
+        // A host that sends telemetry is running, whatever an older power-state write said; only an operator's
+        // Unavailable keeps it from receiving VMs.
+        var measured = measuredWindow.Mean;
+        var (forecast, error) = Forecast(hostId, model, hostSettings, categorizer, current, last, measured, recent.FirstOrDefault(w => w.Period == beforeLast && w.Count > 0));
+        host = host with
+        {
+            PowerState = power == PowerState.Unavailable ? PowerState.Unavailable : PowerState.On,
+            MeasuredLoad = measured,
+            Forecast = forecast,
+            PredictionError = error,
+        };
+        var vms = (recent.Where(w => w.Vms is not null).MaxBy(w => w.VmsSequence)?.Vms ?? [])
+            .Select(v => new VmSnapshot(v.VmId, hostId, v.Cpu * capacity, v.MemoryMb, v.DirtyRateMbps)
+            {
+                Settings = document.ResolveVm(v.VmId),
+                LastMovedAt = lastMoved.TryGetValue(v.VmId, out var at) ? at : null,
+            })
+            .ToList();
+        return new HostRead(host, vms, state, notEvaluated);
+    }
+
+    /// <summary>The current model's forecast for the coming periods and its error on the period just measured.</summary>
+    private (HostForecast? Forecast, double? Error) Forecast(
+        string hostId, StoredModel? model, HostSettings hostSettings, DayCategorizer categorizer, PeriodKey current, PeriodKey last, double measured, StoredWindow? previous)
+    {
+        if (hostSettings.NetworkMode == NetworkMode.Disabled || model is null)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            var predictor = WorkloadPredictor.FromSnapshot(model.Snapshot, categorizer);
+            double? error = previous is not null && predictor.Predict(last.Date, last.Index, previous.Mean) is { } forLast
+                ? Math.Abs(measured - forLast)
+                : null;
+            var mean = new List<double>();
+            var input = measured;
+            var period = current;
+            for (var step = 0; step < options.LookaheadPeriods && predictor.Predict(period.Date, period.Index, input) is { } next; step++)
+            {
+                mean.Add(next);
+                input = next;
+                period = Calendar.Next(period);
+            }
+
+            return (mean.Count == 0 ? null : HostForecast.FromMean(mean) with { Model = "network" }, error);
+        }
+        catch (FormatException exception)
+        {
+            LogUnreadableModel(logger, hostId, exception.Message);
+            return (null, null);
+        }
     }
 
     /// <summary>The current model of each host whose state names one: kept ones when the version matches, the others read (in parallel).</summary>
@@ -80,4 +225,38 @@ public sealed class FleetSnapshotReader(WindowStore windows, HostStateStore host
         });
         return new Dictionary<string, StoredModel>(result, StringComparer.Ordinal);
     }
+
+    /// <summary>The note of a host asleep: no controller run, but a destination to wake.</summary>
+    public const string SleepingNote = "sleeping: no telemetry; available as a destination to wake";
+
+    /// <summary>The stored power state: null when none was stored or it is not one the planner knows.</summary>
+    internal static PowerState? StoredPowerOf(HostState? state) => state?.PowerState?.Trim().ToUpperInvariant() switch
+    {
+        "ON" or "RUNNING" => PowerState.On,
+        "SLEEPING" or "REDUCED" or "REDUCEDPOWER" => PowerState.Reduced,
+        "UNAVAILABLE" => PowerState.Unavailable,
+        _ => null,
+    };
+
+    internal static ControllerState? ControllerStateOf(HostState? state)
+    {
+        if (state?.ControllerStateJson is not { } json)
+        {
+            return null;
+        }
+
+        try
+        {
+            return ControllerState.FromJson(Encoding.UTF8.GetBytes(json));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record HostRead(HostSnapshot Host, IReadOnlyList<VmSnapshot> Vms, HostState? State, string? NotEvaluated);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The model of host {HostId} cannot be read ({Message}); evaluating without a prediction")]
+    private static partial void LogUnreadableModel(ILogger logger, string hostId, string message);
 }
