@@ -66,7 +66,12 @@ public sealed record PipelineBenchmarkResult(
     double? IncrementalRetrainSeconds,
     int ModelsStored,
     double MeanHoldoutMae,
-    double MeanBaselineMae);
+    double MeanBaselineMae,
+    double EvaluateSeconds,
+    double EvaluateReadSeconds,
+    double EvaluatePlanSeconds,
+    int EvaluateDecisions,
+    double OldLayoutEvaluateSeconds);
 
 /// <summary>
 /// The pipeline at fleet size on a fresh in-memory Azurite, the series layout (docs/adr/0002) next to the earlier
@@ -90,8 +95,9 @@ public static class PipelineBenchmark
         var calendar = PeriodCalendar.Default;
         var now = time.GetUtcNow();
         var oldHostCount = Math.Min(options.OldLayoutHosts, options.Hosts);
-        // The earlier layout's runs send as many messages as the fleet's, from its fewer hosts: more batches each.
-        var oldBatches = (options.Hosts * options.BatchesPerHost + oldHostCount - 1) / oldHostCount;
+        // The earlier layout's runs send as many messages as the fleet's (at most 2,000: it is slow), from its fewer
+        // hosts: more batches each.
+        var oldBatches = (Math.Min(options.Hosts * options.BatchesPerHost, 2_000) + oldHostCount - 1) / oldHostCount;
         var agentInterval = TimeSpan.FromSeconds(5);
         // Agents' samples follow the history and must not be in the future (twice the batches: ingest, then ingest alone).
         var agentSpan = agentInterval * options.SamplesPerBatch * 2 * Math.Max(options.BatchesPerHost, oldBatches);
@@ -177,6 +183,8 @@ public static class PipelineBenchmark
         var from = calendar.PeriodOf(historyEnd - options.Retrain.History);
         var to = calendar.PeriodOf(now);
         progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"retrain: reading {options.Retrain.History.TotalDays:0} days of windows"));
+        // Warm-up (JIT): the same read for a few hosts, not timed.
+        await windows.GetMeansAsync(fleet.HostIds.Take(20).ToList(), from, to, cancellationToken);
         clock.Restart();
         var means = await windows.GetMeansAsync(fleet.HostIds.ToList(), from, to, cancellationToken);
         var readSeconds = clock.Elapsed.TotalSeconds;
@@ -207,9 +215,10 @@ public static class PipelineBenchmark
             await retrainHostStore.TouchAsync(fleet.HostIds.Take(retrainHosts), now, cancellationToken);
         }
 
+        var models = new ModelStore(storage.Blobs.GetBlobContainerClient(storage.Names.ModelContainer), storage.Table(n => n.Models));
         var service = new RetrainService(
             windows,
-            new ModelStore(storage.Blobs.GetBlobContainerClient(storage.Names.ModelContainer), storage.Table(n => n.Models)),
+            models,
             retrainHostStore,
             new SettingsStore(storage.Table(n => n.Settings), time),
             time,
@@ -226,6 +235,18 @@ public static class PipelineBenchmark
         var oldRetrainSeconds = retrainSeconds + (oldReadSeconds - perHostSeconds) * retrainHosts / fleet.Hosts;
         progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {retrain.Trained:N0} models stored in {retrainSeconds:0.0} s; mean held-out MAE {meanMae:0.0000} (last value {meanBaseline:0.0000})"));
+        if (retrainHostStore != hosts)
+        {
+            // The fleet's hosts table learns the versions too, so that the evaluation reads the retrained models.
+            await Parallel.ForEachAsync(retrain.Hosts.Where(r => r.Version is not null), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (r, ct) =>
+                await hosts.UpdateModelAsync(r.HostId, r.Version!, r.HoldoutMae, "Training", now, ct));
+        }
+
+        // 4. Evaluate: one cycle right after the period the agents' batches fell in (every host measured in it).
+        var cycleTime = calendar.StartOf(calendar.Next(calendar.PeriodOf(historyEnd))) + TimeSpan.FromMinutes(1);
+        progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"evaluate: one cycle of {fleet.Hosts:N0} hosts"));
+        var evaluate = await EvaluateRun.RunAsync(
+            storage, windows, hosts, models, oldWindows, oldHosts, oldFleet.HostIds, fleet.Hosts, new EvaluateRun.StoppedClock(cycleTime), progress, cancellationToken);
 
         return new PipelineBenchmarkResult(
             fleet.Hosts, options.Days, fleet.HistoryPeriods, oldFleet.Hosts,
@@ -234,7 +255,8 @@ public static class PipelineBenchmark
             queueCeiling.SamplesPerSecond, store, oldStore,
             readSeconds, perHostSeconds, oldReadSeconds, bucketFleet.Hosts, weekRowsSeconds, dayRowsSeconds,
             retrainHosts, retrainSeconds, oldRetrainSeconds, null,
-            retrain.Trained, meanMae, meanBaseline);
+            retrain.Trained, meanMae, meanBaseline,
+            evaluate.Seconds, evaluate.ReadSeconds, evaluate.PlanSeconds, evaluate.Decisions, evaluate.OldLayoutSeconds);
     }
 
     /// <summary>

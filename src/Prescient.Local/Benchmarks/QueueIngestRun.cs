@@ -18,7 +18,7 @@ internal static class QueueIngestRun
     /// Messages sent but not yet drained before agents wait. Azurite's queue slows down as messages pile up (Azure's
     /// does not), so the queue is kept short: the consumers always have a few rounds waiting.
     /// </summary>
-    private const int MaxMessagesInFlight = 1_024;
+    private const int MaxMessagesInFlight = 384;
 
     public sealed record Outcome(long Samples, int Messages, double Seconds)
     {
