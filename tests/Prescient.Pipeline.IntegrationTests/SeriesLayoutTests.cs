@@ -6,7 +6,7 @@ using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.IntegrationTests;
 
-/// <summary>The time-series layout of the window store (docs/adr/0002): batching, day and week rows, migration.</summary>
+/// <summary>The time-series layout of the window store (docs/adr/0003): batching, day and week rows, migration.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class SeriesLayoutTests(AzuriteFixture fixture)
 {

@@ -11,7 +11,7 @@ using Prescient.Telemetry;
 namespace Prescient.Local.Benchmarks;
 
 /// <summary>
-/// The window layout before docs/adr/0002, kept as the benchmark's baseline and to produce rows of that layout in
+/// The window layout before docs/adr/0003, kept as the benchmark's baseline and to produce rows of that layout in
 /// migration tests: per-host, per-period windows in an Azure table: partition = host id, row key = <c>yyyyMMdd-NNN</c> (sorts by time).
 /// Each row carries Core's <see cref="WindowState"/>, including the set of sequence numbers already counted in it.
 /// Each host's partition also holds one ledger row (<see cref="LedgerRowKey"/>, sorting after every window row, so

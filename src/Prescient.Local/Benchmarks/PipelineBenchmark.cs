@@ -74,7 +74,7 @@ public sealed record PipelineBenchmarkResult(
     double OldLayoutEvaluateSeconds);
 
 /// <summary>
-/// The pipeline at fleet size on a fresh in-memory Azurite, the series layout (docs/adr/0002) next to the earlier
+/// The pipeline at fleet size on a fresh in-memory Azurite, the series layout (docs/adr/0003) next to the earlier
 /// layout (one row per host and period) measured in the same run on <see cref="PipelineBenchmarkOptions.OldLayoutHosts"/>
 /// hosts and scaled to the fleet: loading weeks of history, agents' batches through the Storage queue into windows
 /// (end to end), reading the fleet's history for a retrain, and the retrain itself.

@@ -124,7 +124,7 @@ internal static class QueueIngestRun
     }
 
     /// <summary>
-    /// The ingest path before docs/adr/0002, as a consumer round: receive 32 messages, validate them, apply each
+    /// The ingest path before docs/adr/0003, as a consumer round: receive 32 messages, validate them, apply each
     /// host's samples to the per-period layout (8 hosts at a time), register the hosts, delete the messages 8 at a time.
     /// </summary>
     public static async Task<int> DrainWithEarlierLayoutAsync(
@@ -144,7 +144,7 @@ internal static class QueueIngestRun
         return accepted;
     }
 
-    /// <summary>The ingest before docs/adr/0002 (what <see cref="TelemetryIngestor"/> did): validate, apply each host's samples, 8 hosts at a time, register the hosts.</summary>
+    /// <summary>The ingest before docs/adr/0003 (what <see cref="TelemetryIngestor"/> did): validate, apply each host's samples, 8 hosts at a time, register the hosts.</summary>
     public static async Task<int> IngestWithEarlierLayoutAsync(
         IReadOnlyList<IncomingPayload> payloads, TelemetryValidator validator, PeriodRowWindowStore windows, HostStateStore hosts, CancellationToken cancellationToken)
     {

@@ -18,7 +18,7 @@ namespace Prescient.Pipeline.Evaluate;
 /// the last measured windows (load and VMs), its model's forecast; the VMs' last moves; the migrations in flight.
 /// In a few queries whatever the fleet's size (docs/scale.md): every host's state is one query over the hosts
 /// partition, every host's newest windows and latest VM list one query per window partition over the host heads
-/// (docs/adr/0002), the VM moves one query. Models are kept between cycles and read again only when a host's state
+/// (docs/adr/0003), the VM moves one query. Models are kept between cycles and read again only when a host's state
 /// names another version than the one kept (a retrain records the version it stores), so a cycle reads only the
 /// models retrained since the one before.
 /// </summary>

@@ -11,7 +11,7 @@ namespace Prescient.Pipeline.Storage;
 /// <summary>
 /// The earlier layout (one row per host and period: partition = host id, row key = <c>yyyyMMdd-NNN</c>, and a ledger
 /// row <c>~sequences</c>), read for hosts not migrated yet and migrated on a host's first write: its windows, ledger
-/// and latest VM list become a head row and bucket rows in one transaction (docs/adr/0002). Legacy rows are left in
+/// and latest VM list become a head row and bucket rows in one transaction (docs/adr/0003). Legacy rows are left in
 /// place (retention removes them); once a host has a head row they are no longer read.
 /// </summary>
 internal sealed class LegacyWindows(TableClient table)

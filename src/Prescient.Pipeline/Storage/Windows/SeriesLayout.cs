@@ -6,7 +6,7 @@ using Prescient.Core.Calendar;
 namespace Prescient.Pipeline.Storage;
 
 /// <summary>
-/// Where the time-series layout puts a host's rows (docs/adr/0002). Hosts are spread over <see cref="Partitions"/>
+/// Where the time-series layout puts a host's rows (docs/adr/0003). Hosts are spread over <see cref="Partitions"/>
 /// partitions <c>~p000</c>... by a stable hash of the id; in its partition a host has one head row <c>h|host</c> (the
 /// sequence ledger, the windows of its newest day, its newest windows and latest VM list) and one bucket row
 /// <c>w|host|yyyyMMdd</c> per <see cref="BucketDays"/> days of older windows. Host ids cannot contain '|' or '~'

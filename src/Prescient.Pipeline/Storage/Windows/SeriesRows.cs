@@ -46,7 +46,7 @@ internal sealed class BucketRow
     public bool Stored => ETag != default;
 }
 
-/// <summary>Head and bucket rows to and from table entities (property names in docs/adr/0002).</summary>
+/// <summary>Head and bucket rows to and from table entities (property names in docs/adr/0003).</summary>
 internal static class SeriesRows
 {
     public const string Series = "S";

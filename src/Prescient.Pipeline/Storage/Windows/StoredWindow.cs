@@ -8,7 +8,7 @@ namespace Prescient.Pipeline.Storage;
 /// A stored window: a host's samples in one period. <see cref="Sum"/>, <see cref="Max"/> and <see cref="Count"/> are
 /// of the combined workload (the measure in force at ingest); the per-resource means let another measure be applied
 /// later. <see cref="Vms"/> is the host's latest VM list (the one of its highest sequence that carried one) on the
-/// window of the period that sample fell in, and null on every other window (see docs/adr/0002).
+/// window of the period that sample fell in, and null on every other window (see docs/adr/0003).
 /// <see cref="Sequences"/> is empty on windows read through <see cref="WindowStore.GetLatestAsync"/>.
 /// </summary>
 public sealed record StoredWindow(

@@ -29,7 +29,7 @@ internal sealed class WindowData(WindowAccumulator accumulator)
 internal readonly record struct LatestWindow(PeriodKey Period, int Count, long SumNanos, double Max, long CpuNanos, long MemNanos, long IoNanos);
 
 /// <summary>
-/// The binary form of a row's windows (docs/adr/0002). A row covers whole days from a base date; a window's slot is
+/// The binary form of a row's windows (docs/adr/0003). A row covers whole days from a base date; a window's slot is
 /// its day offset times the periods per day plus its index. Two columns: the series <c>S</c> (per window: slot delta,
 /// count, sum in nanounits; what a retrain reads) and the detail <c>D</c> (per window, same order: max as a double,
 /// CPU, memory and I/O sums in nanounits, and the sequence ranges, each as the gap from the previous range's end and

@@ -7,7 +7,7 @@ using Prescient.Core.Windows;
 namespace Prescient.Pipeline.Storage;
 
 /// <summary>
-/// Reads windows from the series layout (docs/adr/0002): one host's (its head and a range of its bucket rows, two
+/// Reads windows from the series layout (docs/adr/0003): one host's (its head and a range of its bucket rows, two
 /// requests), or many hosts' at once (per partition, one query over its heads and one over its buckets, projected to
 /// the columns asked for). Hosts without a head row are read from the earlier layout when the table has one.
 /// </summary>

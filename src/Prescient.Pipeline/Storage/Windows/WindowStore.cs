@@ -15,7 +15,7 @@ internal sealed record WindowStoreContext(SeriesLayout Layout, WindowStoreOption
 }
 
 /// <summary>
-/// Hosts' 20-minute windows in an Azure table, laid out as time series (docs/adr/0002): hosts spread over a fixed
+/// Hosts' 20-minute windows in an Azure table, laid out as time series (docs/adr/0003): hosts spread over a fixed
 /// number of partitions; per host a head row (its sequence ledger, the windows of its newest day, its newest windows
 /// and latest VM list) and one bucket row per week of older windows, the windows packed in binary columns. Each
 /// window carries Core's <see cref="WindowState"/>, including the set of sequence numbers counted in it, and the

@@ -7,7 +7,7 @@ using Prescient.Telemetry;
 namespace Prescient.Pipeline.Storage;
 
 /// <summary>
-/// Writes many hosts' samples in as few entity-group transactions as their partitions allow (docs/adr/0002). In
+/// Writes many hosts' samples in as few entity-group transactions as their partitions allow (docs/adr/0003). In
 /// rounds: each host with samples left gets its rows (from the cache, else read), computes its next step (usually
 /// all its samples: its head row and, when the samples reach older days, their bucket rows), and the steps of a
 /// partition are packed into transactions of up to 100 rows. Every row is written conditionally (its ETag, or an add),
