@@ -108,6 +108,11 @@ internal sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
         Row("  of which the queue alone (samples/s)", result.QueueOnlySamplesPerSecond, result.QueueOnlySamplesPerSecond, "#,0");
         Row("  of which the ingest alone (samples/s)", result.StoreOnlySamplesPerSecond, result.OldLayoutStoreOnlySamplesPerSecond, "#,0");
         Row("retrain read, all hosts (s)", result.RetrainReadSeconds, result.OldLayoutRetrainReadSeconds, "0.00");
+        table.AddRow(
+            string.Create(inv, $"incremental retrain read, newest {result.IncrementalReadDays} days, all hosts (s)"),
+            result.IncrementalRetrainReadSeconds.ToString("0.00", inv),
+            "-",
+            "-");
         Row("retrain read, host by host (s)", result.PerHostRetrainReadSeconds, result.OldLayoutRetrainReadSeconds, "0.00");
         table.AddRow(
             string.Create(inv, $"  all at once, {result.BucketComparisonHosts:N0} hosts: week rows vs day rows (s)"),
@@ -120,6 +125,7 @@ internal sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
         table.AddRow("  of which the fleet read / the planning (s)", result.EvaluateReadSeconds.ToString("0.00", inv) + " / " + result.EvaluatePlanSeconds.ToString("0.00", inv), "-", "-");
         table.AddRow("held-out MAE", result.MeanHoldoutMae.ToString("0.0000", inv), "last value: " + result.MeanBaselineMae.ToString("0.0000", inv), (result.MeanHoldoutMae / result.MeanBaselineMae).ToString("0.00", inv));
         AnsiConsole.Write(table);
+        AnsiConsole.WriteLine(string.Create(inv, $"An agent batch: {result.AgentBatchJsonBytes:N0} bytes of JSON, {result.AgentBatchQueueMessageBytes:N0} as a queue message."));
         return 0;
     }
 }

@@ -37,6 +37,9 @@ public sealed record PipelineBenchmarkOptions
     public int? RetrainHosts { get; init; }
 
     public RetrainOptions Retrain { get; init; } = new();
+
+    /// <summary>Days of windows an incremental retrain reads per host (the new periods and its replay sample).</summary>
+    public int IncrementalDays { get; init; } = 8;
 }
 
 /// <summary>The benchmark's figures; <c>OldLayout...</c> ones are the earlier layout's, measured in the same run.</summary>
@@ -71,7 +74,11 @@ public sealed record PipelineBenchmarkResult(
     double EvaluateReadSeconds,
     double EvaluatePlanSeconds,
     int EvaluateDecisions,
-    double OldLayoutEvaluateSeconds);
+    double OldLayoutEvaluateSeconds,
+    int IncrementalReadDays,
+    double IncrementalRetrainReadSeconds,
+    int AgentBatchJsonBytes,
+    int AgentBatchQueueMessageBytes);
 
 /// <summary>
 /// The pipeline at fleet size on a fresh in-memory Azurite, the series layout (docs/adr/0003) next to the earlier
@@ -106,6 +113,8 @@ public static class PipelineBenchmark
         var oldFleet = new BenchmarkFleet("old-", oldHostCount, calendar, historyEnd, options.Days);
         var scale = (double)fleet.Hosts / oldFleet.Hosts;
         TelemetryBatch Batch(BenchmarkFleet of, int host, int batch) => of.AgentBatch(host, batch, options.SamplesPerBatch, options.VmsPerSample, agentInterval);
+        // An agent batch's JSON (the queue carries it base64-encoded, a third larger).
+        var batchJsonBytes = TelemetrySerializer.Serialize(Batch(fleet, 0, 0)).Length;
 
         var windows = new WindowStore(storage.Table(n => n.Windows), calendar, WorkloadMeasure.Cpu);
         var hosts = new HostStateStore(storage.Table(n => n.Hosts));
@@ -201,6 +210,13 @@ public static class PipelineBenchmark
         var oldReadSeconds = clock.Elapsed.TotalSeconds * scale;
         progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  series layout, host by host: {perHostSeconds:0.0} s; earlier layout, host by host: {oldReadSeconds:0.0} s (both measured on {oldFleet.Hosts:N0} hosts, scaled to {fleet.Hosts:N0})"));
+        // An incremental retrain reads the newest days only (the new periods and a replay sample of the history).
+        var incrementalFrom = calendar.PeriodOf(historyEnd - TimeSpan.FromDays(options.IncrementalDays));
+        clock.Restart();
+        await windows.GetMeansAsync(fleet.HostIds.ToList(), incrementalFrom, to, cancellationToken);
+        var incrementalReadSeconds = clock.Elapsed.TotalSeconds;
+        progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  series layout, all hosts at once, the newest {options.IncrementalDays} days (an incremental retrain's read): {incrementalReadSeconds:0.00} s"));
         var bucketFleet = new BenchmarkFleet("bucket-", Math.Min(fleet.Hosts, 1_000), calendar, historyEnd, options.Days);
         var (weekRowsSeconds, dayRowsSeconds) = await BucketSizesAsync(storage, bucketFleet, from, to, cancellationToken);
         progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -256,7 +272,8 @@ public static class PipelineBenchmark
             readSeconds, perHostSeconds, oldReadSeconds, bucketFleet.Hosts, weekRowsSeconds, dayRowsSeconds,
             retrainHosts, retrainSeconds, oldRetrainSeconds, null,
             retrain.Trained, meanMae, meanBaseline,
-            evaluate.Seconds, evaluate.ReadSeconds, evaluate.PlanSeconds, evaluate.Decisions, evaluate.OldLayoutSeconds);
+            evaluate.Seconds, evaluate.ReadSeconds, evaluate.PlanSeconds, evaluate.Decisions, evaluate.OldLayoutSeconds,
+            options.IncrementalDays, incrementalReadSeconds, batchJsonBytes, (batchJsonBytes + 2) / 3 * 4);
     }
 
     /// <summary>
