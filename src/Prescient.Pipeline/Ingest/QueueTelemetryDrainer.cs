@@ -1,3 +1,4 @@
+using Azure;
 using System.Text;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
@@ -130,7 +131,7 @@ public sealed partial class QueueTelemetryDrainer(QueueClient queue, TelemetryIn
             await Parallel.ForEachAsync(
                 ingested,
                 new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, DeleteParallelism), CancellationToken = cancellationToken },
-                async (message, ct) => await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct));
+                async (message, ct) => await DeleteIngestedAsync(message, ct));
             processed += live.Count;
         }
 
@@ -193,6 +194,23 @@ public sealed partial class QueueTelemetryDrainer(QueueClient queue, TelemetryIn
         LogPoisoned(logger, message.MessageId, queue.Name, PoisonQueue.Name, message.DequeueCount, MaxDequeueCount, message.InsertedOn);
     }
 
+    /// <summary>
+    /// Deletes an ingested message. A round that outlasts <see cref="VisibilityTimeout"/> lets its messages be delivered
+    /// again (to another consumer, with a new pop receipt), and the delete is then refused: the message is left to that
+    /// delivery, whose samples the sequence ledger counts as duplicates, instead of failing the drain.
+    /// </summary>
+    private async Task DeleteIngestedAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404 || exception.ErrorCode == "PopReceiptMismatch")
+        {
+            LogRedelivered(logger, message.MessageId, queue.Name, VisibilityTimeout);
+        }
+    }
+
     private IncomingPayload ToPayload(QueueMessage message) =>
         ToPayload(message.Body.ToMemory(), queue.Name, message.MessageId, message.InsertedOn ?? default);
 
@@ -227,4 +245,7 @@ public sealed partial class QueueTelemetryDrainer(QueueClient queue, TelemetryIn
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} from queue {Queue} failed to ingest on delivery {DequeueCount} (moved to the poison queue after {MaxDequeueCount}); left for redelivery")]
     private static partial void LogMessageFailed(ILogger logger, Exception exception, string messageId, string queue, long dequeueCount, int maxDequeueCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} of queue {Queue} was ingested but delivered again before its delete (its round outlasted the {VisibilityTimeout} visibility timeout); its next delivery counts as duplicates")]
+    private static partial void LogRedelivered(ILogger logger, string messageId, string queue, TimeSpan visibilityTimeout);
 }
