@@ -26,6 +26,11 @@ param principalType string = 'User'
 @maxValue(32)
 param telemetryPartitionCount int = 4
 
+@description('Throughput units of the telemetry Event Hubs namespace (Standard: 1-40; each takes 1,000 events/s or 1 MB/s in). 10,000 hosts need 1, 100,000 need 2-4 (docs/scale.md).')
+@minValue(1)
+@maxValue(40)
+param telemetryThroughputUnits int = 1
+
 @description('Days the telemetry Event Hub keeps events (Standard: 1-7).')
 @minValue(1)
 @maxValue(7)
@@ -54,6 +59,11 @@ param instanceMemoryMB int = 2048
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
+
+@description('Table partitions the window store spreads hosts over: fixed for the life of the windows table (the app refuses to start on a table laid out with another count). 16 take 100,000 hosts (docs/scale.md).')
+@minValue(1)
+@maxValue(1000)
+param windowPartitions int = 16
 
 @description('NCRONTAB schedule of the Event Hubs drain timer.')
 param ingestSchedule string = '0 */1 * * * *'
@@ -113,6 +123,7 @@ module eventHubs 'app/eventhubs.bicep' = {
     hubName: telemetryHubName
     consumerGroupName: telemetryConsumerGroupName
     partitionCount: telemetryPartitionCount
+    throughputUnits: telemetryThroughputUnits
     retentionDays: telemetryRetentionDays
     agentSasEnabled: agentSasEnabled
   }
@@ -183,6 +194,7 @@ module functionApp 'app/function-app.bicep' = {
     hypervisorFleetSecretName: hypervisorFleetSecretName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    windowPartitions: windowPartitions
   }
   // The app's identity must hold its data roles before the host starts and reads its storage.
   dependsOn: [rbac]
@@ -208,6 +220,7 @@ output PRESCIENT_TASKHUB string = taskHubName
 output PRESCIENT_INGEST_SCHEDULE string = ingestSchedule
 output PRESCIENT_EVALUATE_SCHEDULE string = evaluateSchedule
 output PRESCIENT_RETRAIN_SCHEDULE string = retrainSchedule
+output PRESCIENT_WINDOW_PARTITIONS string = string(windowPartitions)
 output PRESCIENT_AGENT_SAS_RULE string = eventHubs.outputs.agentSendRuleName
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri

@@ -14,6 +14,11 @@ param partitionCount int
 @maxValue(7)
 param retentionDays int
 
+@description('Throughput units of the namespace (Standard: 1-40; each takes 1 MB/s or 1,000 events/s in).')
+@minValue(1)
+@maxValue(40)
+param throughputUnits int = 1
+
 @description('Turn local (SAS) auth on and create a Send-only rule on the hub for agents that cannot use Entra ID.')
 param agentSasEnabled bool = false
 
@@ -24,7 +29,7 @@ resource namespace 'Microsoft.EventHub/namespaces@2026-01-01' = {
   sku: {
     name: 'Standard'
     tier: 'Standard'
-    capacity: 1
+    capacity: throughputUnits
   }
   properties: {
     disableLocalAuth: !agentSasEnabled

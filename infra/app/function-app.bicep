@@ -40,6 +40,11 @@ param instanceMemoryMB int
 @maxValue(1000)
 param maximumInstanceCount int
 
+@description('Table partitions the window store spreads hosts over (fixed for the life of the windows table; docs/scale.md).')
+@minValue(1)
+@maxValue(1000)
+param windowPartitions int
+
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
   name: identityName
 }
@@ -81,6 +86,7 @@ var appSettings = {
   PRESCIENT_INGEST_SCHEDULE: ingestSchedule
   PRESCIENT_EVALUATE_SCHEDULE: evaluateSchedule
   PRESCIENT_RETRAIN_SCHEDULE: retrainSchedule
+  Prescient__Pipeline__Windows__Partitions: string(windowPartitions)
   Hypervisor__FleetBaseUri: hypervisorFleetBaseUri
   Hypervisor__FleetSecret: fleetSecretReference
   AZURE_CLIENT_ID: clientId

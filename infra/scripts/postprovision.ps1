@@ -9,7 +9,7 @@ $required = @(
   'AZURE_STORAGE_BLOB_ENDPOINT', 'AZURE_STORAGE_QUEUE_ENDPOINT', 'AZURE_STORAGE_TABLE_ENDPOINT',
   'AZURE_EVENTHUBS_FULLY_QUALIFIED_NAMESPACE', 'PRESCIENT_TELEMETRY_HUB', 'PRESCIENT_TELEMETRY_CONSUMER_GROUP',
   'PRESCIENT_TELEMETRY_QUEUE', 'PRESCIENT_TASKHUB', 'PRESCIENT_INGEST_SCHEDULE', 'PRESCIENT_EVALUATE_SCHEDULE',
-  'PRESCIENT_RETRAIN_SCHEDULE')
+  'PRESCIENT_RETRAIN_SCHEDULE', 'PRESCIENT_WINDOW_PARTITIONS')
 $missing = @($required | Where-Object { -not [Environment]::GetEnvironmentVariable($_) })
 if ($missing.Count -gt 0) {
   throw "postprovision: missing environment values: $($missing -join ' '). Run it through azd after a successful provision."
@@ -33,6 +33,7 @@ $values = [ordered]@{
   'PRESCIENT_INGEST_SCHEDULE'             = & $v 'PRESCIENT_INGEST_SCHEDULE'
   'PRESCIENT_EVALUATE_SCHEDULE'           = & $v 'PRESCIENT_EVALUATE_SCHEDULE'
   'PRESCIENT_RETRAIN_SCHEDULE'            = & $v 'PRESCIENT_RETRAIN_SCHEDULE'
+  'Prescient__Pipeline__Windows__Partitions' = & $v 'PRESCIENT_WINDOW_PARTITIONS'
 }
 New-Item -ItemType Directory -Force -Path (Split-Path -Parent $out) | Out-Null
 [ordered]@{ IsEncrypted = $false; Values = $values } | ConvertTo-Json -Depth 3 | Set-Content -Path $out -Encoding utf8

@@ -4,7 +4,7 @@
 # identity (DefaultAzureCredential: `azd auth login` / `az login`; the deploying user holds the same data roles as
 # the app). The settings are the ones in docs/settings.md, minus the Azure-only ones (credential, clientId,
 # AZURE_CLIENT_ID, Application Insights). The local run gets its own Durable task hub so it does not take the
-# deployed app's orchestration work items.
+# deployed app's orchestration work items, and the deployed window partitions (it shares the windows table).
 #
 # Environment: the outputs of infra/main.bicep (azd exports them to hooks). PRESCIENT_LOCAL_SETTINGS_PATH overrides
 # the output file; PRESCIENT_LOCAL_TASKHUB the local task hub name (default: the deployed one + "local").
@@ -17,7 +17,7 @@ missing=""
 for name in AZURE_STORAGE_BLOB_ENDPOINT AZURE_STORAGE_QUEUE_ENDPOINT AZURE_STORAGE_TABLE_ENDPOINT \
   AZURE_EVENTHUBS_FULLY_QUALIFIED_NAMESPACE PRESCIENT_TELEMETRY_HUB PRESCIENT_TELEMETRY_CONSUMER_GROUP \
   PRESCIENT_TELEMETRY_QUEUE PRESCIENT_TASKHUB PRESCIENT_INGEST_SCHEDULE PRESCIENT_EVALUATE_SCHEDULE \
-  PRESCIENT_RETRAIN_SCHEDULE; do
+  PRESCIENT_RETRAIN_SCHEDULE PRESCIENT_WINDOW_PARTITIONS; do
   eval "value=\${$name:-}"
   [ -n "$value" ] || missing="$missing $name"
 done
@@ -52,7 +52,8 @@ cat > "$tmp" <<JSON
     "PRESCIENT_TASKHUB": "$(json "$local_taskhub")",
     "PRESCIENT_INGEST_SCHEDULE": "$(json "$PRESCIENT_INGEST_SCHEDULE")",
     "PRESCIENT_EVALUATE_SCHEDULE": "$(json "$PRESCIENT_EVALUATE_SCHEDULE")",
-    "PRESCIENT_RETRAIN_SCHEDULE": "$(json "$PRESCIENT_RETRAIN_SCHEDULE")"
+    "PRESCIENT_RETRAIN_SCHEDULE": "$(json "$PRESCIENT_RETRAIN_SCHEDULE")",
+    "Prescient__Pipeline__Windows__Partitions": "$(json "$PRESCIENT_WINDOW_PARTITIONS")"
   }
 }
 JSON

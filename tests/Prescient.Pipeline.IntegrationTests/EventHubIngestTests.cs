@@ -111,6 +111,51 @@ public sealed class EventHubIngestTests(AzuriteFixture fixture)
     }
 
     [Fact]
+    public async Task A_round_that_outlasts_the_visibility_timeout_finishes_and_its_redelivery_counts_nothing_twice()
+    {
+        var harness = await PipelineHarness.CreateAsync(fixture);
+        var queue = harness.Storage.Queues.GetQueueClient(harness.Storage.Names.TelemetryQueue);
+        var samples = PipelineHarness.Samples("qv", 1, 120);
+        var publisher = new QueueTelemetryPublisher(queue);
+        foreach (var chunk in samples.Chunk(20))
+        {
+            await publisher.PublishAsync(TelemetryBatch.Create("qv", chunk), CancellationToken.None);
+        }
+
+        // Before deleting, wait until the messages are visible again and another consumer takes them (new pop receipts).
+        var taken = 0;
+        var slow = new QueueTelemetryDrainer(queue, harness.NewIngestor(), NullLogger<QueueTelemetryDrainer>.Instance)
+        {
+            VisibilityTimeout = TimeSpan.FromSeconds(1),
+            BeforeDelete = async ct =>
+            {
+                while (taken < 6)
+                {
+                    taken += (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(1), ct)).Value.Length;
+                    await Task.Delay(100, ct);
+                }
+            },
+        };
+        var first = await slow.DrainAsync(6, CancellationToken.None);
+        Assert.Equal(120, first.Accepted);
+
+        // The messages come back once the other consumer's visibility runs out; drain until all six were seen again.
+        var drainer = new QueueTelemetryDrainer(queue, harness.NewIngestor(), NullLogger<QueueTelemetryDrainer>.Instance);
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var again = IngestResult.Empty;
+        while (again.Payloads < 6)
+        {
+            again = again.Add(await drainer.DrainAsync(100, giveUp.Token));
+            await Task.Delay(100, giveUp.Token);
+        }
+
+        Assert.Equal(0, again.Accepted);
+        Assert.Equal(120, again.Duplicates);
+        PipelineHarness.AssertWindows(PipelineHarness.Expected(samples), await harness.WindowsAsync("qv"));
+        Assert.Empty((await queue.PeekMessagesAsync(32)).Value);
+    }
+
+    [Fact]
     public async Task Hostile_events_all_land_in_dead_letters_with_reasons_while_valid_events_in_the_same_batch_are_stored()
     {
         var harness = await PipelineHarness.CreateAsync(fixture);

@@ -20,7 +20,8 @@ public sealed class PoisonQueueTests(AzuriteFixture fixture)
 
         public override Task<NullableResponse<T>> GetEntityIfExistsAsync<T>(string partitionKey, string rowKey, IEnumerable<string>? select = null, CancellationToken cancellationToken = default)
         {
-            if (partitionKey == failingHost)
+            // The host's rows: its partition in the earlier layout, its head row in the series layout.
+            if (partitionKey == failingHost || rowKey == WindowStore.HeadRowKey(failingHost))
             {
                 Failures++;
                 throw new RequestFailedException(500, $"Simulated storage failure for partition '{failingHost}'.");

@@ -2,6 +2,7 @@ using System.Globalization;
 using Prescient.Core.Calendar;
 using Prescient.Core.Windows;
 using Prescient.Core.Workload;
+using Prescient.Local.Benchmarks;
 using Prescient.Pipeline.Ingest;
 using Prescient.Pipeline.Storage;
 using Prescient.Telemetry;
@@ -164,7 +165,8 @@ public sealed class SequenceLedgerStoreTests(AzuriteFixture fixture)
         var ledger = await store.GetLedgerAsync("long", CancellationToken.None);
         Assert.Equal([new SequenceRange(1, 999), new SequenceRange(1_001, 4_999), new SequenceRange(5_003, 7_776), new SequenceRange(7_778, 10_000)], ledger.Ranges);
         Assert.Equal(0, ledger.Floor);
-        var row = (await store.Table.GetEntityAsync<Azure.Data.Tables.TableEntity>("long", WindowStore.LedgerRowKey)).Value;
+        // The ledger is kept in the host's head row.
+        var row = (await store.Table.GetEntityAsync<Azure.Data.Tables.TableEntity>(store.PartitionOf("long"), WindowStore.HeadRowKey("long"))).Value;
         Assert.True(row.GetString("Sequences_0").Length < 64, row.GetString("Sequences_0"));
         // The windows' range queries never see the ledger row.
         Assert.Equal(samples.Count, (await harness.WindowsAsync("long")).Sum(w => w.Count));
@@ -203,11 +205,12 @@ public sealed class SequenceLedgerStoreTests(AzuriteFixture fixture)
     public async Task Windows_written_before_the_ledger_existed_still_deduplicate_and_are_recorded_in_the_ledger_on_redelivery()
     {
         var harness = await PipelineHarness.CreateAsync(fixture);
-        var store = harness.NewWindowStore();
         var samples = PipelineHarness.Samples("legacy", 1, 40);
-        await store.ApplyAsync("legacy", samples, CancellationToken.None);
-        // As stored by the version without a ledger: windows only.
-        await store.Table.DeleteEntityAsync("legacy", WindowStore.LedgerRowKey);
+        // As stored by the version without a ledger: windows of the earlier layout (a row per period), no ledger row.
+        var earlier = new PeriodRowWindowStore(harness.Storage.Table(n => n.Windows), PeriodCalendar.Default, WorkloadMeasure.Cpu);
+        await earlier.ApplyAsync("legacy", samples, CancellationToken.None);
+        await earlier.Table.DeleteEntityAsync("legacy", WindowStore.LedgerRowKey);
+        var store = harness.NewWindowStore();
 
         var redelivered = await store.ApplyAsync("legacy", samples, CancellationToken.None);
         Assert.Equal(0, redelivered.Accepted);

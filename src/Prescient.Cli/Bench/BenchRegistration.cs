@@ -17,7 +17,7 @@ public static class BenchRegistration
             bench.AddCommand<ThroughputCommand>("throughput")
                 .WithDescription("Aggregation, training, controller and simulation throughput, each next to a naive baseline measured in the same run.");
             bench.AddCommand<PipelineCommand>("pipeline")
-                .WithDescription("Ingest throughput into Azurite and the time to retrain a fleet from weeks of stored windows.");
+                .WithDescription("A fleet with weeks of history on Azurite: agents to windows through the Storage queue, the retrain read and the retrain, next to the earlier storage layout in the same run.");
         });
     }
 }

@@ -44,6 +44,12 @@ public static class AppSettingNames
     /// <summary>NCRONTAB schedule of the retrain timer (<c>%PRESCIENT_RETRAIN_SCHEDULE%</c>).</summary>
     public const string RetrainSchedule = "PRESCIENT_RETRAIN_SCHEDULE";
 
+    /// <summary>
+    /// Table partitions the window store spreads hosts over (<c>Prescient:Pipeline:Windows:Partitions</c>, default 16;
+    /// fixed for the life of the windows table: docs/scale.md).
+    /// </summary>
+    public const string WindowPartitions = "Prescient__Pipeline__Windows__Partitions";
+
     /// <summary>The user-assigned managed identity's client id, read by <c>DefaultAzureCredential</c> in Azure.</summary>
     public const string ManagedIdentityClientId = "AZURE_CLIENT_ID";
 
@@ -75,7 +81,7 @@ public static class AppSettingNames
     public static IReadOnlyList<string> Values { get; } =
     [
         TelemetryHubName, TelemetryConsumerGroup, TelemetryQueueName, TaskHub,
-        IngestSchedule, EvaluateSchedule, RetrainSchedule,
+        IngestSchedule, EvaluateSchedule, RetrainSchedule, WindowPartitions,
         HypervisorFleetBaseUri, HypervisorFleetSecret,
         ManagedIdentityClientId, ApplicationInsightsConnectionString, ApplicationInsightsAuthentication,
     ];

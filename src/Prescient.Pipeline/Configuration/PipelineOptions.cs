@@ -5,6 +5,7 @@ using Prescient.Core.Workload;
 using Prescient.Pipeline.Evaluate;
 using Prescient.Pipeline.Ingest;
 using Prescient.Pipeline.Retrain;
+using Prescient.Pipeline.Storage;
 
 namespace Prescient.Pipeline.Configuration;
 
@@ -44,6 +45,9 @@ public sealed class PipelineOptions
     public double IoWeight { get; set; }
 
     public IngestOptions Ingest { get; set; } = new();
+
+    /// <summary>The window store: partitions, cache, limits (<c>Prescient__Pipeline__Windows__Partitions</c>...; docs/scale.md).</summary>
+    public WindowStoreOptions Windows { get; set; } = new();
 
     public RetrainOptions Retrain { get; set; } = new();
 
@@ -87,15 +91,24 @@ public sealed class PipelineOptionsValidator : IValidateOptions<PipelineOptions>
         }
 
         errors.AddRange(WorkloadMeasure.Validate(options.CpuWeight, options.MemoryWeight, options.IoWeight));
-        if (options.Ingest.HostParallelism < 1)
+        if (options.Ingest.HostTouchInterval < TimeSpan.Zero)
         {
-            errors.Add("Ingest:HostParallelism must be at least 1.");
+            errors.Add("Ingest:HostTouchInterval must be zero or more.");
         }
 
         if (options.Ingest.MaxDequeueCount < 1)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture,
                 $"Ingest:MaxDequeueCount {options.Ingest.MaxDequeueCount} must be at least 1 (deliveries of a telemetry queue message before it is moved to the poison queue; default 5, as host.json's extensions.queues.maxDequeueCount)."));
+        }
+
+        try
+        {
+            options.Windows.Validate();
+        }
+        catch (ArgumentOutOfRangeException exception)
+        {
+            errors.Add("Windows:" + exception.ParamName + ": " + exception.Message.Split(" (Parameter", 2)[0]);
         }
 
         if (options.Retrain.Epochs < 1 || options.Retrain.UpdateEpochs < 1 || options.Retrain.Parallelism < 1 || options.Retrain.MinObservations < 2 || options.Retrain.HoldoutPeriods < 0)

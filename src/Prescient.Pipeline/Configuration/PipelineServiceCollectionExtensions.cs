@@ -75,7 +75,8 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton(sp => new WindowStore(
             sp.GetRequiredService<PrescientStorage>().Table(n => n.Windows),
             sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Calendar(),
-            sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Measure()));
+            sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Measure(),
+            sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Windows));
         services.TryAddSingleton(sp => new DeadLetterStore(sp.GetRequiredService<PrescientStorage>().Table(n => n.DeadLetters), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new HostStateStore(sp.GetRequiredService<PrescientStorage>().Table(n => n.Hosts)));
         services.TryAddSingleton(sp => new SettingsStore(sp.GetRequiredService<PrescientStorage>().Table(n => n.Settings), sp.GetRequiredService<TimeProvider>()));

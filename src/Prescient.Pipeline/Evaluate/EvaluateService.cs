@@ -50,31 +50,33 @@ public sealed partial class EvaluateService(
         var fleet = read.Settings.ResolveHost(FleetSnapshotReader.FleetScope);
         var plan = FleetPlanner.Plan(read.Snapshot, _options.Planner with { MaxMigrationsPerCycle = fleet.MaxMigrationsPerCycle });
 
-        // Commit each evaluated host's controller state first: a host another evaluator already did is dropped.
-        var committed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var outcome in plan.Hosts.Where(h => h.Decision is not null))
+        // Commit each evaluated host's controller state first (in transactions of 100): a host another evaluator
+        // already did is dropped.
+        var decided = plan.Hosts.Where(h => h.Decision is not null).ToList();
+        var committed = new HashSet<string>(
+            await hosts.TryUpdateControllersAsync(
+                [.. decided.Select(outcome =>
+                {
+                    var state = read.States[outcome.HostId];
+                    return new ControllerUpdate(
+                        outcome.HostId,
+                        outcome.State!.Mode.ToString(),
+                        Encoding.UTF8.GetString(outcome.State.ToJson()),
+                        outcome.Decision!.Reason,
+                        now,
+                        cycleId,
+                        outcome.IndicationSince,
+                        state?.ETag ?? default,
+                        state?.ControllerStateJson);
+                })],
+                cancellationToken),
+            StringComparer.Ordinal);
+        foreach (var outcome in decided.Where(o => !committed.Contains(o.HostId)))
         {
-            var state = read.States[outcome.HostId];
-            var stored = await hosts.TryUpdateControllerAsync(
-                outcome.HostId,
-                outcome.State!.Mode.ToString(),
-                Encoding.UTF8.GetString(outcome.State.ToJson()),
-                outcome.Decision!.Reason,
-                now,
-                cycleId,
-                outcome.IndicationSince,
-                state?.ETag ?? default,
-                cancellationToken,
-                state?.ControllerStateJson);
-            if (stored)
-            {
-                committed.Add(outcome.HostId);
-            }
-            else
-            {
-                LogLostRace(logger, outcome.HostId, cycleId);
-            }
+            LogLostRace(logger, outcome.HostId, cycleId);
         }
+
+        var snapshotHosts = read.Snapshot.Hosts.ToDictionary(h => h.HostId, StringComparer.Ordinal);
 
         var actions = plan.Hosts.ToDictionary(h => h.HostId, _ => (Migrations: new List<DecisionMigration>(), Notes: new List<string>()), StringComparer.Ordinal);
         int started = 0, refused = 0, evacuations = 0;
@@ -112,7 +114,7 @@ public sealed partial class EvaluateService(
 
         foreach (var hostId in plan.PowerDowns.Where(committed.Contains))
         {
-            var host = read.Snapshot.Hosts.First(h => h.HostId == hostId);
+            var host = snapshotHosts[hostId];
             if (host.Settings.DryRun)
             {
                 actions[hostId].Notes.Add("Reduce power: dry run, power not reduced.");
@@ -145,11 +147,12 @@ public sealed partial class EvaluateService(
                 allNotes.Insert(0, why);
             }
 
-            var host = read.Snapshot.Hosts.First(h => h.HostId == outcome.HostId);
-            var record = new DecisionRecord(outcome.HostId, cycleId, now, host.Settings.DryRun, outcome.Decision, Summarise(outcome, migrations, allNotes), migrations, allNotes);
-            await decisions.WriteAsync(record, calendar.StartOf(current), cancellationToken);
-            written.Add(record);
+            var host = snapshotHosts[outcome.HostId];
+            written.Add(new DecisionRecord(outcome.HostId, cycleId, now, host.Settings.DryRun, outcome.Decision, Summarise(outcome, migrations, allNotes), migrations, allNotes));
         }
+
+        // The cycle's decisions in transactions of up to 100 rows per decisions partition.
+        await decisions.WriteManyAsync(written, calendar.StartOf(current), cancellationToken);
 
         LogCycle(logger, cycleId, written.Count, started, refused, evacuations);
         return new EvaluationCycleResult(cycleId, written, started, refused, evacuations) { Plan = plan };

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,11 @@ namespace Prescient.Pipeline.Evaluate;
 /// <summary>
 /// Reads what one evaluation cycle needs into a <see cref="FleetSnapshot"/>: per host its stored state, settings,
 /// the last measured windows (load and VMs), its model's forecast; the VMs' last moves; the migrations in flight.
+/// In a few queries whatever the fleet's size (docs/scale.md): every host's state is one query over the hosts
+/// partition, every host's newest windows and latest VM list one query per window partition over the host heads
+/// (docs/adr/0003), the VM moves one query. Models are kept between cycles and read again only when a host's state
+/// names another version than the one kept (a retrain records the version it stores), so a cycle reads only the
+/// models retrained since the one before.
 /// </summary>
 public sealed partial class FleetSnapshotReader(
     WindowStore windows,
@@ -29,22 +35,40 @@ public sealed partial class FleetSnapshotReader(
     /// <summary>Not a valid host id, so it resolves to the global settings: the fleet-wide caps.</summary>
     public const string FleetScope = "(fleet)";
 
+    private const int ModelReadParallelism = 16;
+
+    private readonly ConcurrentDictionary<string, StoredModel> _models = new(StringComparer.Ordinal);
+
     private PeriodCalendar Calendar => windows.Calendar;
+
+    /// <summary>Models kept between cycles (tests).</summary>
+    internal int CachedModels => _models.Count;
 
     /// <summary>Reads the fleet for the cycle of <paramref name="now"/>.</summary>
     public async Task<FleetRead> ReadAsync(DateTimeOffset now, string cycleId, CancellationToken cancellationToken)
     {
-        var (document, _) = await settings.GetAsync(cancellationToken);
-        var hostIds = await hosts.ListHostIdsAsync(cancellationToken);
-        var busy = await scheduler.GetBusyVmIdsAsync(cancellationToken);
-        var running = records is null ? [] : await records.ListRunningAsync(cancellationToken);
-        var lastMoved = await hosts.GetVmMovesAsync(cancellationToken);
+        var settingsRead = settings.GetAsync(cancellationToken);
+        var busyRead = scheduler.GetBusyVmIdsAsync(cancellationToken);
+        var runningRead = records is null ? Task.FromResult<IReadOnlyList<MigrationRecord>>([]) : records.ListRunningAsync(cancellationToken);
+        var movesRead = hosts.GetVmMovesAsync(cancellationToken);
+        var states = await hosts.ListAsync(cancellationToken);
+        var hostIds = states.Select(s => s.HostId).ToList();
+        var latestRead = windows.GetLatestAsync(hostIds, cancellationToken);
+        var modelsRead = ModelsAsync(states, cancellationToken);
+        await Task.WhenAll(settingsRead, busyRead, runningRead, movesRead, latestRead, modelsRead);
+        var (document, _) = await settingsRead;
+        var busy = await busyRead;
+        var running = await runningRead;
+        var lastMoved = await movesRead;
+        var latest = await latestRead;
+        var current = await modelsRead;
 
-        var read = new HostRead[hostIds.Count];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, hostIds.Count),
+        var read = new HostRead[states.Count];
+        Parallel.For(
+            0,
+            states.Count,
             new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
-            async (i, ct) => read[i] = await ReadHostAsync(hostIds[i], document, now, cycleId, lastMoved, ct));
+            i => read[i] = ReadHost(states[i], latest[states[i].HostId], current.GetValueOrDefault(states[i].HostId), document, now, cycleId, lastMoved));
 
         // Evacuation moves carry their evacuation's id ("evacuate-{host}-{cycle}.{unit}", see EvaluateService).
         var inFlight = running.Select(r => new InFlightMove(r.MigrationId, r.VmIds, r.SourceHostId, r.DestinationHostId)
@@ -81,10 +105,11 @@ public sealed partial class FleetSnapshotReader(
             read.Where(h => h.NotEvaluated is not null).ToDictionary(h => h.Host.HostId, h => h.NotEvaluated!, StringComparer.Ordinal));
     }
 
-    private async Task<HostRead> ReadHostAsync(
-        string hostId, SettingsDocument document, DateTimeOffset now, string cycleId, IReadOnlyDictionary<string, DateTimeOffset> lastMoved, CancellationToken cancellationToken)
+    /// <summary>One host's share of the snapshot, from what was read for the fleet (no I/O).</summary>
+    private HostRead ReadHost(
+        HostState state, IReadOnlyList<StoredWindow> latest, StoredModel? model, SettingsDocument document, DateTimeOffset now, string cycleId, IReadOnlyDictionary<string, DateTimeOffset> lastMoved)
     {
-        var state = await hosts.GetAsync(hostId, cancellationToken);
+        var hostId = state.HostId;
         var current = Calendar.PeriodOf(now);
         HostSettings hostSettings;
         DayCategorizer categorizer;
@@ -104,7 +129,7 @@ public sealed partial class FleetSnapshotReader(
         var power = StoredPowerOf(state);
         var last = Calendar.Previous(current);
         var beforeLast = Calendar.Previous(last);
-        var recent = await windows.GetAsync(hostId, beforeLast, current, cancellationToken);
+        var recent = latest.Where(w => w.Period >= beforeLast && w.Period <= current).ToList();
         var measuredWindow = recent.FirstOrDefault(w => w.Period == last && w.Count > 0);
         var capacity = state?.CpuCapacity ?? options.DefaultCpuCapacity;
         var host = new HostSnapshot(hostId, capacity, state?.MemoryMb ?? options.DefaultMemoryMb, PowerState.On, hostSettings)
@@ -128,7 +153,7 @@ public sealed partial class FleetSnapshotReader(
         // A host that sends telemetry is running, whatever an older power-state write said; only an operator's
         // Unavailable keeps it from receiving VMs.
         var measured = measuredWindow.Mean;
-        var (forecast, error) = await ForecastAsync(hostId, hostSettings, categorizer, current, last, measured, recent.FirstOrDefault(w => w.Period == beforeLast && w.Count > 0), cancellationToken);
+        var (forecast, error) = Forecast(hostId, model, hostSettings, categorizer, current, last, measured, recent.FirstOrDefault(w => w.Period == beforeLast && w.Count > 0));
         host = host with
         {
             PowerState = power == PowerState.Unavailable ? PowerState.Unavailable : PowerState.On,
@@ -148,10 +173,10 @@ public sealed partial class FleetSnapshotReader(
     }
 
     /// <summary>The current model's forecast for the coming periods and its error on the period just measured.</summary>
-    private async Task<(HostForecast? Forecast, double? Error)> ForecastAsync(
-        string hostId, HostSettings hostSettings, DayCategorizer categorizer, PeriodKey current, PeriodKey last, double measured, StoredWindow? previous, CancellationToken cancellationToken)
+    private (HostForecast? Forecast, double? Error) Forecast(
+        string hostId, StoredModel? model, HostSettings hostSettings, DayCategorizer categorizer, PeriodKey current, PeriodKey last, double measured, StoredWindow? previous)
     {
-        if (hostSettings.NetworkMode == NetworkMode.Disabled || await models.GetCurrentAsync(hostId, cancellationToken) is not { } model)
+        if (hostSettings.NetworkMode == NetworkMode.Disabled || model is null)
         {
             return (null, null);
         }
@@ -179,6 +204,38 @@ public sealed partial class FleetSnapshotReader(
             LogUnreadableModel(logger, hostId, exception.Message);
             return (null, null);
         }
+    }
+
+    /// <summary>The current model of each host whose state names one: kept ones when the version matches, the others read (in parallel).</summary>
+    private async Task<Dictionary<string, StoredModel>> ModelsAsync(IReadOnlyList<HostState> states, CancellationToken cancellationToken)
+    {
+        var result = new ConcurrentDictionary<string, StoredModel>(StringComparer.Ordinal);
+        var stale = new List<string>();
+        foreach (var state in states)
+        {
+            if (state.ModelVersion is not { } version)
+            {
+                _models.TryRemove(state.HostId, out _);
+            }
+            else if (_models.TryGetValue(state.HostId, out var kept) && kept.Metadata.Version == version)
+            {
+                result[state.HostId] = kept;
+            }
+            else
+            {
+                stale.Add(state.HostId);
+            }
+        }
+
+        await Parallel.ForEachAsync(stale, new ParallelOptions { MaxDegreeOfParallelism = ModelReadParallelism, CancellationToken = cancellationToken }, async (hostId, ct) =>
+        {
+            if (await models.GetCurrentAsync(hostId, ct) is { } model)
+            {
+                _models[hostId] = model;
+                result[hostId] = model;
+            }
+        });
+        return new Dictionary<string, StoredModel>(result, StringComparer.Ordinal);
     }
 
     /// <summary>The note of a host asleep: no controller run, but a destination to wake.</summary>

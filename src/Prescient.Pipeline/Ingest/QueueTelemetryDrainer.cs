@@ -1,3 +1,4 @@
+using Azure;
 using System.Text;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
@@ -8,8 +9,9 @@ using Prescient.Pipeline.Storage;
 namespace Prescient.Pipeline.Ingest;
 
 /// <summary>
-/// Reads telemetry from an Azure Storage queue (the local transport) in rounds of up to 32 messages: ingest, then
-/// delete. A crash between the two redelivers the messages after the visibility timeout, which the idempotent window
+/// Reads telemetry from an Azure Storage queue (the local transport) in rounds of up to <see cref="MessagesPerRound"/>
+/// messages (several receives of 32 at once): ingest them together (so that the window store packs their hosts into
+/// shared transactions), then delete. A crash between the two redelivers the messages after the visibility timeout, which the idempotent window
 /// store absorbs (at-least-once delivery, exactly-once counting). In the Functions app a queue trigger replaces the
 /// loop and calls <see cref="TelemetryIngestor"/> with <see cref="ToPayload"/> directly.
 /// Poison messages are handled as the Functions queue trigger does: a message delivered more than
@@ -23,6 +25,20 @@ public sealed partial class QueueTelemetryDrainer(QueueClient queue, TelemetryIn
     private const int MaxQueueNameLength = 63;
 
     private readonly int _maxDequeueCount = 5;
+    private readonly int _messagesPerRound = 128;
+
+    /// <summary>Messages received (in concurrent receives of up to 32) and ingested together in one round.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not between 1 and 1,024.</exception>
+    public int MessagesPerRound
+    {
+        get => _messagesPerRound;
+        init => _messagesPerRound = value is >= 1 and <= 1_024
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(MessagesPerRound), value, "MessagesPerRound must be between 1 and 1,024.");
+    }
+
+    /// <summary>Messages deleted at once after a round is ingested (one request each).</summary>
+    public int DeleteParallelism { get; init; } = 16;
 
     /// <summary>How long a received message stays invisible to other readers while it is ingested.</summary>
     public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromMinutes(2);
@@ -75,9 +91,11 @@ public sealed partial class QueueTelemetryDrainer(QueueClient queue, TelemetryIn
         int processed = 0, poisoned = 0;
         while (processed < maxMessages)
         {
-            var received = await queue.ReceiveMessagesAsync(
-                Math.Min(MaxMessagesPerReceive, maxMessages - processed), VisibilityTimeout, cancellationToken);
-            var messages = received.Value;
+            var wanted = Math.Min(MessagesPerRound, maxMessages - processed);
+            var receives = Enumerable.Range(0, (wanted + MaxMessagesPerReceive - 1) / MaxMessagesPerReceive)
+                .Select(i => queue.ReceiveMessagesAsync(Math.Min(MaxMessagesPerReceive, wanted - i * MaxMessagesPerReceive), VisibilityTimeout, cancellationToken))
+                .ToList();
+            var messages = (await Task.WhenAll(receives)).SelectMany(r => r.Value).ToArray();
             if (messages.Length == 0)
             {
                 break;
@@ -112,8 +130,8 @@ public sealed partial class QueueTelemetryDrainer(QueueClient queue, TelemetryIn
 
             await Parallel.ForEachAsync(
                 ingested,
-                new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-                async (message, ct) => await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct));
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, DeleteParallelism), CancellationToken = cancellationToken },
+                async (message, ct) => await DeleteIngestedAsync(message, ct));
             processed += live.Count;
         }
 
@@ -176,6 +194,23 @@ public sealed partial class QueueTelemetryDrainer(QueueClient queue, TelemetryIn
         LogPoisoned(logger, message.MessageId, queue.Name, PoisonQueue.Name, message.DequeueCount, MaxDequeueCount, message.InsertedOn);
     }
 
+    /// <summary>
+    /// Deletes an ingested message. A round that outlasts <see cref="VisibilityTimeout"/> lets its messages be delivered
+    /// again (to another consumer, with a new pop receipt), and the delete is then refused: the message is left to that
+    /// delivery, whose samples the sequence ledger counts as duplicates, instead of failing the drain.
+    /// </summary>
+    private async Task DeleteIngestedAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404 || exception.ErrorCode == "PopReceiptMismatch")
+        {
+            LogRedelivered(logger, message.MessageId, queue.Name, VisibilityTimeout);
+        }
+    }
+
     private IncomingPayload ToPayload(QueueMessage message) =>
         ToPayload(message.Body.ToMemory(), queue.Name, message.MessageId, message.InsertedOn ?? default);
 
@@ -210,4 +245,7 @@ public sealed partial class QueueTelemetryDrainer(QueueClient queue, TelemetryIn
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} from queue {Queue} failed to ingest on delivery {DequeueCount} (moved to the poison queue after {MaxDequeueCount}); left for redelivery")]
     private static partial void LogMessageFailed(ILogger logger, Exception exception, string messageId, string queue, long dequeueCount, int maxDequeueCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} of queue {Queue} was ingested but delivered again before its delete (its round outlasted the {VisibilityTimeout} visibility timeout); its next delivery counts as duplicates")]
+    private static partial void LogRedelivered(ILogger logger, string messageId, string queue, TimeSpan visibilityTimeout);
 }

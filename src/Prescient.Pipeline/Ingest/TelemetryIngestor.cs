@@ -28,8 +28,13 @@ public sealed record IngestResult(int Payloads, int Accepted, int Duplicates, in
 
 public sealed record IngestOptions
 {
-    /// <summary>Hosts written concurrently within one ingest call (each host's windows are one table partition).</summary>
-    public int HostParallelism { get; init; } = 8;
+    /// <summary>
+    /// How long after registering a host (its last-ingest time in the hosts table) an ingester registers it again.
+    /// Every host is registered on its first ingest; after that, at most once per interval per ingester, so that a
+    /// large fleet does not write one hosts-table row per host per delivery into that table's single partition
+    /// (docs/scale.md). Zero: on every ingest.
+    /// </summary>
+    public TimeSpan HostTouchInterval { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// Deliveries a telemetry queue message gets before <see cref="QueueTelemetryDrainer"/> moves it to the poison queue
@@ -57,7 +62,11 @@ public sealed partial class TelemetryIngestor(
 {
     private const int MaxLoggedRejections = 20;
 
+    /// <summary>Hosts whose registration time an ingester remembers (beyond it, it forgets them all and registers again).</summary>
+    private const int MaxRememberedHosts = 1_000_000;
+
     private readonly IngestOptions _options = options ?? new IngestOptions();
+    private readonly Dictionary<string, DateTimeOffset> _registered = new(StringComparer.Ordinal);
 
     public async Task<IngestResult> IngestAsync(IReadOnlyList<IncomingPayload> payloads, CancellationToken cancellationToken)
     {
@@ -96,35 +105,27 @@ public sealed partial class TelemetryIngestor(
 
         int accepted = 0, duplicates = 0, conflicts = 0;
         var refused = new List<(TelemetryRejection, PayloadOrigin)>();
-        await Parallel.ForEachAsync(
-            byHost,
-            new ParallelOptions { MaxDegreeOfParallelism = _options.HostParallelism, CancellationToken = cancellationToken },
-            async (host, ct) =>
+        // All hosts at once: the window store packs the hosts of each table partition into shared transactions.
+        var written = await windows.ApplyAsync(byHost.ToDictionary(h => h.Key, h => (IReadOnlyList<TelemetrySample>)h.Value, StringComparer.Ordinal), cancellationToken);
+        foreach (var (hostId, result) in written)
+        {
+            accepted += result.Accepted;
+            duplicates += result.Duplicates;
+            conflicts += result.Conflicts;
+            foreach (var r in result.Refused)
             {
-                var written = await windows.ApplyAsync(host.Key, host.Value, ct);
-                Interlocked.Add(ref accepted, written.Accepted);
-                Interlocked.Add(ref duplicates, written.Duplicates);
-                Interlocked.Add(ref conflicts, written.Conflicts);
-                if (written.Refused.Count > 0)
-                {
-                    lock (refused)
-                    {
-                        foreach (var r in written.Refused)
-                        {
-                            refused.Add((
-                                new TelemetryRejection(r.Code, r.Reason, host.Key, r.Sample.Sequence, null,
-                                    System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(r.Sample, TelemetryJsonContext.Default.TelemetrySample)),
-                                originOf[(host.Key, r.Sample.Sequence, r.Sample.Timestamp)]));
-                        }
-                    }
-                }
-            });
+                refused.Add((
+                    new TelemetryRejection(r.Code, r.Reason, hostId, r.Sample.Sequence, null,
+                        System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(r.Sample, TelemetryJsonContext.Default.TelemetrySample)),
+                    originOf[(hostId, r.Sample.Sequence, r.Sample.Timestamp)]));
+            }
+        }
 
         rejections.AddRange(refused);
         await deadLetters.WriteAsync(rejections, cancellationToken);
         if (byHost.Count > 0)
         {
-            await hosts.TouchAsync(byHost.Keys, timeProvider.GetUtcNow(), cancellationToken);
+            await RegisterAsync(byHost.Keys, cancellationToken);
         }
 
         foreach (var (rejection, origin) in rejections.Take(MaxLoggedRejections))
@@ -135,6 +136,36 @@ public sealed partial class TelemetryIngestor(
         var total = new IngestResult(payloads.Count, accepted, duplicates, rejections.Count, byHost.Count, conflicts);
         LogIngested(logger, total.Payloads, total.Accepted, total.Duplicates, total.DeadLettered, total.Hosts, total.Conflicts);
         return total;
+    }
+
+    /// <summary>Records the hosts' last-ingest time: new hosts always, known ones once per <see cref="IngestOptions.HostTouchInterval"/>.</summary>
+    private async Task RegisterAsync(IEnumerable<string> hostIds, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        List<string> due;
+        lock (_registered)
+        {
+            due = [.. hostIds.Where(h => !_registered.TryGetValue(h, out var at) || now - at >= _options.HostTouchInterval || now < at)];
+        }
+
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        await hosts.TouchAsync(due, now, cancellationToken);
+        lock (_registered)
+        {
+            if (_registered.Count + due.Count > MaxRememberedHosts)
+            {
+                _registered.Clear();
+            }
+
+            foreach (var hostId in due)
+            {
+                _registered[hostId] = now;
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingested {Payloads} payloads: {Accepted} samples counted, {Duplicates} duplicates ignored, {DeadLettered} dead-lettered, {Hosts} hosts, {Conflicts} write conflicts redone")]

@@ -31,6 +31,20 @@ public sealed record HostState(
     public DateTimeOffset? IndicationSince { get; init; }
 }
 
+/// <summary>A host's controller state to store after a decision (<see cref="HostStateStore.TryUpdateControllersAsync"/>).</summary>
+/// <param name="Expected">The ETag the host's row was read with (default: the row did not exist).</param>
+/// <param name="ReadControllerStateJson">The controller state read with it (to tell another evaluation's write from another job's).</param>
+public sealed record ControllerUpdate(
+    string HostId,
+    string ControllerMode,
+    string ControllerStateJson,
+    string LastDecision,
+    DateTimeOffset At,
+    string CycleId,
+    DateTimeOffset? IndicationSince,
+    ETag Expected,
+    string? ReadControllerStateJson);
+
 /// <summary>
 /// Host state in one table partition (<c>host</c>, one row per host): the list of hosts is one query. Each job
 /// writes its own columns with merge updates (ingest: last ingest; retrain: model and accuracy; evaluate: controller
@@ -129,6 +143,64 @@ public sealed class HostStateStore(TableClient table)
     public Task SetPowerStateAsync(string hostId, string powerState, CancellationToken cancellationToken) =>
         Table.UpsertEntityAsync(new TableEntity(Partition, hostId) { ["PowerState"] = powerState }, TableUpdateMode.Merge, cancellationToken);
 
+    /// <summary>
+    /// Stores many hosts' controller states after a cycle's decisions, in transactions of up to 100 rows of the hosts
+    /// partition, each row conditional on the ETag it was read with (as <see cref="TryUpdateControllerAsync"/>). A
+    /// transaction that fails for one row (another job wrote it since) is submitted again without it, and that row
+    /// goes through <see cref="TryUpdateControllerAsync"/> (re-read; a lost race only if another evaluation changed
+    /// the controller's columns). Returns the hosts whose state was stored.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> TryUpdateControllersAsync(IReadOnlyList<ControllerUpdate> updates, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(updates);
+        var stored = new HashSet<string>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(updates.Chunk(100), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (chunk, ct) =>
+        {
+            var pending = chunk.ToList();
+            var alone = new List<ControllerUpdate>();
+            while (pending.Count > 0)
+            {
+                try
+                {
+                    await Table.SubmitTransactionAsync(
+                        pending.Select(u => u.Expected == default
+                            ? new TableTransactionAction(TableTransactionActionType.Add, ControllerEntity(u))
+                            : new TableTransactionAction(TableTransactionActionType.UpdateMerge, ControllerEntity(u), u.Expected)),
+                        ct);
+                    break;
+                }
+                catch (RequestFailedException exception) when (exception.Status is 409 or 412)
+                {
+                    if ((exception as TableTransactionFailedException)?.FailedTransactionActionIndex is { } index && index >= 0 && index < pending.Count)
+                    {
+                        alone.Add(pending[index]);
+                        pending.RemoveAt(index);
+                    }
+                    else
+                    {
+                        alone.AddRange(pending);
+                        pending.Clear();
+                    }
+                }
+            }
+
+            var done = pending.Select(u => u.HostId).ToList();
+            foreach (var u in alone)
+            {
+                if (await TryUpdateControllerAsync(u.HostId, u.ControllerMode, u.ControllerStateJson, u.LastDecision, u.At, u.CycleId, u.IndicationSince, u.Expected, ct, u.ReadControllerStateJson))
+                {
+                    done.Add(u.HostId);
+                }
+            }
+
+            lock (stored)
+            {
+                stored.UnionWith(done);
+            }
+        });
+        return stored;
+    }
+
     /// <summary>Stores the controller's state after a decision, if the row is still the one read (<paramref name="expected"/>).</summary>
     /// <returns>False when another evaluation changed the host first (412): nothing was written.</returns>
     public async Task<bool> TryUpdateControllerAsync(
@@ -143,15 +215,7 @@ public sealed class HostStateStore(TableClient table)
         CancellationToken cancellationToken,
         string? readControllerStateJson = null)
     {
-        var entity = new TableEntity(Partition, hostId)
-        {
-            ["ControllerMode"] = controllerMode,
-            ["ControllerStateJson"] = controllerStateJson,
-            ["LastDecision"] = lastDecision.Length > 4000 ? lastDecision[..4000] : lastDecision,
-            ["LastDecisionAt"] = at,
-            ["LastCycleId"] = cycleId,
-            ["IndicationSince"] = indicationSince,
-        };
+        var entity = ControllerEntity(new ControllerUpdate(hostId, controllerMode, controllerStateJson, lastDecision, at, cycleId, indicationSince, expected, readControllerStateJson));
         // The ETag guards the whole row, but other jobs merge their own columns into it (ingest's last-ingest time,
         // retrain's model, power state). Only a change to the controller's columns by another evaluation is a lost
         // race; after any other write, re-read and try again with the new ETag.
@@ -195,6 +259,16 @@ public sealed class HostStateStore(TableClient table)
             }
         }
     }
+
+    private static TableEntity ControllerEntity(ControllerUpdate u) => new(Partition, u.HostId)
+    {
+        ["ControllerMode"] = u.ControllerMode,
+        ["ControllerStateJson"] = u.ControllerStateJson,
+        ["LastDecision"] = u.LastDecision.Length > 4000 ? u.LastDecision[..4000] : u.LastDecision,
+        ["LastDecisionAt"] = u.At,
+        ["LastCycleId"] = u.CycleId,
+        ["IndicationSince"] = u.IndicationSince,
+    };
 
     private static HostState FromEntity(TableEntity e) => new(
         e.RowKey,

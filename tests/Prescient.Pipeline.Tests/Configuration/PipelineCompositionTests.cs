@@ -36,10 +36,13 @@ public sealed class PipelineCompositionTests
             ["Prescient:Pipeline:PeriodMinutes"] = "15",
             ["Prescient:Pipeline:Retrain:Epochs"] = "12",
             ["Prescient:Pipeline:Ingest:MaxDequeueCount"] = "3",
+            // As the Bicep sets it: Prescient__Pipeline__Windows__Partitions.
+            [AppSettingNames.WindowPartitions.Replace("__", ":", StringComparison.Ordinal)] = "32",
         });
 
         Assert.Equal("run1windows", provider.GetRequiredService<PrescientStorage>().Names.Windows);
         Assert.Equal(TimeSpan.FromMinutes(15), provider.GetRequiredService<WindowStore>().Calendar.PeriodLength);
+        Assert.Equal(32, provider.GetRequiredService<WindowStore>().Options.Partitions);
         Assert.Equal(12, provider.GetRequiredService<IOptions<PipelineOptions>>().Value.Retrain.Epochs);
         Assert.NotNull(provider.GetRequiredService<TelemetryIngestor>());
         Assert.Equal(3, provider.GetRequiredService<QueueTelemetryDrainer>().MaxDequeueCount);
@@ -57,6 +60,7 @@ public sealed class PipelineCompositionTests
             ["Prescient:Pipeline:NamePrefix"] = "bad-prefix",
             ["Prescient:Pipeline:CpuWeight"] = "0",
             ["Prescient:Pipeline:Ingest:MaxDequeueCount"] = "0",
+            ["Prescient:Pipeline:Windows:Partitions"] = "0",
         });
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<PipelineOptions>>().Value);
@@ -65,7 +69,8 @@ public sealed class PipelineCompositionTests
         Assert.Contains(error.Failures, f => f.Contains("Mars/Olympus", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("NamePrefix", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("Ingest:MaxDequeueCount 0 must be at least 1", StringComparison.Ordinal));
-        Assert.True(error.Failures.Count() >= 6, string.Join("\n", error.Failures));
+        Assert.Contains(error.Failures, f => f.Contains("Windows:Partitions", StringComparison.Ordinal) && f.Contains("between 1 and 1,000", StringComparison.Ordinal));
+        Assert.True(error.Failures.Count() >= 7, string.Join("\n", error.Failures));
     }
 
     [Fact]
