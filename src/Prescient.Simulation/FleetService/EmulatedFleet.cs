@@ -2,64 +2,6 @@ using Prescient.Core.Migration;
 
 namespace Prescient.Simulation.FleetService;
 
-/// <summary>The answer of one model operation: a value, or an HTTP status with the contract's error body.</summary>
-public readonly record struct SimResult<T>(T? Value, int Status, HypervisorError? Error)
-{
-    public static SimResult<T> Ok(T value) => new(value, 200, null);
-
-    public static SimResult<T> Fail(int status, string code, string message, bool retryable = false) =>
-        new(default, status, new HypervisorError(code, message, retryable));
-}
-
-/// <summary>A snapshot of the whole fleet for the admin API and invariant checks.</summary>
-public sealed record FleetSnapshot(
-    IReadOnlyList<HostSnapshot> Hosts,
-    IReadOnlyList<VmSnapshot> Vms,
-    IReadOnlyList<HostMigrationStatus> Migrations,
-    int LockRefusals)
-{
-    /// <summary>
-    /// The atomic-lock invariants: a VM executes on at most one host; a VM with no migration in flight executes on
-    /// exactly one host (never lost); the host executing a VM holds its disk lock. Returns every violation found.
-    /// </summary>
-    public IReadOnlyList<string> Violations()
-    {
-        var violations = new List<string>();
-        var inFlight = Migrations
-            .Where(m => m.Phase is not (HostMigrationPhase.Finished or HostMigrationPhase.Aborted))
-            .Select(m => m.VmId)
-            .ToHashSet(StringComparer.Ordinal);
-        foreach (var vm in Vms)
-        {
-            var running = Hosts.Where(h => h.Instances.Any(i => i.VmId == vm.VmId && i.State == VmRunState.Running)).Select(h => h.HostId).ToList();
-            if (running.Count > 1)
-            {
-                violations.Add($"{vm.VmId} runs on {running.Count} hosts: {string.Join(", ", running)}");
-            }
-            else if (running.Count == 0 && !inFlight.Contains(vm.VmId))
-            {
-                violations.Add($"{vm.VmId} runs nowhere and no migration is in flight (lost)");
-            }
-            else if (running.Count == 1 && running[0] != vm.DiskLockHolder)
-            {
-                violations.Add($"{vm.VmId} runs on {running[0]} but {vm.DiskLockHolder} holds its disk lock");
-            }
-        }
-
-        return violations;
-    }
-
-    /// <summary>The host executing the VM, or null.</summary>
-    public string? RunningOn(string vmId) =>
-        Hosts.FirstOrDefault(h => h.Instances.Any(i => i.VmId == vmId && i.State == VmRunState.Running))?.HostId;
-}
-
-public sealed record HostSnapshot(string HostId, PowerState PowerState, IReadOnlyList<InstanceSnapshot> Instances);
-
-public sealed record InstanceSnapshot(string VmId, VmRunState State, string? MigrationId);
-
-public sealed record VmSnapshot(string VmId, string? GroupId, double MemoryMb, double DirtyRateMBps, string DiskLockHolder);
-
 /// <summary>
 /// The simulated fleet: hosts, VMs and migrations as the hypervisor contract sees them. Thread-safe (one lock).
 /// Migrations progress by simulated time: a pre-copy round sends its data at the bandwidth the source and
