@@ -5,12 +5,6 @@ using Prescient.Telemetry;
 
 namespace Prescient.Agent.Buffering;
 
-/// <summary>A sealed batch waiting in the buffer.</summary>
-public sealed record BufferedBatch(string FileName, long FirstSequence, long LastSequence, TelemetryBatch Batch);
-
-/// <summary>Limits of the on-disk buffer.</summary>
-public sealed record BufferLimits(long MaxBytes, int MaxBatches);
-
 /// <summary>
 /// The agent's write-ahead buffer, one folder:
 /// <list type="bullet">
