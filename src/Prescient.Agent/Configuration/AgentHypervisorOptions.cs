@@ -4,19 +4,6 @@ using Prescient.Hypervisor.Qemu;
 
 namespace Prescient.Agent.Configuration;
 
-/// <summary>Which hypervisor the agent's endpoint drives.</summary>
-public enum HypervisorBackendKind
-{
-    /// <summary>No endpoint: the agent only publishes telemetry.</summary>
-    None,
-
-    /// <summary>QEMU run directly, over QMP (docs/hypervisors.md).</summary>
-    Qemu,
-
-    /// <summary>libvirt, through virsh.</summary>
-    Libvirt,
-}
-
 /// <summary>The agent's hypervisor endpoint (the <c>Agent:Hypervisor</c> section; docs/hypervisors.md).</summary>
 public sealed class AgentHypervisorOptions
 {

@@ -5,9 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace Prescient.Agent.Configuration;
 
-/// <summary>What the process was asked to do: run the agent, or print one sample (<c>--once</c>, which needs no transport).</summary>
-public sealed record AgentRunMode(bool Once);
-
 /// <summary>
 /// Start-time validation of <see cref="AgentOptions"/>. Every message names the setting by its full path
 /// (<c>Agent:...</c>); values that may be secrets are never repeated.

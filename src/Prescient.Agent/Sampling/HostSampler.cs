@@ -3,14 +3,6 @@ using Prescient.Telemetry;
 
 namespace Prescient.Agent.Sampling;
 
-/// <summary>The raw counters of one reading; utilisations are computed between two readings.</summary>
-public sealed record HostReading(
-    long Timestamp,
-    CpuTimes Cpu,
-    double Memory,
-    IReadOnlyDictionary<string, ulong> DiskIoTicks,
-    IReadOnlyList<VmReading> Vms);
-
 /// <summary>
 /// Samples the Linux host it runs on. CPU: busy share of the jiffies elapsed between two readings of
 /// <c>/proc/stat</c>. Memory: 1 - MemAvailable/MemTotal from <c>/proc/meminfo</c>. IO: the busiest real disk's

@@ -3,9 +3,6 @@ using System.Text;
 
 namespace Prescient.Agent.Sampling;
 
-/// <summary>One VM's cgroup counters at a reading.</summary>
-public readonly record struct VmReading(string VmId, ulong CpuUsageMicroseconds, ulong? MemoryBytes);
-
 /// <summary>
 /// Per-VM figures from cgroup v2: each child of the VM slice (libvirt: <c>machine.slice/machine-qemu\x2d3\x2dweb01.scope</c>)
 /// is a VM; <c>cpu.stat</c> gives its CPU time (<c>usage_usec</c>) and <c>memory.current</c> its memory.

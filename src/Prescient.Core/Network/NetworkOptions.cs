@@ -2,16 +2,6 @@ using System.Globalization;
 
 namespace Prescient.Core.Network;
 
-/// <summary>The optimiser used by back-propagation.</summary>
-public enum OptimizerKind
-{
-    /// <summary>Plain stochastic gradient descent.</summary>
-    Sgd,
-
-    /// <summary>Adam (adaptive moment estimation).</summary>
-    Adam,
-}
-
 /// <summary>Shape and training parameters of a <see cref="FeedForwardNetwork"/>.</summary>
 public sealed record NetworkOptions
 {

@@ -32,15 +32,3 @@ public readonly record struct PeriodObservation(DateOnly Date, int Period, doubl
         return result;
     }
 }
-
-/// <summary>What <see cref="WorkloadPredictor.Observe"/> did.</summary>
-/// <param name="Predicted">The prediction for the period made before learning from it (null when disabled).</param>
-/// <param name="AbsoluteError">|measured - predicted| (null when disabled).</param>
-/// <param name="Trained">Whether the weights were updated (training mode only).</param>
-public readonly record struct ObservationResult(double? Predicted, double? AbsoluteError, bool Trained);
-
-/// <summary>The outcome of bulk training.</summary>
-/// <param name="Epochs">Passes over the history.</param>
-/// <param name="Samples">Observations in the history.</param>
-/// <param name="MeanAbsoluteError">Mean absolute error over the history after training.</param>
-public sealed record TrainingReport(int Epochs, int Samples, double MeanAbsoluteError);

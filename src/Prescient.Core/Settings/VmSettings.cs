@@ -9,26 +9,3 @@ public sealed record VmSettings(bool AutoMigrate, string? GroupId, int Priority)
     /// <summary>The defaults: migratable, no group, priority 0.</summary>
     public static VmSettings Default { get; } = new(true, null, 0);
 }
-
-/// <summary>VM settings given at the VM scope; null means "not set here".</summary>
-public sealed record VmSettingsPatch
-{
-    /// <inheritdoc cref="VmSettings.AutoMigrate"/>
-    public bool? AutoMigrate { get; init; }
-
-    /// <summary>The move-together group; every VM naming the same group moves with the others.</summary>
-    public string? GroupId { get; init; }
-
-    /// <inheritdoc cref="VmSettings.Priority"/>
-    public int? Priority { get; init; }
-}
-
-/// <summary>Settings for every VM of a move-together group; the VM's own settings win.</summary>
-public sealed record GroupSettingsPatch
-{
-    /// <inheritdoc cref="VmSettings.AutoMigrate"/>
-    public bool? AutoMigrate { get; init; }
-
-    /// <inheritdoc cref="VmSettings.Priority"/>
-    public int? Priority { get; init; }
-}

@@ -1,25 +1,5 @@
 namespace Prescient.Core.Windows;
 
-/// <summary>An inclusive range of sequence numbers.</summary>
-public readonly record struct SequenceRange(long First, long Last)
-{
-    /// <summary>Number of sequence numbers in the range.</summary>
-    public long Length => Last - First + 1;
-}
-
-/// <summary>A read-only view of a set of sequence numbers.</summary>
-public interface IReadOnlySequenceSet
-{
-    /// <summary>The ranges, sorted, disjoint and non-adjacent.</summary>
-    IReadOnlyList<SequenceRange> Ranges { get; }
-
-    /// <summary>Number of sequence numbers in the set.</summary>
-    long Count { get; }
-
-    /// <summary>Whether <paramref name="sequence"/> is in the set.</summary>
-    bool Contains(long sequence);
-}
-
 /// <summary>
 /// A set of sequence numbers kept as sorted, disjoint, non-adjacent ranges: consecutive samples cost one range,
 /// so a window's set of seen sequences stays small enough to store with the window.

@@ -3,32 +3,6 @@ using Prescient.Core.Calendar;
 namespace Prescient.Core.Windows;
 
 /// <summary>
-/// The stored form of a window being accumulated: enough to resume counting idempotently after a restart.
-/// <see cref="SumNanos"/> is the sum of the samples' workloads in units of 1e-9, so the sum does not depend on the
-/// order samples arrive in.
-/// </summary>
-public sealed record WindowState(
-    string HostId,
-    PeriodKey Period,
-    long SumNanos,
-    double Max,
-    int Count,
-    IReadOnlyList<SequenceRange> Sequences);
-
-/// <summary>What happened to one sample offered to a window.</summary>
-public enum SampleOutcome
-{
-    /// <summary>Counted.</summary>
-    Accepted,
-
-    /// <summary>Its sequence was already counted: ignored (a redelivery).</summary>
-    Duplicate,
-
-    /// <summary>Its window is closed: not counted, reported to the caller.</summary>
-    WindowClosed,
-}
-
-/// <summary>
 /// Accumulates one host's samples for one period, counting each sequence number once whatever the order or number
 /// of deliveries. Restorable from <see cref="WindowState"/>, so a pipeline can merge a batch into a stored window.
 /// </summary>

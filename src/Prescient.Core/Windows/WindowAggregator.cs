@@ -2,12 +2,6 @@ using Prescient.Core.Calendar;
 
 namespace Prescient.Core.Windows;
 
-/// <summary>The outcome of offering a batch of samples to a <see cref="WindowAggregator"/>.</summary>
-/// <param name="Accepted">Samples counted.</param>
-/// <param name="Duplicates">Samples whose (host, sequence) was already counted in an open window: ignored.</param>
-/// <param name="ClosedWindowSamples">Samples for windows already closed: not counted, returned so the caller can record them.</param>
-public sealed record AggregationResult(int Accepted, int Duplicates, IReadOnlyList<WorkloadSample> ClosedWindowSamples);
-
 /// <summary>
 /// Turns samples of many hosts into per-host period windows. Idempotent per (host, sequence) while windows are open;
 /// late samples for an open window are accepted; samples for a closed window are reported, never silently dropped.

@@ -3,12 +3,6 @@ using System.Globalization;
 
 namespace Prescient.Hypervisor.Libvirt;
 
-/// <summary>The answer of one virsh command.</summary>
-public sealed record VirshResult(int ExitCode, string Output, string Error)
-{
-    public bool Ok => ExitCode == 0;
-}
-
 /// <summary>Runs virsh against one daemon (an argument list, no shell) and parses its "Key: value" output.</summary>
 public sealed class Virsh(string binary, string connectUri)
 {

@@ -4,16 +4,6 @@ using Prescient.Core.Migration;
 
 namespace Prescient.Hypervisor.Qemu;
 
-internal enum OutgoingPhase
-{
-    Registered,
-    Precopy,
-    Quiesced,
-    ResumeStarted,
-    Finished,
-    Aborted,
-}
-
 /// <summary>
 /// The source side of one migration: QEMU's passes as the contract's rounds. Pass <c>k</c> starts with a dirty bitmap
 /// sync (<c>MIGRATION_PASS</c>, <c>dirty-sync-count</c> = k); round k sends the pages dirty at that sync and is complete

@@ -1,8 +1,5 @@
 namespace Prescient.Hypervisor.Qemu;
 
-/// <summary>Where one QEMU process keeps its monitor socket, console log and pid file.</summary>
-public sealed record QemuVmPaths(string QmpSocket, string ConsoleLog, string PidFile);
-
 /// <summary>The QEMU command line of a VM definition (an argument list: nothing goes through a shell).</summary>
 public static class QemuCommandLine
 {

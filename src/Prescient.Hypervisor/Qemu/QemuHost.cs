@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Prescient.Core.Migration;
 using Prescient.Hypervisor.Contract;
@@ -12,8 +10,11 @@ namespace Prescient.Hypervisor.Qemu;
 
 /// <summary>
 /// The hypervisor contract for a host that runs QEMU directly, over QMP. This file: the VMs it owns (started from
-/// definitions, adopted after a restart), status from the real host, power. The migration steps are in
-/// <c>QemuHost.Incoming.cs</c> (destination) and <c>QemuHost.Outgoing.cs</c> (source); docs/hypervisors.md maps them.
+/// definitions, adopted after a restart), status from the real host, power; their files are in
+/// <c>QemuHost.Definitions.cs</c>, the QEMU probe in <c>QemuHost.Probe.cs</c>, load and dirty-rate sampling in
+/// <c>QemuHost.Sampling.cs</c>. The migration steps are in <c>QemuHost.Incoming.cs</c> and
+/// <c>QemuHost.Compatibility.cs</c> (destination), <c>QemuHost.Outgoing.cs</c> and <c>QemuHost.OutgoingEnd.cs</c>
+/// (source) and <c>QemuHost.PageHashes.cs</c> (memory verification); docs/hypervisors.md maps them.
 /// </summary>
 public sealed partial class QemuHost : IHypervisorHost, IMigrationPeer, IAsyncDisposable
 {
@@ -272,224 +273,9 @@ public sealed partial class QemuHost : IHypervisorHost, IMigrationPeer, IAsyncDi
         }
     }
 
-    private QemuVmPaths PathsFor(string vmId, string instance)
-    {
-        // Unix socket paths are limited to 107 bytes: the socket gets a short hashed name, the console log a readable one.
-        var tag = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(vmId + "|" + instance)))[..12];
-        return new QemuVmPaths(
-            Path.Combine(_options.RunDirectory, $"q-{tag}.qmp"),
-            Path.Combine(_options.RunDirectory, $"{vmId}.{tag}.console"),
-            Path.Combine(_options.RunDirectory, $"q-{tag}.pid"));
-    }
-
-    private string DefinitionFile(string vmId) => Path.Combine(_options.VmDirectory, vmId + ".json");
-
-    private string StateFile(string vmId) => Path.Combine(_options.RunDirectory, vmId + ".paths.json");
-
-    private async Task SaveDefinitionAsync(QemuVmDefinition definition, QemuVmPaths paths, CancellationToken cancellationToken)
-    {
-        await WriteAtomicallyAsync(DefinitionFile(definition.VmId), JsonSerializer.Serialize(definition, DefinitionJson), cancellationToken);
-        await WriteAtomicallyAsync(StateFile(definition.VmId), JsonSerializer.Serialize(paths, DefinitionJson), cancellationToken);
-    }
-
-    private void ForgetDefinition(string vmId)
-    {
-        File.Delete(DefinitionFile(vmId));
-        File.Delete(StateFile(vmId));
-    }
-
-    private static async Task WriteAtomicallyAsync(string path, string text, CancellationToken cancellationToken)
-    {
-        var temporary = path + ".tmp";
-        await File.WriteAllTextAsync(temporary, text, cancellationToken);
-        File.Move(temporary, path, overwrite: true);
-    }
-
-    private async Task<bool> AdoptAsync(QemuVmDefinition definition, CancellationToken cancellationToken)
-    {
-        if (!File.Exists(StateFile(definition.VmId)))
-        {
-            return false;
-        }
-
-        var paths = JsonSerializer.Deserialize<QemuVmPaths>(await File.ReadAllTextAsync(StateFile(definition.VmId), cancellationToken), DefinitionJson);
-        if (paths is null || await QemuVm.AdoptAsync(definition, paths, _log, cancellationToken) is not { } vm)
-        {
-            return false;
-        }
-
-        // A migration this agent was running when it stopped is rolled back: QEMU keeps the VM on this side.
-        var migration = await vm.QueryMigrateAsync(cancellationToken);
-        var status = migration.TryGetProperty("status", out var s) ? s.GetString() : null;
-        if (status is "active" or "pre-switchover" or "setup" or "device")
-        {
-            await vm.ExecuteAsync("migrate_cancel", null, cancellationToken);
-        }
-
-        LogAdopted(_log, definition.VmId, vm.Pid, status ?? "none", await vm.RunStateAsync(cancellationToken));
-        Own(vm);
-        return true;
-    }
-
-    private async Task ProbeAsync(CancellationToken cancellationToken)
-    {
-        var version = await RunQemuAsync("--version", cancellationToken);
-        var match = VersionPattern().Match(version);
-        QemuVersion = match.Success ? new Version(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(match.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture)) : new Version(0, 0, 0);
-        Machines = Names(await RunQemuAsync("-machine help", cancellationToken));
-        CpuModels = Names(await RunQemuAsync("-cpu help", cancellationToken));
-        KvmAvailable = File.Exists("/dev/kvm");
-    }
-
-    private static HashSet<string> Names(string help) =>
-        help.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(2))
-            .ToHashSet(StringComparer.Ordinal);
-
-    private async Task<string> RunQemuAsync(string arguments, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(_options.QemuBinary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in arguments.Split(' '))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{_options.QemuBinary} did not start");
-        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        return output;
-    }
-
-    private async Task SampleLoopAsync()
-    {
-        using var timer = new PeriodicTimer(_options.SampleInterval, _time);
-        try
-        {
-            do
-            {
-                SampleCpu();
-                DropExpiredPreparations();
-            }
-            while (await timer.WaitForNextTickAsync(_stopping.Token));
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-    }
-
-    private void SampleCpu()
-    {
-        if (_options.LoadSource == LoadSource.Host)
-        {
-            try
-            {
-                if (_proc.BusyFraction() is { } busy)
-                {
-                    Volatile.Write(ref _hostBusy, busy);
-                }
-            }
-            catch (IOException e)
-            {
-                LogSampleFailed(_log, e.Message);
-            }
-        }
-
-        var now = _time.GetTimestamp();
-        lock (_gate)
-        {
-            foreach (var (vmId, vm) in _vms)
-            {
-                if (vm.CpuSeconds() is not { } seconds)
-                {
-                    continue;
-                }
-
-                var cores = _cpu.TryGetValue(vmId, out var previous) && now > previous.At
-                    ? Math.Max(0, (seconds - previous.Seconds) / _time.GetElapsedTime(previous.At, now).TotalSeconds)
-                    : 0;
-                _cpu[vmId] = (seconds, now, cores);
-            }
-        }
-    }
-
-    private async Task DirtyRateLoopAsync()
-    {
-        if (_options.DirtyRateInterval <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        using var timer = new PeriodicTimer(_options.DirtyRateInterval, _time);
-        try
-        {
-            do
-            {
-                List<QemuVm> idle;
-                lock (_gate)
-                {
-                    idle = [.. _vms.Values.Where(v => !_busy.ContainsKey(v.Definition.VmId))];
-                }
-
-                foreach (var vm in idle)
-                {
-                    if (await MeasureDirtyRateAsync(vm, _stopping.Token) is { } rate)
-                    {
-                        lock (_gate)
-                        {
-                            _dirtyRates[vm.Definition.VmId] = rate;
-                        }
-                    }
-                }
-            }
-            while (await timer.WaitForNextTickAsync(_stopping.Token));
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-    }
-
-    /// <summary>QEMU's own dirty-rate measurement (<c>calc-dirty-rate</c>, one second of page sampling), MiB/s.</summary>
-    private async Task<double?> MeasureDirtyRateAsync(QemuVm vm, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await vm.ExecuteAsync("calc-dirty-rate", new Dictionary<string, object> { ["calc-time"] = 1 }, cancellationToken);
-            for (var attempt = 0; attempt < 20; attempt++)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(attempt == 0 ? 1100 : 250), _time, cancellationToken);
-                var result = await vm.ExecuteAsync("query-dirty-rate", null, cancellationToken);
-                if (result.GetProperty("status").GetString() == "measured")
-                {
-                    return result.GetProperty("dirty-rate").GetDouble();
-                }
-            }
-        }
-        catch (QmpException e)
-        {
-            LogDirtyRateFailed(_log, vm.Definition.VmId, e.Message);
-        }
-
-        return null;
-    }
-
-    [GeneratedRegex(@"version (\d+)\.(\d+)\.(\d+)")]
-    private static partial Regex VersionPattern();
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "VM definition {File} ignored: {Problems}")]
     private static partial void LogBadDefinition(ILogger logger, string file, string problems);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Started VM {VmId} (QEMU pid {Pid}) on {HostId}")]
     private static partial void LogStarted(ILogger logger, string vmId, int pid, string hostId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Adopted VM {VmId} (QEMU pid {Pid}); migration status was {Migration}, run state {RunState}")]
-    private static partial void LogAdopted(ILogger logger, string vmId, int pid, string migration, string runState);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Host sampling failed: {Reason}")]
-    private static partial void LogSampleFailed(ILogger logger, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dirty-rate measurement of {VmId} failed: {Reason}")]
-    private static partial void LogDirtyRateFailed(ILogger logger, string vmId, string reason);
 }

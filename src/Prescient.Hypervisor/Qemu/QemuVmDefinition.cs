@@ -2,9 +2,6 @@ using System.Text.RegularExpressions;
 
 namespace Prescient.Hypervisor.Qemu;
 
-/// <summary>A disk of a VM: a file on storage both hosts of a migration see at the same path (shared storage).</summary>
-public sealed record QemuDisk(string Path, string Format = "raw");
-
 /// <summary>
 /// What the QEMU backend needs to start a VM, as an operator writes it (one JSON file per VM in the agent's VM folder).
 /// The destination of a migration starts the same definition with <c>-incoming defer -S</c>, so both sides agree on

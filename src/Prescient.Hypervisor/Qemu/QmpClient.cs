@@ -6,41 +6,6 @@ using System.Threading.Channels;
 
 namespace Prescient.Hypervisor.Qemu;
 
-/// <summary>An asynchronous QMP event: its name, data (an empty object when it has none) and QEMU's timestamp.</summary>
-public sealed record QmpEvent(string Name, JsonElement Data, DateTimeOffset Timestamp);
-
-/// <summary>QEMU answered a command with an error (<c>{"error": {"class", "desc"}}</c>).</summary>
-public sealed class QmpException : Exception
-{
-    public QmpException()
-    {
-    }
-
-    public QmpException(string message)
-        : base(message)
-    {
-    }
-
-    public QmpException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-
-    public QmpException(string command, string errorClass, string description)
-        : base($"{command}: {description}")
-    {
-        Command = command;
-        ErrorClass = errorClass;
-        Description = description;
-    }
-
-    public string Command { get; } = "";
-
-    public string ErrorClass { get; } = "";
-
-    public string Description { get; } = "";
-}
-
 /// <summary>
 /// A QMP client: JSON lines over QEMU's unix socket. One reader task parses every line: replies complete the command
 /// whose id they echo, events (which may arrive at any time, also between a command and its reply) go to

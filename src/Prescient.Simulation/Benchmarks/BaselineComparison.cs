@@ -2,15 +2,6 @@ using Prescient.Simulation.Consolidation;
 
 namespace Prescient.Simulation.Benchmarks;
 
-/// <summary>The best baseline on one metric: which policy and its value (lower is better on every metric).</summary>
-public sealed record BestBaseline(string Metric, string Policy, double Value);
-
-/// <summary>A policy's value on one metric against the best baseline's (<see cref="Ratio"/> null when the best is 0).</summary>
-public sealed record MetricRatio(string Metric, string Baseline, double BaselineValue, double Value)
-{
-    public double? Ratio => BaselineValue > 0 ? Value / BaselineValue : null;
-}
-
 /// <summary>
 /// Prescient's policies against the best baseline on each metric, which may be a different baseline per metric
 /// (THR-MMT-0.8 has about 0.08 x LR-MMT-1.2's ESV on PlanetLab, LR-MMT-1.2 the least energy). Baselines are the

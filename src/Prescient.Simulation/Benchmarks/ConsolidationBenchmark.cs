@@ -4,70 +4,6 @@ using Prescient.Simulation.Traces;
 
 namespace Prescient.Simulation.Benchmarks;
 
-/// <summary>What to run: trace family and its location, days, policies, fleet size, parallelism.</summary>
-public sealed record ConsolidationBenchmarkOptions
-{
-    /// <summary>
-    /// Where the family's traces are: for PlanetLab the folder holding YYYYMMDD day folders; for the other families
-    /// the folder or file <see cref="TraceFamilies.Locate"/> returns (Bitbrains month folders, Alibaba's
-    /// machine_usage.csv, Azure V1's microsoft_avg_100_part1.csv).
-    /// </summary>
-    public required string TracesDirectory { get; init; }
-
-    /// <summary>The trace family (<see cref="TraceFamilies"/>); PlanetLab by default.</summary>
-    public string Family { get; init; } = TraceFamilies.PlanetLab;
-
-    /// <summary>
-    /// Hosts per fleet-day; null = the family's rule: PlanetLab <see cref="ConsolidationSetup.Hosts"/> (800), the
-    /// other families <see cref="ConsolidationSetup.HostsFor"/> the day's VM count.
-    /// </summary>
-    public int? Hosts { get; init; }
-
-    /// <summary>Day names (PlanetLab: folder names, YYYYMMDD; other families: family/yyyy-MM-dd or yyyy-MM-dd); empty = every day present.</summary>
-    public IReadOnlyList<string> Days { get; init; } = [];
-
-    /// <summary>Policy names to run (case-insensitive); empty = all.</summary>
-    public IReadOnlyList<string> Policies { get; init; } = [];
-
-    public int Parallelism { get; init; } = Environment.ProcessorCount;
-
-    public ConsolidationSetup Setup { get; init; } = new();
-}
-
-/// <summary>One fleet-day to run: its name and its matrix, loaded on first use.</summary>
-public sealed record FleetDaySource(string Name, Lazy<PlanetLabDay> Day);
-
-/// <summary>The fleet a day ran on, and the day's energy floor (<see cref="EnergyFloor"/>; 0 when no policy ran on it).</summary>
-public sealed record FleetSize(string Day, int Hosts, int Vms)
-{
-    public double EnergyFloorKWh { get; init; }
-}
-
-/// <summary>The results of a run: every (policy, day) and the medians per policy.</summary>
-public sealed record ConsolidationReport(IReadOnlyList<ConsolidationResult> Results, IReadOnlyList<ConsolidationResult> Medians)
-{
-    /// <summary>The trace family the days came from.</summary>
-    public string Family { get; init; } = TraceFamilies.PlanetLab;
-
-    /// <summary>Hosts and VMs of each day, in day order.</summary>
-    public IReadOnlyList<FleetSize> Fleets { get; init; } = [];
-
-    /// <summary>Whether memory was enforced (<see cref="ConsolidationSetup.EnforceMemory"/>): the team goal is judged on such runs.</summary>
-    public bool MemoryEnforced { get; init; }
-
-    /// <summary>What the family's traces could not give (files, lines, VMs, days left out) and why.</summary>
-    public IReadOnlyList<string> Notes { get; init; } = [];
-
-    /// <summary>The team goal's verdict on this run's medians.</summary>
-    public GoalVerdict Goal => TeamGoal.Evaluate(Family, Medians, MemoryEnforced);
-
-    /// <summary>The best baseline on each metric (medians).</summary>
-    public IReadOnlyDictionary<string, BestBaseline> BestBaselines => BaselineComparison.Best(Medians);
-
-    /// <summary>The oracle's median (null when the oracle was not run).</summary>
-    public ConsolidationResult? Oracle => Medians.FirstOrDefault(m => m.Name == "oracle");
-}
-
 /// <summary>Runs the consolidation benchmark: days x policies in parallel.</summary>
 public static class ConsolidationBenchmark
 {
@@ -325,24 +261,4 @@ public static class ConsolidationBenchmark
 
     public static string Ratio(double x, double oracle) =>
         oracle > 0 ? (x / oracle).ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
-}
-
-/// <summary>Medians keep SLAV and ESV as the median over days of each day's value (as the paper reports them).</summary>
-public sealed record MedianResult : ConsolidationResult
-{
-    public double MedianSlav { get; init; }
-
-    public double MedianEsv { get; init; }
-
-    public double MedianSlavCloudSim { get; init; }
-
-    public double MedianEsvCloudSim { get; init; }
-
-    public override double Slav => MedianSlav;
-
-    public override double Esv => MedianEsv;
-
-    public override double SlavCloudSim => MedianSlavCloudSim;
-
-    public override double EsvCloudSim => MedianEsvCloudSim;
 }

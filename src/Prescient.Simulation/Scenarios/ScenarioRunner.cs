@@ -3,12 +3,6 @@ using Prescient.Simulation.Engine;
 
 namespace Prescient.Simulation.Scenarios;
 
-/// <summary>A scenario: the setup, how to make a forecaster for a VM, and the policies to compare.</summary>
-public sealed record Scenario(SimulationSetup Setup, Func<string, IVmForecaster> NewForecaster, IReadOnlyList<PolicyDefinition> Policies);
-
-/// <summary>Progress of a scenario run: what is happening and how far it is (0..1).</summary>
-public readonly record struct ScenarioProgress(string Stage, double Fraction);
-
 /// <summary>Trains every VM's forecaster on the training days, then replays the day under each policy from the same trained state.</summary>
 public static class ScenarioRunner
 {

@@ -1,8 +1,5 @@
 namespace Prescient.Simulation.Engine;
 
-/// <summary>One measured period of a VM (utilisation of its vCPUs) and the period before it.</summary>
-public readonly record struct VmPeriod(DateOnly Date, int Period, double Previous, double Actual);
-
 /// <summary>
 /// A per-VM workload forecaster as the engine uses it (the patent's network, adapted in <see cref="NetworkForecaster"/>).
 /// Values are utilisations of the VM's vCPUs in [0, 1].

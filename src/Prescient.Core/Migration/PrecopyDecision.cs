@@ -1,0 +1,9 @@
+namespace Prescient.Core.Migration;
+
+public enum PrecopyDecision
+{
+    NextRound,
+    Quiesce,
+    StopAndCopy,
+    Abort,
+}

@@ -1,0 +1,3 @@
+namespace Prescient.Core.Migration;
+
+public sealed record PrecopyVerdict(PrecopyDecision Decision, string Reason);

@@ -1,0 +1,3 @@
+namespace Prescient.Simulation.FleetService;
+
+public sealed record VmUpdate(double? DirtyRateMBps, double? Cpu);
