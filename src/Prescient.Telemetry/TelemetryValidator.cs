@@ -88,8 +88,6 @@ public sealed record TelemetryValidationResult(
 /// </summary>
 public sealed class TelemetryValidator(TimeProvider timeProvider, TelemetryValidationOptions? options = null)
 {
-    private const int MaxIdLength = 128;
-
     public TelemetryValidationOptions Options { get; } = options ?? TelemetryValidationOptions.Default;
 
     /// <summary>Validates one payload: the UTF-8 JSON of one <see cref="TelemetryBatch"/>.</summary>
@@ -318,24 +316,8 @@ public sealed class TelemetryValidator(TimeProvider timeProvider, TelemetryValid
         return null;
     }
 
-    /// <summary>Ids become Azure Table keys: 1-128 characters, letters, digits, '-', '_', '.', ':' and '@'.</summary>
-    internal static string? DescribeBadId(string id)
-    {
-        if (id.Length > MaxIdLength)
-        {
-            return string.Create(CultureInfo.InvariantCulture, $"is {id.Length} characters long; the limit is {MaxIdLength}.");
-        }
-
-        foreach (var c in id)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '@'))
-            {
-                return string.Create(CultureInfo.InvariantCulture, $"contains the character U+{(int)c:X4}; only letters, digits and - _ . : @ are allowed.");
-            }
-        }
-
-        return null;
-    }
+    /// <summary>Ids become Azure Table keys: <see cref="Core.EntityIds"/>'s rule (1-128 characters, a letter or digit first).</summary>
+    internal static string? DescribeBadId(string id) => Core.EntityIds.Describe(id);
 
     /// <summary>Reads the top-level <c>schemaVersion</c> without deserialising the rest (so a future version's shape gets a clear reason).</summary>
     private static int PeekSchemaVersion(ReadOnlySpan<byte> json, out (string Code, string Reason)? error)

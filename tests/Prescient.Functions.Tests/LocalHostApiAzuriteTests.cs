@@ -59,7 +59,7 @@ public sealed class LocalHostApiAzuriteTests(AzuriteFixture azurite)
 
         var refused = await http.PostAsync(new Uri("/api/migrations/m3/cancel", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
-        var put = new HttpRequestMessage(HttpMethod.Put, "/api/settings/global") { Content = new StringContent("""{"dryRun":true}""") };
+        var put = new HttpRequestMessage(HttpMethod.Put, "/api/settings/global") { Content = new StringContent("""{"dryRun":true}""", System.Text.Encoding.UTF8, "application/json") };
         put.Headers.TryAddWithoutValidation("If-Match", "*");
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(put)).StatusCode);
         Assert.Empty(migrations.Cancels);
@@ -67,7 +67,7 @@ public sealed class LocalHostApiAzuriteTests(AzuriteFixture azurite)
 
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsync(new Uri("/api/migrations/m3/cancel", UriKind.Relative), null)).StatusCode);
-        put = new HttpRequestMessage(HttpMethod.Put, "/api/settings/global") { Content = new StringContent("""{"dryRun":true}""") };
+        put = new HttpRequestMessage(HttpMethod.Put, "/api/settings/global") { Content = new StringContent("""{"dryRun":true}""", System.Text.Encoding.UTF8, "application/json") };
         put.Headers.TryAddWithoutValidation("If-Match", "*");
         var saved = await http.SendAsync(put);
         Assert.Equal(HttpStatusCode.OK, saved.StatusCode);

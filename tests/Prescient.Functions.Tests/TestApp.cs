@@ -23,7 +23,7 @@ public sealed class TestApp
         Settings = new SettingsStore(settingsTable, Time);
         Audit = new SettingsAuditLog(Settings, tables.GetTableClient("audit" + suffix));
         var api = new OperationsApi(
-            authorizer, Hosts, new SettingsHandler(Settings, Audit), Decisions, Migrations, Time, NullLogger<OperationsApi>.Instance);
+            authorizer, Hosts, new SettingsHandler(Settings, Audit, Hosts), Decisions, Migrations, Time, NullLogger<OperationsApi>.Instance);
         Functions = new ApiFunctions(api);
     }
 

@@ -249,7 +249,7 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         var readModels = new LocalReadModels(this, decisions, models, records, hypervisor, settings, Storage.Tables.GetTableClient(MigrationRecordStore.DefaultTableName));
         Api = await LocalApiHost.StartAsync(
             readModels,
-            new SettingsHandler(settings, new SettingsAuditLog(settings)),
+            new SettingsHandler(settings, new SettingsAuditLog(settings), readModels),
             Options.ApiToken ?? BearerTokenAuthorizer.GenerateToken(),
             Clock,
             Options.DashboardRoot,

@@ -59,6 +59,11 @@ public sealed partial class OperationsApi(
             return ApiResponse.Unauthorized(auth.Reason ?? "Credentials are required.");
         }
 
+        if (!request.Body.IsEmpty && ApiJson.DescribeContentTypeProblem(request.Header("Content-Type")) is { } contentType)
+        {
+            return ApiResponse.Error(HttpStatusCode.UnsupportedMediaType, "unsupported-media-type", contentType);
+        }
+
         var actor = auth.Actor ?? "unknown";
         var segments = request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         try
@@ -154,12 +159,12 @@ public sealed partial class OperationsApi(
         {
             return problem is null
                 ? ApiResponse.NotFound($"No settings scope /api{request.Path}; scopes: {string.Join(", ", SettingsHandler.ScopeRoutes.Select(r => "/api/settings/" + r))}.")
-                : ApiResponse.BadRequest(problem);
+                : ApiResponse.BadRequest(problem + " Nothing was changed.");
         }
 
         if (scope.Problem() is { } shape)
         {
-            return ApiResponse.BadRequest(shape);
+            return ApiResponse.BadRequest(shape + " Nothing was changed.");
         }
 
         return request.Method switch
