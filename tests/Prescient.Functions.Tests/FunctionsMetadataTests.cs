@@ -80,7 +80,7 @@ public sealed class FunctionsMetadataTests
 
     [Theory]
     [InlineData("ApiHosts", "hosts/{id?}/{part?}", "function", new[] { "get" })]
-    [InlineData("ApiSettings", "settings/{part?}", "function", new[] { "get", "put" })]
+    [InlineData("ApiSettings", "settings/{*scope}", "function", new[] { "get", "put", "delete" })]
     [InlineData("ApiDecisions", "decisions/{part?}", "function", new[] { "get", "put" })]
     [InlineData("ApiMigrations", "migrations/{id?}/{action?}", "function", new[] { "get", "post", "delete" })]
     [InlineData("Dashboard", "dashboard/{*path}", "anonymous", new[] { "get" })]
@@ -91,6 +91,30 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(route, trigger.GetProperty("route").GetString());
         Assert.Equal(level, trigger.GetProperty("authLevel").GetString(), ignoreCase: true);
         Assert.Equal(methods.Order(), trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToLowerInvariant()).Order());
+    }
+
+    /// <summary>
+    /// Each route of the operations API, with sample values (the deepest settings scope included), reaches exactly one
+    /// HTTP function whose methods include the route's, by the ASP.NET Core route templates the Functions host uses.
+    /// </summary>
+    [Fact]
+    public void Every_api_route_and_method_reaches_exactly_one_http_function()
+    {
+        var triggers = Functions.Value
+            .Select(f => (Name: f.GetProperty("name").GetString()!, Trigger: Bindings(f).SingleOrDefault(b => b.GetProperty("type").GetString() == "httpTrigger")))
+            .Where(f => f.Trigger.ValueKind == JsonValueKind.Object)
+            .Select(f => (f.Name,
+                Matcher: new Microsoft.AspNetCore.Routing.Template.TemplateMatcher(
+                    Microsoft.AspNetCore.Routing.Template.TemplateParser.Parse(f.Trigger.GetProperty("route").GetString()!), new Microsoft.AspNetCore.Routing.RouteValueDictionary()),
+                Methods: f.Trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant()).ToHashSet()))
+            .ToList();
+        foreach (var (method, template) in Pipeline.Api.OperationsApi.Routes)
+        {
+            var path = template.Replace("{scope}", "hosts/h1/days/0", StringComparison.Ordinal).Replace("{id}", "x1", StringComparison.Ordinal);
+            var matches = triggers.Where(t => t.Matcher.TryMatch(path, new Microsoft.AspNetCore.Routing.RouteValueDictionary())).ToList();
+            var only = Assert.Single(matches);
+            Assert.True(only.Methods.Contains(method), $"{method} {path} reaches {only.Name}, which takes {string.Join(", ", only.Methods)}");
+        }
     }
 
     [Fact]
