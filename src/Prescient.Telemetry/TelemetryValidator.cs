@@ -25,6 +25,12 @@ public sealed record TelemetryValidationOptions
     /// <summary>Largest dirty rate believed, in MB/s.</summary>
     public double MaxDirtyRateMbps { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// How far the VMs' cpu may add up above the host's (a fraction of the host): an agent reads the host's and the
+    /// VMs' counters a moment apart. More than this and the sample is refused.
+    /// </summary>
+    public double VmCpuTolerance { get; init; } = 0.02;
+
     public static TelemetryValidationOptions Default { get; } = new();
 }
 
@@ -48,6 +54,12 @@ public static class RejectionCodes
     public const string TimestampTooOld = "timestamp-too-old";
     public const string InvalidVm = "invalid-vm";
     public const string HostMismatch = "host-mismatch";
+
+    /// <summary>A timestamp without a UTC offset, without a time of day, or not a date and time at all.</summary>
+    public const string InvalidTimestamp = "invalid-timestamp";
+
+    /// <summary>The VMs of a sample use more cpu than the host (beyond the options' tolerance).</summary>
+    public const string VmCpuAboveHost = "vm-cpu-above-host";
 
     /// <summary>The sample's window already counts the most samples one period takes.</summary>
     public const string WindowFull = "window-full";
@@ -126,6 +138,10 @@ public sealed class TelemetryValidator(TimeProvider timeProvider, TelemetryValid
         try
         {
             batch = JsonSerializer.Deserialize(payload.Span, TelemetryJsonContext.Default.TelemetryBatch);
+        }
+        catch (TimestampJsonException exception)
+        {
+            return Whole(RejectionCodes.InvalidTimestamp, DescribeJsonError(exception), null, payload);
         }
         catch (JsonException exception)
         {
@@ -293,6 +309,13 @@ public sealed class TelemetryValidator(TimeProvider timeProvider, TelemetryValid
                 {
                     return vmDirty;
                 }
+            }
+
+            var vmCpuSum = vms.Sum(vm => vm.Cpu);
+            if (vmCpuSum > sample.Cpu + Options.VmCpuTolerance)
+            {
+                return (RejectionCodes.VmCpuAboveHost, string.Create(CultureInfo.InvariantCulture,
+                    $"the VMs' cpu adds up to {vmCpuSum:0.###}, more than the host's cpu {sample.Cpu:0.###} (tolerance {Options.VmCpuTolerance:0.###}); a host's VMs cannot use more than the host."));
             }
         }
 

@@ -340,8 +340,11 @@ public sealed partial class LocalPipeline : IAsyncDisposable
     {
         var cpu = Math.Clamp(running.Sum(r => r.Load) + extra, 0, 1);
         var memory = Math.Clamp(running.Sum(r => r.Vm.MemoryMb) / DemoFleet.HostMemoryMb, 0, 1);
+        // A saturated host's VMs share what it has: their usage adds up to at most the host's (telemetry validation).
+        var demand = running.Sum(r => Math.Clamp(r.Load, 0, 1));
+        var share = demand > cpu ? cpu / demand : 1;
         return new TelemetrySample(sequence, at, cpu, memory, 0.05,
-            running.Select(r => new VmSample(r.Vm.VmId, Math.Clamp(r.Load, 0, 1), r.Vm.MemoryMb, r.Vm.DirtyRateMBps)).ToList());
+            running.Select(r => new VmSample(r.Vm.VmId, Math.Clamp(r.Load, 0, 1) * share, r.Vm.MemoryMb, r.Vm.DirtyRateMBps)).ToList());
     }
 
     /// <summary>
