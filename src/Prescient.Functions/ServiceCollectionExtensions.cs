@@ -7,10 +7,7 @@ using Prescient.Functions.Migration;
 using Prescient.Functions.Storage;
 using Prescient.Pipeline.Api;
 using Prescient.Pipeline.Api.Auth;
-using Prescient.Pipeline.Api.Decisions;
-using Prescient.Pipeline.Api.Hosts;
 using Prescient.Pipeline.Api.Migrations;
-using Prescient.Pipeline.Api.Settings;
 using Prescient.Pipeline.Configuration;
 using Prescient.Pipeline.Hypervisor;
 using Prescient.Pipeline.Migration;
@@ -77,19 +74,8 @@ public static class ServiceCollectionExtensions
     private static IServiceCollection AddOperationsApi(this IServiceCollection services)
     {
         services.TryAddSingleton<IApiAuthorizer>(new FunctionsHostAuthorizer(protectReads: true));
-        services.TryAddSingleton<ISettingsAuditLog>(sp =>
-        {
-            var storage = sp.GetRequiredService<PrescientStorage>();
-            return new SettingsAuditLog(
-                sp.GetRequiredService<SettingsStore>(), storage.Tables.GetTableClient(storage.Names.Prefix + SettingsAuditLog.EarlierTableSuffix));
-        });
-        services.TryAddSingleton<SettingsHandler>();
-        services.TryAddSingleton<IDecisionLog, StoreDecisionLog>();
-        services.TryAddSingleton<IHostReadModel, StoreHostReadModel>();
         services.TryAddSingleton<IMigrationControl>(sp => new DurableMigrationControl(
             sp.GetRequiredService<IMigrationRecordStore>(), () => DurableClientScope.Current));
-        services.TryAddSingleton<IMigrationHistory, StoreMigrationHistory>();
-        services.TryAddSingleton<OperationsApi>();
-        return services;
+        return services.AddPrescientOperationsApi();
     }
 }

@@ -27,6 +27,7 @@ public sealed class FunctionsMetadataTests
         { "ApiSettings", "httpTrigger" },
         { "ApiDecisions", "httpTrigger" },
         { "ApiMigrations", "httpTrigger" },
+        { "ApiDeadLetters", "httpTrigger" },
         { "Dashboard", "httpTrigger" },
         { "OpenApiDocument", "httpTrigger" },
         { MigrationTaskNames.MigrateOrchestrator, "orchestrationTrigger" },
@@ -83,6 +84,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("ApiSettings", "settings/{*scope}", "function", new[] { "get", "put", "delete" })]
     [InlineData("ApiDecisions", "decisions/{part?}", "function", new[] { "get", "put" })]
     [InlineData("ApiMigrations", "migrations/{id?}/{action?}", "function", new[] { "get", "post", "delete" })]
+    [InlineData("ApiDeadLetters", "deadletters/{id?}", "function", new[] { "get" })]
     [InlineData("Dashboard", "dashboard/{*path}", "anonymous", new[] { "get" })]
     [InlineData("OpenApiDocument", "openapi.json", "anonymous", new[] { "get" })]
     public void Http_functions_have_their_route_methods_and_authorization_level(string name, string route, string level, string[] methods)

@@ -44,7 +44,9 @@ public sealed class LocalHostApiAzuriteTests(AzuriteFixture azurite)
         builder.Services.AddSingleton<IMigrationHistory>(migrations);
         builder.Services.AddSingleton(sp => new SettingsStore(settingsTable, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ISettingsAuditLog>(sp => new SettingsAuditLog(sp.GetRequiredService<SettingsStore>(), tables.GetTableClient("laudit" + suffix)));
+        builder.Services.AddSingleton(sp => new DeadLetterStore(tables.GetTableClient("ldead" + suffix), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<SettingsHandler>();
+        builder.Services.AddSingleton<Pipeline.Api.DeadLetters.DeadLettersHandler>();
         builder.Services.AddSingleton<OperationsApi>();
         await using var app = builder.Build();
         app.MapOperationsApi();

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Prescient.Pipeline.Api;
 using Prescient.Pipeline.Api.Auth;
+using Prescient.Pipeline.Api.DeadLetters;
 using Prescient.Pipeline.Api.Settings;
 
 namespace Prescient.Cli.Up;
@@ -46,6 +47,7 @@ public sealed class LocalApiHost : IAsyncDisposable
     public static async Task<LocalApiHost> StartAsync(
         LocalReadModels readModels,
         SettingsHandler settings,
+        DeadLettersHandler deadLetters,
         string token,
         TimeProvider clock,
         string dashboardRoot,
@@ -55,7 +57,7 @@ public sealed class LocalApiHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(readModels);
         var authorizer = new BearerTokenAuthorizer(token);
-        var api = new OperationsApi(authorizer, readModels, settings, readModels, readModels, clock, loggerFactory.CreateLogger<OperationsApi>());
+        var api = new OperationsApi(authorizer, readModels, settings, readModels, readModels, deadLetters, clock, loggerFactory.CreateLogger<OperationsApi>());
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         builder.Logging.ClearProviders();

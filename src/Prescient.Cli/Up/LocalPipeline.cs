@@ -250,6 +250,7 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         Api = await LocalApiHost.StartAsync(
             readModels,
             new SettingsHandler(settings, new SettingsAuditLog(settings), readModels),
+            new Pipeline.Api.DeadLetters.DeadLettersHandler(deadLetters, Clock),
             Options.ApiToken ?? BearerTokenAuthorizer.GenerateToken(),
             Clock,
             Options.DashboardRoot,

@@ -30,6 +30,11 @@ public sealed class ApiFunctions(OperationsApi api)
         [HttpTrigger(AuthorizationLevel.Function, "get", "put", Route = "decisions/{part?}")] HttpRequest request,
         CancellationToken cancellationToken) => AspNetCoreApiBridge.HandleAsync(api, request, cancellationToken);
 
+    [Function("ApiDeadLetters")]
+    public Task<IActionResult> DeadLettersAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "deadletters/{id?}")] HttpRequest request,
+        CancellationToken cancellationToken) => AspNetCoreApiBridge.HandleAsync(api, request, cancellationToken);
+
     /// <summary>Cancel and purge go through the durable client of this invocation.</summary>
     [Function("ApiMigrations")]
     public async Task<IActionResult> MigrationsAsync(
