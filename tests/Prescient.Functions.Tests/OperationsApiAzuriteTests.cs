@@ -50,7 +50,7 @@ public sealed class OperationsApiAzuriteTests(AzuriteFixture azurite)
         Assert.Equal("proactive", hosts[0].GetProperty("mode").GetString());
         Assert.Equal("training", hosts[0].GetProperty("networkMode").GetString());
         Assert.Equal(0.031, hosts[0].GetProperty("predictionMae").GetDouble());
-        Assert.Equal("reducedPower", hosts[1].GetProperty("powerState").GetString());
+        Assert.Equal("reduced", hosts[1].GetProperty("powerState").GetString());
         Assert.Equal("predictOnly", hosts[1].GetProperty("networkMode").GetString());
     }
 

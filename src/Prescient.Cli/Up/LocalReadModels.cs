@@ -7,6 +7,8 @@ using Prescient.Pipeline.Api.Migrations;
 using Prescient.Pipeline.Hypervisor;
 using Prescient.Pipeline.Migration;
 using Prescient.Pipeline.Storage;
+using Prescient.Core.Controller;
+using Prescient.Core.Settings;
 using CoreMigration = Prescient.Core.Migration;
 using StoredDecision = Prescient.Pipeline.Storage.DecisionRecord;
 
@@ -65,16 +67,11 @@ public sealed class LocalReadModels(
         }).ToList();
         var summary = new HostSummary(
             hostId,
-            Enum.TryParse<HostMode>(state?.ControllerMode, ignoreCase: true, out var mode) ? mode : HostMode.Reactive,
-            Enum.TryParse<Pipeline.Api.Hosts.NetworkMode>(state?.NetworkMode, ignoreCase: true, out var network) ? network : Pipeline.Api.Hosts.NetworkMode.Training,
+            Enum.TryParse<ControllerMode>(state?.ControllerMode, ignoreCase: true, out var mode) ? mode : ControllerMode.Reactive,
+            Enum.TryParse<NetworkMode>(state?.NetworkMode?.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var network) ? network : NetworkMode.Training,
             state?.Accuracy,
-            status?.PowerState switch
-            {
-                CoreMigration.PowerState.On => PowerState.On,
-                CoreMigration.PowerState.Reduced => PowerState.ReducedPower,
-                CoreMigration.PowerState.Waking => PowerState.Waking,
-                _ => PowerState.Unknown,
-            },
+            // The host's own endpoint says; one that does not answer is unavailable.
+            status?.PowerState ?? CoreMigration.PowerState.Unavailable,
             last?.Decision?.Measured,
             last?.Decision?.Predicted,
             vms.Count,
@@ -122,12 +119,12 @@ public sealed class LocalReadModels(
                 byPeriod.TryGetValue(period, out var own) ? own.Decision!.Predicted : null,
                 d?.Range.Low ?? global.ReactiveRange.Low,
                 d?.Range.High ?? global.ReactiveRange.High,
-                d is null ? HostMode.Reactive : Enum.Parse<HostMode>(d.ModeAfter.ToString())));
+                d?.ModeAfter ?? ControllerMode.Reactive));
         }
 
         var changes = hostDecisions
             .Where(x => x.Decision!.ModeBefore != x.Decision.ModeAfter)
-            .Select(x => new ModeChange(x.At, Enum.Parse<HostMode>(x.Decision!.ModeBefore.ToString()), Enum.Parse<HostMode>(x.Decision.ModeAfter.ToString()),
+            .Select(x => new ModeChange(x.At, x.Decision!.ModeBefore, x.Decision.ModeAfter,
                 $"{x.Decision.Transition}: {x.Decision.Reason}"))
             .ToList();
         var migrations = (await records.ListAsync(1000, cancellationToken))
@@ -165,14 +162,14 @@ public sealed class LocalReadModels(
         $"{d.HostId}@{d.CycleId}",
         d.HostId,
         d.At,
-        d.Decision is null ? HostMode.Reactive : Enum.Parse<HostMode>(d.Decision.ModeBefore.ToString()),
-        d.Decision is null ? HostMode.Reactive : Enum.Parse<HostMode>(d.Decision.ModeAfter.ToString()),
+        d.Decision?.ModeBefore ?? ControllerMode.Reactive,
+        d.Decision?.ModeAfter ?? ControllerMode.Reactive,
         d.Decision?.Measured,
         d.Decision?.Predicted,
         d.Decision?.PredictionError,
         d.Decision?.Range.Low ?? 0,
         d.Decision?.Range.High ?? 1,
-        d.Decision is null ? Indication.None : Enum.Parse<Indication>(d.Decision.Indication.ToString()),
+        d.Decision?.Indication ?? Indication.None,
         d.Summary,
         d.DryRun,
         d.Migrations.Where(m => m.Outcome == "started").Select(m => m.MigrationId).ToList());

@@ -102,7 +102,7 @@
     const cards = $("#fleet-cards");
     cards.textContent = "";
     for (const [label, value] of [
-      ["Hosts", hosts.length], ["Proactive", count((h) => h.mode === "proactive")], ["Powered down", count((h) => h.powerState === "reducedPower")],
+      ["Hosts", hosts.length], ["Proactive", count((h) => h.mode === "proactive")], ["Powered down", count((h) => h.powerState === "reduced")],
       ["Migrations completed", migrations.filter((m) => m.status === "completed").length],
       ["Aborted", migrations.filter((m) => m.status === "aborted" || m.status === "failed").length],
       ["Running", migrations.filter((m) => m.status === "running").length]]) {

@@ -1,4 +1,3 @@
-using Prescient.Pipeline.Api.Hosts;
 using Prescient.Pipeline.Storage;
 using CoreController = Prescient.Core.Controller;
 
@@ -35,17 +34,11 @@ public sealed class StoreDecisionLog(DecisionStore decisions, HostStateStore hos
             d?.PredictionError,
             d?.Range.Low ?? 0,
             d?.Range.High ?? 0,
-            d?.Indication switch
-            {
-                CoreController.Indication.Offload => Indication.Offload,
-                CoreController.Indication.ReducePower => Indication.ReducePower,
-                _ => Indication.None,
-            },
+            d?.Indication ?? CoreController.Indication.None,
             d is null ? row.Summary : $"{d.Reason} {row.Summary}".Trim(),
             row.DryRun,
             [.. row.Migrations.Select(m => m.MigrationId)]);
     }
 
-    internal static HostMode Mode(CoreController.ControllerMode? mode) =>
-        mode == CoreController.ControllerMode.Proactive ? HostMode.Proactive : HostMode.Reactive;
+    internal static CoreController.ControllerMode Mode(CoreController.ControllerMode? mode) => mode ?? CoreController.ControllerMode.Reactive;
 }

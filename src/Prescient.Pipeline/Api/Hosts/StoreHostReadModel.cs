@@ -1,3 +1,6 @@
+using Prescient.Core.Controller;
+using Prescient.Core.Migration;
+using Prescient.Core.Settings;
 using Prescient.Pipeline.Api.Decisions;
 using Prescient.Pipeline.Api.Migrations;
 using Prescient.Pipeline.Migration;
@@ -104,7 +107,7 @@ public sealed class StoreHostReadModel(
         var lastDecision = last is null ? null : StoreDecisionLog.ToApi(last);
         return new HostSummary(
             state.HostId,
-            string.Equals(state.ControllerMode, "Proactive", StringComparison.OrdinalIgnoreCase) ? HostMode.Proactive : HostMode.Reactive,
+            string.Equals(state.ControllerMode, "Proactive", StringComparison.OrdinalIgnoreCase) ? ControllerMode.Proactive : ControllerMode.Reactive,
             ParseNetworkMode(state.NetworkMode),
             state.Accuracy,
             ParsePowerState(state.PowerState),
@@ -117,12 +120,14 @@ public sealed class StoreHostReadModel(
     private static NetworkMode ParseNetworkMode(string? text) =>
         Enum.TryParse<NetworkMode>(text?.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var mode) ? mode : NetworkMode.Training;
 
-    private static PowerState ParsePowerState(string? text) => text?.Replace("-", "", StringComparison.Ordinal).ToUpperInvariant() switch
+    /// <summary>The power state the pipeline recorded (Core's names, or older spellings such as <c>Sleeping</c>); null when none.</summary>
+    internal static PowerState? ParsePowerState(string? text) => text?.Replace("-", "", StringComparison.Ordinal).ToUpperInvariant() switch
     {
-        null or "" => PowerState.Unknown,
+        null or "" => null,
         "ON" or "RUNNING" or "POWEREDON" => PowerState.On,
-        "REDUCEDPOWER" or "SLEEPING" or "OFF" or "STANDBY" => PowerState.ReducedPower,
+        "REDUCED" or "REDUCEDPOWER" or "SLEEPING" or "OFF" or "STANDBY" => PowerState.Reduced,
         "WAKING" => PowerState.Waking,
-        _ => PowerState.Unknown,
+        "UNAVAILABLE" => PowerState.Unavailable,
+        _ => null,
     };
 }
