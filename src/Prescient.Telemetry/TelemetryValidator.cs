@@ -176,7 +176,7 @@ public sealed class TelemetryValidator(TimeProvider timeProvider, TelemetryValid
 
         if (DescribeBadId(batch.HostId) is { } hostIdProblem)
         {
-            return Whole(RejectionCodes.InvalidHostId, "hostId " + hostIdProblem, null, rawPayload);
+            return Whole(RejectionCodes.InvalidHostId, $"hostId {Core.EntityIds.Quote(batch.HostId)} {hostIdProblem}", null, rawPayload);
         }
 
         var hostId = batch.HostId;

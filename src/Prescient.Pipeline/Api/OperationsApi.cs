@@ -54,7 +54,20 @@ public sealed partial class OperationsApi(
         ("GET", "/deadletters/{id}"),
     ];
 
+    /// <summary>Every answer carries the pipeline's clock (simulated when run locally) in this header, in ISO 8601.</summary>
+    public const string ClockHeader = "X-Prescient-Clock";
+
     public async Task<ApiResponse> HandleAsync(ApiRequest request, CancellationToken cancellationToken)
+    {
+        var response = await RouteAsync(request, cancellationToken);
+        var headers = new Dictionary<string, string>(response.Headers, StringComparer.OrdinalIgnoreCase)
+        {
+            [ClockHeader] = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
+        };
+        return response with { Headers = headers };
+    }
+
+    private async Task<ApiResponse> RouteAsync(ApiRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var auth = await authorizer.AuthorizeAsync(request, cancellationToken);
