@@ -103,4 +103,17 @@ public sealed class UpRunTests(UpRunFixture run, ITestOutputHelper output)
         var clock = DateTimeOffset.Parse(answer.Headers.GetValues("X-Prescient-Clock").Single(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(clock, before, after);
     }
+
+    [Theory]
+    [InlineData("api/hosts")]
+    [InlineData("api/dashboard/")]
+    [InlineData("api/openapi.json")]
+    public async Task A_request_addressed_to_another_host_name_is_refused_against_dns_rebinding(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Host = "attacker.example:" + run.Pipeline.Api.BaseAddress.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var answer = await run.Api.SendAsync(request);
+        Assert.Equal(HttpStatusCode.MisdirectedRequest, answer.StatusCode);
+        Assert.DoesNotContain("host-01", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }

@@ -63,6 +63,8 @@ public sealed class LocalApiHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(api);
         var app = builder.Build();
+        // DNS rebinding: only requests addressed to a loopback name are answered (421 otherwise).
+        app.UseLoopbackHostNamesOnly();
         var root = Path.GetFullPath(dashboardRoot);
         app.MapGet("/", () => Results.Redirect("/api/dashboard/"));
         // Relative links in the page need the trailing slash: /api/dashboard redirects to /api/dashboard/.
