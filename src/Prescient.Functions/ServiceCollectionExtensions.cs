@@ -11,6 +11,7 @@ using Prescient.Pipeline.Api.Migrations;
 using Prescient.Pipeline.Configuration;
 using Prescient.Pipeline.Hypervisor;
 using Prescient.Pipeline.Migration;
+using Prescient.Pipeline.Retention;
 using Prescient.Pipeline.Storage;
 
 namespace Prescient.Functions;
@@ -37,6 +38,7 @@ public static class ServiceCollectionExtensions
 
         services.AddMigrationServices(configuration);
         services.AddOperationsApi();
+        services.AddPrescientRetention();
         services.AddHostedService<StorageInitializer>();
         services.TryAddSingleton(new StaticFileStore(Path.Combine(AppContext.BaseDirectory, "wwwroot")));
         return services;

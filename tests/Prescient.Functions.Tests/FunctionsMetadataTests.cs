@@ -20,6 +20,7 @@ public sealed class FunctionsMetadataTests
         { "TelemetryQueueIngest", "queueTrigger" },
         { "Evaluate", "timerTrigger" },
         { "RetrainTimer", "timerTrigger" },
+        { "Retention", "timerTrigger" },
         { "RetrainFleet", "orchestrationTrigger" },
         { "RetrainListHosts", "activityTrigger" },
         { "RetrainHost", "activityTrigger" },
@@ -125,6 +126,14 @@ public sealed class FunctionsMetadataTests
         var trigger = Bindings(Find("TelemetryQueueIngest")).Single();
         Assert.Equal($"%{AppSettingNames.TelemetryQueueName}%", trigger.GetProperty("queueName").GetString());
         Assert.Equal(AppSettingNames.Storage, trigger.GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public void The_retention_timer_runs_daily_with_a_durable_client_to_purge_histories()
+    {
+        var bindings = Bindings(Find("Retention")).ToList();
+        Assert.Contains("durableClient", bindings.Select(b => b.GetProperty("type").GetString()));
+        Assert.Equal("0 17 3 * * *", bindings.Single(b => b.GetProperty("type").GetString() == "timerTrigger").GetProperty("schedule").GetString());
     }
 
     [Fact]

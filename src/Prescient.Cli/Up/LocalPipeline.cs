@@ -264,7 +264,15 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         var evaluate = new EvaluateService(Windows, models, HostStates, settings, decisions, scheduler, Clock, LoggerFactory.CreateLogger<EvaluateService>());
         var publisher = new QueueTelemetryPublisher(queue);
 
-        stage("Starting agents, ingest, evaluate and retrain");
+        // Retention (30 days by default) on the pipeline's clock; migrations on the workflows' real clock.
+        var retention = new Pipeline.Retention.RetentionBackgroundService(
+            new Pipeline.Retention.RetentionService(
+                new Pipeline.Retention.RetentionOptions(), records, new Pipeline.Api.Migrations.DurableMigrationControl(records, () => Durable.Client),
+                decisions, HostStates, deadLetters, Clock, TimeProvider.System, LoggerFactory.CreateLogger<Pipeline.Retention.RetentionService>()),
+            Clock,
+            LoggerFactory.CreateLogger<Pipeline.Retention.RetentionBackgroundService>());
+
+        stage("Starting agents, ingest, evaluate, retrain and retention");
         var token = _stopping.Token;
         Clock.Start();
         _loops.Add(Task.Run(() => AgentsLoopAsync(publisher, token), CancellationToken.None));
@@ -277,6 +285,12 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         });
         _deciders.Add(Task.Run(() => EvaluateLoopAsync(evaluate, calendar, deciding.Token, token), CancellationToken.None));
         _deciders.Add(Task.Run(() => RetrainLoopAsync(retrain, deciding.Token, token), CancellationToken.None));
+        await retention.StartAsync(cancellationToken);
+        _cleanup.Add(async () =>
+        {
+            await retention.StopAsync(CancellationToken.None);
+            retention.Dispose();
+        });
     }
 
     /// <summary>The run's simulated start: the given time of day on the most recent weekday (so a day of work is ahead).</summary>

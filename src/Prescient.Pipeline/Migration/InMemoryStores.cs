@@ -91,4 +91,14 @@ public sealed class InMemoryMigrationRecordStore : IMigrationRecordStore
             return Task.FromResult<IReadOnlyList<MigrationRecord>>(_records.Values.OrderByDescending(r => r.StartedAt).Take(max).ToList());
         }
     }
+
+    public Task<int> DeleteFinishedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var doomed = _records.Values.Where(r => r.Result != MigrationResult.Running && r.EndedAt < before).Select(r => r.MigrationId).ToList();
+            doomed.ForEach(id => _records.Remove(id));
+            return Task.FromResult(doomed.Count);
+        }
+    }
 }

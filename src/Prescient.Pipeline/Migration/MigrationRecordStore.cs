@@ -62,6 +62,9 @@ public interface IMigrationRecordStore
     Task<MigrationRecord?> GetAsync(string migrationId, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<MigrationRecord>> ListAsync(int max = 500, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the finished migrations that ended before <paramref name="before"/> (never a running one); returns how many.</summary>
+    Task<int> DeleteFinishedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default);
 }
 
 public sealed class MigrationRecordStore(TableServiceClient tables, string tableName = MigrationRecordStore.DefaultTableName) : IMigrationRecordStore
@@ -115,6 +118,25 @@ public sealed class MigrationRecordStore(TableServiceClient tables, string table
         }
 
         return records.OrderByDescending(r => r.StartedAt).ToList();
+    }
+
+    public async Task<int> DeleteFinishedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var running = nameof(MigrationResult.Running);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and EndedAt lt {before} and Result ne {running}");
+        var doomed = new List<TableEntity>();
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            doomed.Add(entity);
+        }
+
+        foreach (var chunk in doomed.Chunk(100))
+        {
+            await _table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, Azure.ETag.All)), cancellationToken);
+        }
+
+        return doomed.Count;
     }
 
     private async Task EnsureTableAsync(CancellationToken cancellationToken)

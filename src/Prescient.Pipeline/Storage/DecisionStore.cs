@@ -83,6 +83,25 @@ public sealed class DecisionStore(TableClient table)
         return result;
     }
 
+    /// <summary>Deletes a host's decisions of cycles that started before <paramref name="before"/>; returns how many.</summary>
+    public async Task<int> DeleteBeforeAsync(string hostId, DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        // Row keys are newest first: every older cycle sorts after the cut-off's key.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {hostId} and RowKey gt {TableKeys.NewestFirst(before)}");
+        var doomed = new List<TableEntity>();
+        await foreach (var entity in Table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            doomed.Add(entity);
+        }
+
+        foreach (var chunk in doomed.Chunk(100))
+        {
+            await Table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, Azure.ETag.All)), cancellationToken);
+        }
+
+        return doomed.Count;
+    }
+
     private static string Cap(string text) => text.Length > 8_000 ? text[..8_000] : text;
 }
 
