@@ -61,6 +61,7 @@ public interface IMigrationRecordStore
 
     Task<MigrationRecord?> GetAsync(string migrationId, CancellationToken cancellationToken = default);
 
+    /// <summary>The newest <paramref name="max"/> migrations (by start), newest first.</summary>
     Task<IReadOnlyList<MigrationRecord>> ListAsync(int max = 500, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the finished migrations that ended before <paramref name="before"/> (never a running one); returns how many.</summary>
@@ -107,17 +108,14 @@ public sealed class MigrationRecordStore(TableServiceClient tables, string table
     public async Task<IReadOnlyList<MigrationRecord>> ListAsync(int max = 500, CancellationToken cancellationToken = default)
     {
         await EnsureTableAsync(cancellationToken);
+        // Rows are keyed by migration id, not time: read them all (retention bounds the table), then keep the newest.
         var records = new List<MigrationRecord>();
-        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == Partition, cancellationToken: cancellationToken))
+        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == Partition, maxPerPage: 1000, cancellationToken: cancellationToken))
         {
             records.Add(ToRecord(entity));
-            if (records.Count >= max)
-            {
-                break;
-            }
         }
 
-        return records.OrderByDescending(r => r.StartedAt).ToList();
+        return [.. records.OrderByDescending(r => r.StartedAt).Take(max)];
     }
 
     public async Task<int> DeleteFinishedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default)

@@ -26,13 +26,7 @@ public sealed class StoreHostReadModel(
     public async Task<IReadOnlyList<HostSummary>> ListAsync(CancellationToken cancellationToken)
     {
         var states = await hosts.ListAsync(cancellationToken);
-        var summaries = new List<HostSummary>(states.Count);
-        foreach (var state in states.OrderBy(s => s.HostId, StringComparer.Ordinal))
-        {
-            summaries.Add(await SummaryAsync(state, cancellationToken));
-        }
-
-        return summaries;
+        return await Task.WhenAll(states.OrderBy(s => s.HostId, StringComparer.Ordinal).Select(state => SummaryAsync(state, cancellationToken)));
     }
 
     public async Task<HostDetail?> GetAsync(string hostId, CancellationToken cancellationToken)
@@ -58,14 +52,15 @@ public sealed class StoreHostReadModel(
             return null;
         }
 
-        var measured = await windows.GetSinceAsync(hostId, from, to, cancellationToken);
-        var rows = (await decisions.ListAsync(hostId, MaxDecisionsPerSeries, cancellationToken))
+        // Only the range: the windows' counts and means (a projection) and the decisions of the range's cycles.
+        var calendar = windows.Calendar;
+        var measured = await windows.GetMeansAsync(hostId, calendar.PeriodOf(from), calendar.PeriodOf(to), cancellationToken);
+        var rows = (await decisions.ListRangeAsync(hostId, from - calendar.PeriodLength, to, MaxDecisionsPerSeries, cancellationToken))
             .Where(r => r.At >= from && r.At < to && r.Decision is not null)
             .OrderBy(r => r.At)
             .ToList();
 
         // One point per period: the measured mean, and the last decision taken in that period (prediction, range, mode).
-        var calendar = windows.Calendar;
         var byPeriod = rows.GroupBy(r => calendar.PeriodOf(r.At)).ToDictionary(g => g.Key, g => g.Last());
         var points = new List<SeriesPoint>();
         var periods = measured.Select(w => w.Period).Union(byPeriod.Keys).Order().ToList();
@@ -76,7 +71,7 @@ public sealed class StoreHostReadModel(
             var decision = row?.Decision;
             points.Add(new SeriesPoint(
                 calendar.StartOf(period),
-                window is null || window.Count == 0 ? null : window.Mean,
+                window.Count == 0 ? null : window.Mean,
                 decision?.Predicted,
                 decision?.Range.Low ?? 0,
                 decision?.Range.High ?? 0,
