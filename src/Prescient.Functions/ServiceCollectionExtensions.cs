@@ -4,15 +4,11 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Prescient.Functions.Dashboard;
 using Prescient.Functions.Durable;
 using Prescient.Functions.Migration;
-using Prescient.Functions.Storage;
 using Prescient.Pipeline.Api;
 using Prescient.Pipeline.Api.Auth;
-using Prescient.Pipeline.Api.Migrations;
 using Prescient.Pipeline.Configuration;
-using Prescient.Pipeline.Hypervisor;
 using Prescient.Pipeline.Migration;
 using Prescient.Pipeline.Retention;
-using Prescient.Pipeline.Storage;
 
 namespace Prescient.Functions;
 
@@ -20,9 +16,11 @@ namespace Prescient.Functions;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// The pipeline (stores, ingest, retrain, evaluate; Event Hubs ingest when a hub is configured), the migration
-    /// workflows' services (when the hypervisor endpoints are configured), the operations API with the Azure
-    /// authoriser (function keys or Entra ID), and the dashboard's files.
+    /// The same registrations as every host (<c>AddPrescientPipeline</c>, <c>AddPrescientMigrations</c>,
+    /// <c>AddPrescientOperationsApi</c>; Event Hubs ingest when a hub is configured; the migration activities when the
+    /// hypervisor endpoints are), overriding what Azure does differently: the durable client comes from each
+    /// invocation's binding, migrations are refused with the reason when no hypervisor is configured, and the API
+    /// is authorised by function keys or Entra ID. Plus the dashboard's files.
     /// </summary>
     public static IServiceCollection AddPrescientFunctions(this IServiceCollection services, IConfiguration configuration)
     {
@@ -36,28 +34,14 @@ public static class ServiceCollectionExtensions
             services.AddPrescientEventHubIngest(configuration);
         }
 
-        services.AddMigrationServices(configuration);
-        services.AddOperationsApi();
-        services.AddPrescientRetention();
-        services.AddHostedService<StorageInitializer>();
-        services.TryAddSingleton(new StaticFileStore(Path.Combine(AppContext.BaseDirectory, "wwwroot")));
-        return services;
-    }
-
-    private static IServiceCollection AddMigrationServices(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.TryAddSingleton<IMigrationRecordStore>(sp => new MigrationRecordStore(sp.GetRequiredService<PrescientStorage>().Tables));
-        services.TryAddSingleton<IVmLeaseStore>(sp => new VmLeaseStore(sp.GetRequiredService<PrescientStorage>().Tables, sp.GetRequiredService<TimeProvider>()));
-        services.AddOptions<MigrationOptions>().Bind(configuration.GetSection(MigrationOptions.SectionName));
-        services.TryAddSingleton<IHostDirectory, HostStateDirectory>();
-        services.TryAddSingleton<IMigrationScheduler, FunctionsMigrationScheduler>();
+        services.AddPrescientMigrations(configuration);
         var status = HypervisorSettings.Inspect(configuration);
         services.TryAddSingleton(status);
         services.AddHostedService<HypervisorSettingsReporter>();
         if (status.Enabled)
         {
             var hypervisor = configuration.GetSection(AppSettingNames.Hypervisor.Section);
-            services.AddHypervisorClient(options =>
+            services.AddPrescientMigrationActivities(options =>
             {
                 hypervisor.Bind(options);
                 // Azure sets the fleet URI setting even when empty (per-host URIs only): no fleet then.
@@ -66,18 +50,16 @@ public static class ServiceCollectionExtensions
                     options.FleetBaseUri = null;
                 }
             });
-            services.TryAddSingleton<IHostPowerStateRecorder>(sp => new HostStatePowerRecorder(sp.GetRequiredService<HostStateStore>()));
-            services.TryAddSingleton<MigrationActivities>();
         }
 
-        return services;
-    }
+        services.AddPrescientOperationsApi();
+        services.AddPrescientRetention();
 
-    private static IServiceCollection AddOperationsApi(this IServiceCollection services)
-    {
-        services.TryAddSingleton<IApiAuthorizer>(new FunctionsHostAuthorizer(protectReads: true));
-        services.TryAddSingleton<IMigrationControl>(sp => new DurableMigrationControl(
-            sp.GetRequiredService<IMigrationRecordStore>(), () => DurableClientScope.Current));
-        return services.AddPrescientOperationsApi();
+        // What Azure does differently.
+        services.Replace(ServiceDescriptor.Singleton<IDurableClientProvider, InvocationDurableClient>());
+        services.Replace(ServiceDescriptor.Singleton<IMigrationScheduler, FunctionsMigrationScheduler>());
+        services.Replace(ServiceDescriptor.Singleton<IApiAuthorizer>(new FunctionsHostAuthorizer(protectReads: true)));
+        services.TryAddSingleton(new StaticFileStore(Path.Combine(AppContext.BaseDirectory, "wwwroot")));
+        return services;
     }
 }

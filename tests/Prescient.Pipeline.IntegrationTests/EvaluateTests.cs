@@ -31,10 +31,13 @@ public sealed class EvaluateTests(AzuriteFixture fixture)
             return Task.FromResult(new MigrationStartResult(request.MigrationId, true, null));
         }
 
-        public Task<MigrationStartResult> StartEvacuationAsync(string evacuationId, string hostId, string reason, CancellationToken cancellationToken)
+        public List<EvacuationRequest> EvacuationRequests { get; } = [];
+
+        public Task<MigrationStartResult> StartEvacuationAsync(EvacuationRequest request, CancellationToken cancellationToken)
         {
-            Evacuations.Add(hostId);
-            return Task.FromResult(new MigrationStartResult(evacuationId, true, null));
+            Evacuations.Add(request.HostId);
+            EvacuationRequests.Add(request);
+            return Task.FromResult(new MigrationStartResult(request.EvacuationId, true, null));
         }
 
         public Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlySet<string>>(Busy);
@@ -61,15 +64,7 @@ public sealed class EvaluateTests(AzuriteFixture fixture)
         var scheduler = new RecordingScheduler();
         var decisions = new DecisionStore(harness.Storage.Table(n => n.Decisions));
         var settings = new SettingsStore(harness.Storage.Table(n => n.Settings), harness.Time);
-        var service = new EvaluateService(
-            store,
-            new ModelStore(harness.Storage.Blobs.GetBlobContainerClient(harness.Storage.Names.ModelContainer), harness.Storage.Table(n => n.Models)),
-            harness.Hosts,
-            settings,
-            decisions,
-            scheduler,
-            harness.Time,
-            NullLogger<EvaluateService>.Instance);
+        var service = harness.NewEvaluateService(store, settings, decisions, scheduler);
         return (harness, scheduler, service, decisions, settings);
     }
 
@@ -107,6 +102,24 @@ public sealed class EvaluateTests(AzuriteFixture fixture)
     }
 
     [Fact]
+    public async Task A_vm_still_listed_by_the_host_it_left_is_planned_once_and_not_moved_again()
+    {
+        var (harness, scheduler, service, _, _) = await SetUpAsync(fixture);
+        var calendar = PeriodCalendar.Default;
+        var start = calendar.StartOf(calendar.Previous(calendar.PeriodOf(PipelineHarness.Now)));
+        // hot-vm0 just moved to cool1: cool1's samples list it too (hot's last window still does).
+        var samples = Enumerable.Range(0, 3).Select(i => new TelemetrySample(
+            100 + i, start.AddMinutes(15 + i), 0.30, 0.3, 0.01, [new VmSample("cool1-vm0", 0.27, 4096, 5), new VmSample("hot-vm0", 0.18, 4096, 5)])).ToList();
+        await harness.NewWindowStore().ApplyAsync("cool1", samples, CancellationToken.None);
+
+        var cycle = await service.RunCycleAsync(CancellationToken.None);
+
+        Assert.Equal(4, cycle.Decisions.Count);
+        Assert.DoesNotContain(scheduler.Started, r => r.VmIds.Contains("hot-vm0"));
+        Assert.Equal(Indication.Offload, Assert.Single(cycle.Plan!.Hosts, h => h.HostId == "hot").Decision!.Indication);
+    }
+
+    [Fact]
     public async Task Dry_run_records_decisions_only_and_busy_vms_are_never_selected()
     {
         var (_, scheduler, service, _, settings) = await SetUpAsync(fixture);
@@ -123,5 +136,23 @@ public sealed class EvaluateTests(AzuriteFixture fixture)
         Assert.Equal(["hot-vm4"], planned.VmIds);
         Assert.Equal("dry run: not started", planned.Outcome);
         Assert.Contains(hot.Notes, n => n.Contains("already migrating", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Through_the_live_evaluate_path_a_host_asked_to_reduce_power_keeps_a_vm_with_automatic_migration_off_and_its_decision_says_why()
+    {
+        var (_, scheduler, service, decisions, settings) = await SetUpAsync(fixture);
+        var vm = new SettingsScope(SettingsScopeKind.Vm, "idle-vm0");
+        Assert.Equal(SettingsWriteStatus.Saved, (await settings.SetAsync(vm, "{\"autoMigrate\":false}", null, CancellationToken.None)).Status);
+
+        var cycle = await service.RunCycleAsync(CancellationToken.None);
+
+        var idle = cycle.Decisions.Single(d => d.HostId == "idle");
+        Assert.Equal(Indication.ReducePower, idle.Decision!.Indication);
+        Assert.Empty(scheduler.Evacuations);
+        Assert.Empty(idle.Migrations);
+        var stored = Assert.Single(await decisions.ListAsync("idle", 10, CancellationToken.None));
+        Assert.Contains("stays on", stored.Summary, StringComparison.Ordinal);
+        Assert.Contains("idle-vm0", stored.Summary, StringComparison.Ordinal);
     }
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Prescient.Pipeline.Storage;
 using Xunit.Abstractions;
 
 namespace Prescient.Up.Tests;
@@ -74,7 +76,7 @@ public sealed class DashboardChromiumTests(UpRunFixture run, ITestOutputHelper o
     [ChromiumFact]
     public async Task Fleet_page_draws_measured_and_predicted_points_the_hottest_hosts_and_the_pipeline_clock()
     {
-        var url = new Uri(run.Pipeline.Api.BaseAddress, "api/dashboard/#fleet").ToString();
+        var url = new Uri(run.Pipeline.ApiAddress, "api/dashboard/#fleet").ToString();
         var before = run.Pipeline.Clock.GetUtcNow();
         var dom = await Chromium.RunAsync(url, "--dump-dom", TimeSpan.FromSeconds(20));
         var after = run.Pipeline.Clock.GetUtcNow();
@@ -111,7 +113,7 @@ public sealed class DashboardChromiumTests(UpRunFixture run, ITestOutputHelper o
     {
         var migrations = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(run.Api, "api/migrations?status=completed&limit=1");
         var host = migrations.GetArrayLength() > 0 ? migrations[0].GetProperty("sourceHostId").GetString()! : run.Pipeline.Fleet.HostIds[0];
-        var url = new Uri(run.Pipeline.Api.BaseAddress, $"api/dashboard/#host/{host}").ToString();
+        var url = new Uri(run.Pipeline.ApiAddress, $"api/dashboard/#host/{host}").ToString();
         var dom = await Chromium.RunAsync(url, "--dump-dom", TimeSpan.FromSeconds(20));
         var points = Chromium.Attribute(dom, "data-host-points");
         output.WriteLine($"{host} chart: {points} points");
@@ -127,7 +129,8 @@ public sealed class DashboardChromiumTests(UpRunFixture run, ITestOutputHelper o
     public async Task Dead_letters_page_lists_what_ingest_refused_with_counts_by_reason()
     {
         // A message an agent would never send: ingest refuses it, and the API then lists it.
-        var queue = run.Pipeline.Storage.Queues.GetQueueClient(run.Pipeline.Storage.Names.TelemetryQueue);
+        var storage = run.Pipeline.Services.GetRequiredService<PrescientStorage>();
+        var queue = storage.Queues.GetQueueClient(storage.Names.TelemetryQueue);
         await queue.SendMessageAsync(Convert.ToBase64String("{\"schemaVersion\":1,\"hostId\":\"..\",\"samples\":[]}"u8));
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(60);
         while ((await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(run.Api, "api/deadletters?reason=invalid-host-id"))
@@ -137,7 +140,7 @@ public sealed class DashboardChromiumTests(UpRunFixture run, ITestOutputHelper o
             await Task.Delay(TimeSpan.FromMilliseconds(250));
         }
 
-        var url = new Uri(run.Pipeline.Api.BaseAddress, "api/dashboard/#deadletters").ToString();
+        var url = new Uri(run.Pipeline.ApiAddress, "api/dashboard/#deadletters").ToString();
         var dom = await Chromium.RunAsync(url, "--dump-dom", TimeSpan.FromSeconds(20));
         Assert.True(Chromium.Attribute(dom, "data-dead-letters") >= 1, dom[..Math.Min(dom.Length, 2000)]);
         Assert.Contains("invalid-host-id (1 rows)", dom, StringComparison.Ordinal);

@@ -61,7 +61,7 @@ internal sealed class ApiCommand : AsyncCommand<ApiCommand.Settings>
             new LocalPipelineOptions { Hosts = settings.Hosts, Speed = settings.Speed, ApiPort = 0 },
             stage: s => progress.WriteLine("  " + s),
             cancellationToken: cancellationToken);
-        using var http = new HttpClient { BaseAddress = pipeline.Api.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        using var http = new HttpClient { BaseAddress = pipeline.ApiAddress, Timeout = TimeSpan.FromSeconds(60) };
         var mix = ApiReadLoad.DashboardMix(pipeline.Fleet.HostIds);
 
         // Warm up: a few evaluation cycles and migrations exist, connections are open, code is jitted.
@@ -79,7 +79,7 @@ internal sealed class ApiCommand : AsyncCommand<ApiCommand.Settings>
         if (settings.Json)
         {
             Console.WriteLine(JsonSerializer.Serialize(
-                new { settings.Hosts, settings.Speed, settings.LimitMs, Baseline = baseline, Load = load, WithinLimit = within, activity.Cycles, activity.MigrationsStarted },
+                new { settings.Hosts, settings.Speed, settings.LimitMs, Baseline = baseline, Load = load, WithinLimit = within, activity.Cycles, activity.MigrationsStarted, activity.PeriodsBehind },
                 new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
             return within ? 0 : 1;
         }
@@ -99,7 +99,7 @@ internal sealed class ApiCommand : AsyncCommand<ApiCommand.Settings>
         Console.WriteLine(string.Create(inv,
             $"load: {load.AchievedRate:0.0} requests/s achieved of {load.TargetRate:0.#} asked; p50 {load.Overall.P50:0} ms, p95 {load.Overall.P95:0} ms, max {load.Overall.Max:0} ms, {load.Overall.Errors} errors; limit p95 < {settings.LimitMs:0} ms: {(within ? "met" : "NOT met")}"));
         Console.WriteLine(string.Create(inv,
-            $"baseline: {baseline.AchievedRate:0.0} requests/s; p50 {baseline.Overall.P50:0} ms, p95 {baseline.Overall.P95:0} ms; pipeline meanwhile: {activity.Cycles} evaluation cycles, {activity.MigrationsStarted} migrations started"));
+            $"baseline: {baseline.AchievedRate:0.0} requests/s; p50 {baseline.Overall.P50:0} ms, p95 {baseline.Overall.P95:0} ms; pipeline meanwhile: {activity.Cycles} evaluation cycles, {activity.MigrationsStarted} migrations started, {activity.PeriodsBehind} periods behind"));
         return within ? 0 : 1;
     }
 }

@@ -5,19 +5,19 @@ using Prescient.Pipeline.Api.Decisions;
 using Prescient.Pipeline.Api.Hosts;
 using Prescient.Pipeline.Api.Migrations;
 using Prescient.Pipeline.Api.Settings;
+using Prescient.Pipeline.Migration;
 using Prescient.Pipeline.Storage;
 
 namespace Prescient.Pipeline.Api;
 
-/// <summary>Composition of the operations API, shared by every host that serves it (the Functions app, <c>up</c>).</summary>
+/// <summary>Composition of the operations API, shared by every host (the Functions app, <c>up</c>).</summary>
 public static class OperationsApiServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="OperationsApi"/> and its handlers and read models over the pipeline's stores (register
-    /// the pipeline first: <c>AddPrescientPipeline</c>). The host registers what differs: the
-    /// <see cref="Auth.IApiAuthorizer"/> (function keys or Entra ID in Azure, a bearer token locally), the
-    /// <see cref="IMigrationControl"/> (its durable client) and <c>IMigrationRecordStore</c>; anything it registers
-    /// before this call (for example its own read models) wins.
+    /// The operations API over the pipeline's stores: hosts, decisions, dead letters, migrations (cancel and purge through the
+    /// durable client of <see cref="IDurableClientProvider"/>), settings with their audit trail. The host registers
+    /// its <see cref="Auth.IApiAuthorizer"/> (function keys or Entra ID in Azure, a bearer token locally). Needs
+    /// <c>AddPrescientPipeline</c> and <c>AddPrescientMigrations</c>.
     /// </summary>
     public static IServiceCollection AddPrescientOperationsApi(this IServiceCollection services)
     {
@@ -32,6 +32,8 @@ public static class OperationsApiServiceCollectionExtensions
         services.TryAddSingleton<DeadLettersHandler>();
         services.TryAddSingleton<IDecisionLog, StoreDecisionLog>();
         services.TryAddSingleton<IHostReadModel, StoreHostReadModel>();
+        services.TryAddSingleton<IMigrationControl>(sp => new DurableMigrationControl(
+            sp.GetRequiredService<IMigrationRecordStore>(), () => sp.GetRequiredService<IDurableClientProvider>().Client));
         services.TryAddSingleton<IMigrationHistory, StoreMigrationHistory>();
         services.TryAddSingleton<OperationsApi>();
         return services;

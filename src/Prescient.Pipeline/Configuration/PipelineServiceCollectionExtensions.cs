@@ -24,9 +24,10 @@ public static class PipelineServiceCollectionExtensions
     public const string Section = "Prescient:Pipeline";
 
     /// <summary>
-    /// Registers storage, stores, the telemetry validator, ingest (with the queue drainer), retrain and evaluate.
-    /// Storage comes from <see cref="AppSettingNames.Storage"/>; tuning from the <see cref="Section"/> section.
-    /// Options are validated at start-up. Evaluate needs an <c>IMigrationScheduler</c> (the migrations' registration).
+    /// Registers storage (created at start-up by a hosted service), stores, the telemetry validator, ingest (with the
+    /// queue drainer), retrain and evaluate. Storage comes from <see cref="AppSettingNames.Storage"/>; tuning from the
+    /// <see cref="Section"/> section. Options are validated at start-up. Evaluate needs an <c>IMigrationScheduler</c>
+    /// (<c>AddPrescientMigrations</c>). Every host calls this, then overrides only what differs.
     /// </summary>
     public static IServiceCollection AddPrescientPipeline(this IServiceCollection services, IConfiguration configuration, Action<PipelineOptions>? configure = null)
     {
@@ -53,6 +54,7 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, StorageInitializer>());
 
         services.TryAddSingleton(sp =>
         {
@@ -107,13 +109,21 @@ public static class PipelineServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RetrainService>>(),
             sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Retrain));
-        services.TryAddSingleton(sp => new EvaluateService(
+        services.TryAddSingleton(sp => new FleetSnapshotReader(
             sp.GetRequiredService<WindowStore>(),
             sp.GetRequiredService<ModelStore>(),
             sp.GetRequiredService<HostStateStore>(),
             sp.GetRequiredService<SettingsStore>(),
+            sp.GetRequiredService<Migration.IMigrationScheduler>(),
+            sp.GetService<Migration.IMigrationRecordStore>(),
+            sp.GetRequiredService<ILogger<FleetSnapshotReader>>(),
+            sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Evaluate));
+        services.TryAddSingleton(sp => new EvaluateService(
+            sp.GetRequiredService<FleetSnapshotReader>(),
+            sp.GetRequiredService<HostStateStore>(),
             sp.GetRequiredService<DecisionStore>(),
             sp.GetRequiredService<Migration.IMigrationScheduler>(),
+            sp.GetRequiredService<WindowStore>().Calendar,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<EvaluateService>>(),
             sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Evaluate));

@@ -17,6 +17,18 @@ public sealed record MigrationRequest(
     public bool WakeDestination { get; init; }
 }
 
+/// <summary>
+/// A planned evacuation (the reduce-power indication): the moves that empty <see cref="HostId"/>, each a migration of
+/// its own (its id, destination and <see cref="MigrationRequest.WakeDestination"/> flag), run by one durable workflow
+/// that then checks the host is empty and reduces its power. Planning happens in the evaluator, not in the workflow.
+/// </summary>
+public sealed record EvacuationRequest(
+    string EvacuationId,
+    string HostId,
+    string Reason,
+    IReadOnlyList<MigrationRequest> Moves,
+    DateTimeOffset RequestedAt);
+
 /// <summary>What became of a request: started, or refused with a reason (for example the VM is already moving).</summary>
 public sealed record MigrationStartResult(string MigrationId, bool Started, string? RefusalReason);
 
@@ -28,8 +40,12 @@ public interface IMigrationScheduler
 {
     Task<MigrationStartResult> StartAsync(MigrationRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Starts the evacuation of a host (reduce-power): migrate every VM away, then power the host down.</summary>
-    Task<MigrationStartResult> StartEvacuationAsync(string evacuationId, string hostId, string reason, CancellationToken cancellationToken);
+    /// <summary>
+    /// Starts the evacuation of a host (reduce-power): run the planned moves (each takes its VMs' leases), then power
+    /// the host down once it is empty, or record why not. Refused (nothing started) when the host is already being
+    /// evacuated or a move's VM is leased by another migration.
+    /// </summary>
+    Task<MigrationStartResult> StartEvacuationAsync(EvacuationRequest request, CancellationToken cancellationToken);
 
     Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken);
 }

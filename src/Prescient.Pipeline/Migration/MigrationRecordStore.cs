@@ -66,6 +66,15 @@ public interface IMigrationRecordStore
 
     /// <summary>Deletes the finished migrations that ended before <paramref name="before"/> (never a running one); returns how many.</summary>
     Task<int> DeleteFinishedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sets the outcome text of a migration still recorded as running (for example "interrupted by a stop"); false, and
+    /// nothing written, when it ended meanwhile: an end record is never overwritten.
+    /// </summary>
+    Task<bool> TryNoteRunningAsync(string migrationId, string note, CancellationToken cancellationToken = default);
+
+    /// <summary>The migrations still running (the evaluator counts their VMs as busy and their destinations as reserved).</summary>
+    Task<IReadOnlyList<MigrationRecord>> ListRunningAsync(CancellationToken cancellationToken = default);
 }
 
 public sealed class MigrationRecordStore(TableServiceClient tables, string tableName = MigrationRecordStore.DefaultTableName) : IMigrationRecordStore
@@ -135,6 +144,40 @@ public sealed class MigrationRecordStore(TableServiceClient tables, string table
         }
 
         return doomed.Count;
+    }
+
+    public async Task<bool> TryNoteRunningAsync(string migrationId, string note, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var existing = await _table.GetEntityIfExistsAsync<TableEntity>(Partition, migrationId, cancellationToken: cancellationToken);
+        if (!existing.HasValue || existing.Value!.GetString("Result") != nameof(MigrationResult.Running))
+        {
+            return false;
+        }
+
+        try
+        {
+            await _table.UpdateEntityAsync(new TableEntity(Partition, migrationId) { ["Outcome"] = note }, existing.Value.ETag, TableUpdateMode.Merge, cancellationToken);
+            return true;
+        }
+        catch (Azure.RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Rewritten meanwhile (by its workflow): leave it.
+            return false;
+        }
+    }
+
+    public async Task<IReadOnlyList<MigrationRecord>> ListRunningAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var running = nameof(MigrationResult.Running);
+        var records = new List<MigrationRecord>();
+        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == Partition && e.GetString("Result") == running, cancellationToken: cancellationToken))
+        {
+            records.Add(ToRecord(entity));
+        }
+
+        return records;
     }
 
     private async Task EnsureTableAsync(CancellationToken cancellationToken)

@@ -34,8 +34,9 @@ public sealed record RetentionResult(
 /// <summary>
 /// Applies the retention window to everything that otherwise grows forever: finished migrations (the rows the API
 /// lists and their orchestration histories), decisions and dead letters. Running migrations are never touched.
-/// Pipeline data is cut on the pipeline's clock; migrations on the workflows' clock (the same in Azure; under
-/// <c>prescient up</c> the workflows keep real time while the pipeline's clock is simulated). Every delete is
+/// Rows are cut on the pipeline's clock (a migration's row is stamped on it too); orchestration histories on the
+/// workflows' clock (the same in Azure; under <c>prescient up</c> the workflows keep real time while the pipeline's
+/// clock is simulated). Every delete is
 /// idempotent, so a run that fails halfway is simply run again.
 /// </summary>
 public sealed partial class RetentionService(
@@ -56,7 +57,7 @@ public sealed partial class RetentionService(
         var cutoff = time.GetUtcNow() - Options.Window;
         var workflowCutoff = workflowTime.GetUtcNow() - Options.Window;
         var purged = await histories.PurgeAsync(workflowCutoff, cancellationToken);
-        var rows = await migrations.DeleteFinishedBeforeAsync(workflowCutoff, cancellationToken);
+        var rows = await migrations.DeleteFinishedBeforeAsync(cutoff, cancellationToken);
         var decided = 0;
         foreach (var hostId in await hosts.ListHostIdsAsync(cancellationToken))
         {

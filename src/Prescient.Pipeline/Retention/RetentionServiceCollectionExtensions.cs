@@ -29,7 +29,8 @@ public static class RetentionServiceCollectionExtensions
             sp.GetRequiredService<HostStateStore>(),
             sp.GetRequiredService<DeadLetterStore>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<TimeProvider>(),
+            // Orchestration histories are stamped by the durable runtime, in real time (the pipeline's clock may be simulated).
+            TimeProvider.System,
             sp.GetRequiredService<ILogger<RetentionService>>()));
         if (runInProcess)
         {
