@@ -89,8 +89,9 @@ internal sealed class ApiCommand : AsyncCommand<ApiCommand.Settings>
         foreach (var (name, stats) in load.ByRead.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             var basis = baseline.ByRead.TryGetValue(name, out var b) ? b.P95 : double.NaN;
+            // A read the short baseline pass did not sample has no ratio.
             table.AddRow(name, stats.Requests.ToString(inv), stats.P50.ToString("0", inv), stats.P95.ToString("0", inv), stats.Max.ToString("0", inv),
-                basis.ToString("0", inv), (stats.P95 / basis).ToString("0.0", inv));
+                double.IsNaN(basis) ? "-" : basis.ToString("0", inv), double.IsNaN(basis) ? "-" : (stats.P95 / basis).ToString("0.0", inv));
         }
 
         table.AddRow("[bold]all[/]", load.Overall.Requests.ToString(inv), load.Overall.P50.ToString("0", inv), load.Overall.P95.ToString("0", inv),

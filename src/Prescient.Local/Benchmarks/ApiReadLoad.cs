@@ -35,7 +35,9 @@ public static class ApiReadLoad
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(mix);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rate);
+        // The weighted mix in a fixed shuffled order, so a short pass still samples every kind of read in proportion.
         var schedule = mix.SelectMany(r => Enumerable.Repeat(r, r.Weight)).ToArray();
+        new Random(16).Shuffle(schedule);
         var total = (int)Math.Round(rate * duration.TotalSeconds);
         var results = new (string Read, double Ms, bool Ok)[total];
         var inFlight = new List<Task>(total);
