@@ -176,7 +176,7 @@ public sealed class TelemetryValidator(TimeProvider timeProvider, TelemetryValid
 
         if (DescribeBadId(batch.HostId) is { } hostIdProblem)
         {
-            return Whole(RejectionCodes.InvalidHostId, $"hostId {Core.EntityIds.Quote(batch.HostId)} {hostIdProblem}", null, rawPayload);
+            return Whole(RejectionCodes.InvalidHostId, $"hostId {EntityIds.Quote(batch.HostId)} {hostIdProblem}", null, rawPayload);
         }
 
         var hostId = batch.HostId;
@@ -339,8 +339,8 @@ public sealed class TelemetryValidator(TimeProvider timeProvider, TelemetryValid
         return null;
     }
 
-    /// <summary>Ids become Azure Table keys: <see cref="Core.EntityIds"/>'s rule (1-128 characters, a letter or digit first).</summary>
-    internal static string? DescribeBadId(string id) => Core.EntityIds.Describe(id);
+    /// <summary>Ids become Azure Table keys: <see cref="EntityIds"/>'s rule (1-128 characters, a letter or digit first).</summary>
+    internal static string? DescribeBadId(string id) => EntityIds.Describe(id);
 
     /// <summary>Reads the top-level <c>schemaVersion</c> without deserialising the rest (so a future version's shape gets a clear reason).</summary>
     private static int PeekSchemaVersion(ReadOnlySpan<byte> json, out (string Code, string Reason)? error)

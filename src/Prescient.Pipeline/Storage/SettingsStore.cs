@@ -3,9 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure;
 using Azure.Data.Tables;
-using Prescient.Core;
 using Prescient.Core.Calendar;
 using Prescient.Core.Settings;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.Storage;
 

@@ -1,6 +1,6 @@
 using System.Net;
-using Prescient.Core;
 using Prescient.Pipeline.Storage;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.Api.DeadLetters;
 

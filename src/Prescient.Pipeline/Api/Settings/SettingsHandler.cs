@@ -3,10 +3,10 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure;
-using Prescient.Core;
 using Prescient.Core.Settings;
 using Prescient.Pipeline.Api.Hosts;
 using Prescient.Pipeline.Storage;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.Api.Settings;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Prescient.Core;
+namespace Prescient.Telemetry;
 
 /// <summary>
 /// The one rule for host, VM and group ids, wherever they come from (telemetry, settings routes, hypervisor
