@@ -8,6 +8,7 @@ using Prescient.Pipeline.Api;
 using Prescient.Pipeline.Api.Auth;
 using Prescient.Pipeline.Configuration;
 using Prescient.Pipeline.Migration;
+using Prescient.Pipeline.Retention;
 
 namespace Prescient.Functions;
 
@@ -52,6 +53,7 @@ public static class ServiceCollectionExtensions
         }
 
         services.AddPrescientOperationsApi();
+        services.AddPrescientRetention();
 
         // What Azure does differently.
         services.Replace(ServiceDescriptor.Singleton<IDurableClientProvider, InvocationDurableClient>());

@@ -22,11 +22,13 @@ public sealed record TelemetryBatch(
 
 /// <summary>
 /// One sample of a host. <see cref="Sequence"/> is per host, strictly increasing across restarts of the agent;
-/// it is what makes a redelivered sample count once. Utilisations are fractions in [0, 1].
+/// it is what makes a redelivered sample count once. <see cref="Timestamp"/> carries its UTC offset on the wire
+/// (<see cref="TelemetryTimestampConverter"/>). Utilisations are fractions in [0, 1]; the VMs' cpu adds up to at
+/// most the host's.
 /// </summary>
 public sealed record TelemetrySample(
     [property: JsonPropertyName("sequence")] long Sequence,
-    [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp,
+    [property: JsonPropertyName("timestamp"), JsonConverter(typeof(TelemetryTimestampConverter))] DateTimeOffset Timestamp,
     [property: JsonPropertyName("cpu")] double Cpu,
     [property: JsonPropertyName("mem")] double Mem,
     [property: JsonPropertyName("io")] double Io,

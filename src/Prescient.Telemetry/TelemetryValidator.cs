@@ -25,6 +25,12 @@ public sealed record TelemetryValidationOptions
     /// <summary>Largest dirty rate believed, in MB/s.</summary>
     public double MaxDirtyRateMbps { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// How far the VMs' cpu may add up above the host's (a fraction of the host): an agent reads the host's and the
+    /// VMs' counters a moment apart. More than this and the sample is refused.
+    /// </summary>
+    public double VmCpuTolerance { get; init; } = 0.02;
+
     public static TelemetryValidationOptions Default { get; } = new();
 }
 
@@ -48,6 +54,12 @@ public static class RejectionCodes
     public const string TimestampTooOld = "timestamp-too-old";
     public const string InvalidVm = "invalid-vm";
     public const string HostMismatch = "host-mismatch";
+
+    /// <summary>A timestamp without a UTC offset, without a time of day, or not a date and time at all.</summary>
+    public const string InvalidTimestamp = "invalid-timestamp";
+
+    /// <summary>The VMs of a sample use more cpu than the host (beyond the options' tolerance).</summary>
+    public const string VmCpuAboveHost = "vm-cpu-above-host";
 
     /// <summary>The sample's window already counts the most samples one period takes.</summary>
     public const string WindowFull = "window-full";
@@ -88,8 +100,6 @@ public sealed record TelemetryValidationResult(
 /// </summary>
 public sealed class TelemetryValidator(TimeProvider timeProvider, TelemetryValidationOptions? options = null)
 {
-    private const int MaxIdLength = 128;
-
     public TelemetryValidationOptions Options { get; } = options ?? TelemetryValidationOptions.Default;
 
     /// <summary>Validates one payload: the UTF-8 JSON of one <see cref="TelemetryBatch"/>.</summary>
@@ -129,6 +139,10 @@ public sealed class TelemetryValidator(TimeProvider timeProvider, TelemetryValid
         {
             batch = JsonSerializer.Deserialize(payload.Span, TelemetryJsonContext.Default.TelemetryBatch);
         }
+        catch (TimestampJsonException exception)
+        {
+            return Whole(RejectionCodes.InvalidTimestamp, DescribeJsonError(exception), null, payload);
+        }
         catch (JsonException exception)
         {
             return Whole(RejectionCodes.InvalidJson, DescribeJsonError(exception), null, payload);
@@ -162,7 +176,7 @@ public sealed class TelemetryValidator(TimeProvider timeProvider, TelemetryValid
 
         if (DescribeBadId(batch.HostId) is { } hostIdProblem)
         {
-            return Whole(RejectionCodes.InvalidHostId, "hostId " + hostIdProblem, null, rawPayload);
+            return Whole(RejectionCodes.InvalidHostId, $"hostId {EntityIds.Quote(batch.HostId)} {hostIdProblem}", null, rawPayload);
         }
 
         var hostId = batch.HostId;
@@ -296,6 +310,13 @@ public sealed class TelemetryValidator(TimeProvider timeProvider, TelemetryValid
                     return vmDirty;
                 }
             }
+
+            var vmCpuSum = vms.Sum(vm => vm.Cpu);
+            if (vmCpuSum > sample.Cpu + Options.VmCpuTolerance)
+            {
+                return (RejectionCodes.VmCpuAboveHost, string.Create(CultureInfo.InvariantCulture,
+                    $"the VMs' cpu adds up to {vmCpuSum:0.###}, more than the host's cpu {sample.Cpu:0.###} (tolerance {Options.VmCpuTolerance:0.###}); a host's VMs cannot use more than the host."));
+            }
         }
 
         return null;
@@ -318,24 +339,8 @@ public sealed class TelemetryValidator(TimeProvider timeProvider, TelemetryValid
         return null;
     }
 
-    /// <summary>Ids become Azure Table keys: 1-128 characters, letters, digits, '-', '_', '.', ':' and '@'.</summary>
-    internal static string? DescribeBadId(string id)
-    {
-        if (id.Length > MaxIdLength)
-        {
-            return string.Create(CultureInfo.InvariantCulture, $"is {id.Length} characters long; the limit is {MaxIdLength}.");
-        }
-
-        foreach (var c in id)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '@'))
-            {
-                return string.Create(CultureInfo.InvariantCulture, $"contains the character U+{(int)c:X4}; only letters, digits and - _ . : @ are allowed.");
-            }
-        }
-
-        return null;
-    }
+    /// <summary>Ids become Azure Table keys: <see cref="EntityIds"/>'s rule (1-128 characters, a letter or digit first).</summary>
+    internal static string? DescribeBadId(string id) => EntityIds.Describe(id);
 
     /// <summary>Reads the top-level <c>schemaVersion</c> without deserialising the rest (so a future version's shape gets a clear reason).</summary>
     private static int PeekSchemaVersion(ReadOnlySpan<byte> json, out (string Code, string Reason)? error)

@@ -40,7 +40,7 @@ public sealed class CompositionAzuriteTests(AzuriteFixture azurite)
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddPrescientFunctions(configuration);
-        foreach (var type in new[] { typeof(ApiFunctions), typeof(TelemetryFunctions), typeof(RetrainFunctions), typeof(EvaluateFunction), typeof(DashboardFunction), typeof(MigrationFunctions) })
+        foreach (var type in new[] { typeof(ApiFunctions), typeof(TelemetryFunctions), typeof(RetrainFunctions), typeof(EvaluateFunction), typeof(DashboardFunction), typeof(MigrationFunctions), typeof(Retention.RetentionFunction) })
         {
             services.AddTransient(type);
         }
@@ -58,6 +58,8 @@ public sealed class CompositionAzuriteTests(AzuriteFixture azurite)
         Assert.NotNull(provider.GetRequiredService<EvaluateFunction>());
         Assert.NotNull(provider.GetRequiredService<DashboardFunction>());
         Assert.NotNull(provider.GetRequiredService<MigrationFunctions>());
+        Assert.Equal(30, provider.GetRequiredService<Retention.RetentionFunction>() is not null
+            ? provider.GetRequiredService<Pipeline.Retention.RetentionService>().Options.Days : 0);
     }
 
     [Fact]

@@ -1,3 +1,6 @@
+using Prescient.Core.Controller;
+using Prescient.Core.Migration;
+using Prescient.Core.Settings;
 using Prescient.Pipeline.Api.Decisions;
 using Prescient.Pipeline.Api.Hosts;
 using Prescient.Pipeline.Api.Migrations;
@@ -11,8 +14,8 @@ public sealed class FakeHostReadModel : IHostReadModel
 
     public List<HostSummary> Hosts { get; } =
     [
-        new("h1", HostMode.Proactive, NetworkMode.Training, 0.031, PowerState.On, 0.62, 0.66, 3, null),
-        new("h2", HostMode.Reactive, NetworkMode.PredictOnly, null, PowerState.ReducedPower, 0.0, null, 0, null),
+        new("h1", ControllerMode.Proactive, NetworkMode.Training, 0.031, PowerState.On, 0.62, 0.66, 3, null),
+        new("h2", ControllerMode.Reactive, NetworkMode.PredictOnly, null, PowerState.Reduced, 0.0, null, 0, null),
     ];
 
     public (string HostId, DateTimeOffset From, DateTimeOffset To)? LastSeriesQuery { get; private set; }
@@ -34,11 +37,11 @@ public sealed class FakeHostReadModel : IHostReadModel
         }
 
         var points = Enumerable.Range(0, 3)
-            .Select(i => new SeriesPoint(from.AddMinutes(20 * i), 0.5 + (0.1 * i), 0.55 + (0.1 * i), 0.15, 0.8, i < 2 ? HostMode.Reactive : HostMode.Proactive))
+            .Select(i => new SeriesPoint(from.AddMinutes(20 * i), 0.5 + (0.1 * i), 0.55 + (0.1 * i), 0.15, 0.8, i < 2 ? ControllerMode.Reactive : ControllerMode.Proactive))
             .ToList();
         return Task.FromResult<HostSeries?>(new HostSeries(
             hostId, from, to, points,
-            [new ModeChange(from.AddMinutes(40), HostMode.Reactive, HostMode.Proactive, "autostart: MAE 0.031 below 0.05 over 72 periods")],
+            [new ModeChange(from.AddMinutes(40), ControllerMode.Reactive, ControllerMode.Proactive, "autostart: MAE 0.031 below 0.05 over 72 periods")],
             [new SeriesMigration("m1", from.AddMinutes(45), "out", "h2", ["vm1"], MigrationStatus.Completed)]));
     }
 }
@@ -47,9 +50,9 @@ public sealed class FakeDecisionLog : IDecisionLog
 {
     public List<DecisionRecord> Decisions { get; } =
     [
-        new("d2", "h1", FakeHostReadModel.T0.AddMinutes(40), HostMode.Proactive, HostMode.Proactive, 0.7, 0.86, 0.02, 0.2, 0.75,
+        new("d2", "h1", FakeHostReadModel.T0.AddMinutes(40), ControllerMode.Proactive, ControllerMode.Proactive, 0.7, 0.86, 0.02, 0.2, 0.75,
             Indication.Offload, "predicted 0.86 above the proactive high 0.75", false, ["m1"]),
-        new("d1", "h2", FakeHostReadModel.T0.AddMinutes(20), HostMode.Reactive, HostMode.Reactive, 0.05, null, null, 0.15, 0.8,
+        new("d1", "h2", FakeHostReadModel.T0.AddMinutes(20), ControllerMode.Reactive, ControllerMode.Reactive, 0.05, null, null, 0.15, 0.8,
             Indication.ReducePower, "measured 0.05 below the reactive low 0.15", false, ["e1"]),
     ];
 

@@ -20,6 +20,7 @@ public sealed class FunctionsMetadataTests
         { "TelemetryQueueIngest", "queueTrigger" },
         { "Evaluate", "timerTrigger" },
         { "RetrainTimer", "timerTrigger" },
+        { "Retention", "timerTrigger" },
         { "RetrainFleet", "orchestrationTrigger" },
         { "RetrainListHosts", "activityTrigger" },
         { "RetrainHost", "activityTrigger" },
@@ -27,6 +28,7 @@ public sealed class FunctionsMetadataTests
         { "ApiSettings", "httpTrigger" },
         { "ApiDecisions", "httpTrigger" },
         { "ApiMigrations", "httpTrigger" },
+        { "ApiDeadLetters", "httpTrigger" },
         { "Dashboard", "httpTrigger" },
         { "OpenApiDocument", "httpTrigger" },
         { MigrationTaskNames.MigrateOrchestrator, "orchestrationTrigger" },
@@ -79,9 +81,10 @@ public sealed class FunctionsMetadataTests
 
     [Theory]
     [InlineData("ApiHosts", "hosts/{id?}/{part?}", "function", new[] { "get" })]
-    [InlineData("ApiSettings", "settings/{part?}", "function", new[] { "get", "put" })]
+    [InlineData("ApiSettings", "settings/{*scope}", "function", new[] { "get", "put", "delete" })]
     [InlineData("ApiDecisions", "decisions/{part?}", "function", new[] { "get", "put" })]
     [InlineData("ApiMigrations", "migrations/{id?}/{action?}", "function", new[] { "get", "post", "delete" })]
+    [InlineData("ApiDeadLetters", "deadletters/{id?}", "function", new[] { "get" })]
     [InlineData("Dashboard", "dashboard/{*path}", "anonymous", new[] { "get" })]
     [InlineData("OpenApiDocument", "openapi.json", "anonymous", new[] { "get" })]
     public void Http_functions_have_their_route_methods_and_authorization_level(string name, string route, string level, string[] methods)
@@ -92,12 +95,44 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(methods.Order(), trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToLowerInvariant()).Order());
     }
 
+    /// <summary>
+    /// Each route of the operations API, with sample values (the deepest settings scope included), reaches exactly one
+    /// HTTP function whose methods include the route's, by the ASP.NET Core route templates the Functions host uses.
+    /// </summary>
+    [Fact]
+    public void Every_api_route_and_method_reaches_exactly_one_http_function()
+    {
+        var triggers = Functions.Value
+            .Select(f => (Name: f.GetProperty("name").GetString()!, Trigger: Bindings(f).SingleOrDefault(b => b.GetProperty("type").GetString() == "httpTrigger")))
+            .Where(f => f.Trigger.ValueKind == JsonValueKind.Object)
+            .Select(f => (f.Name,
+                Matcher: new Microsoft.AspNetCore.Routing.Template.TemplateMatcher(
+                    Microsoft.AspNetCore.Routing.Template.TemplateParser.Parse(f.Trigger.GetProperty("route").GetString()!), new Microsoft.AspNetCore.Routing.RouteValueDictionary()),
+                Methods: f.Trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant()).ToHashSet()))
+            .ToList();
+        foreach (var (method, template) in Pipeline.Api.OperationsApi.Routes)
+        {
+            var path = template.Replace("{scope}", "hosts/h1/days/0", StringComparison.Ordinal).Replace("{id}", "x1", StringComparison.Ordinal);
+            var matches = triggers.Where(t => t.Matcher.TryMatch(path, new Microsoft.AspNetCore.Routing.RouteValueDictionary())).ToList();
+            var only = Assert.Single(matches);
+            Assert.True(only.Methods.Contains(method), $"{method} {path} reaches {only.Name}, which takes {string.Join(", ", only.Methods)}");
+        }
+    }
+
     [Fact]
     public void The_queue_trigger_reads_the_telemetry_queue_through_the_storage_connection()
     {
         var trigger = Bindings(Find("TelemetryQueueIngest")).Single();
         Assert.Equal($"%{AppSettingNames.TelemetryQueueName}%", trigger.GetProperty("queueName").GetString());
         Assert.Equal(AppSettingNames.Storage, trigger.GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public void The_retention_timer_runs_daily_with_a_durable_client_to_purge_histories()
+    {
+        var bindings = Bindings(Find("Retention")).ToList();
+        Assert.Contains("durableClient", bindings.Select(b => b.GetProperty("type").GetString()));
+        Assert.Equal("0 17 3 * * *", bindings.Single(b => b.GetProperty("type").GetString() == "timerTrigger").GetProperty("schedule").GetString());
     }
 
     [Fact]

@@ -50,7 +50,9 @@ public static class HttpCall
             var bytes = Encoding.UTF8.GetBytes(body);
             context.Request.Body = new MemoryStream(bytes);
             context.Request.ContentLength = bytes.Length;
-            context.Request.ContentType = "application/json";
+            // A Content-Type among the headers wins (an empty one sends none); JSON otherwise.
+            var contentType = headers.Where(h => h.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).LastOrDefault();
+            context.Request.ContentType = contentType is null ? "application/json" : contentType.Length == 0 ? null : contentType;
         }
 
         context.Response.Body = new MemoryStream();

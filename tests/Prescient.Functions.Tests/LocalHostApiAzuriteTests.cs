@@ -44,7 +44,9 @@ public sealed class LocalHostApiAzuriteTests(AzuriteFixture azurite)
         builder.Services.AddSingleton<IMigrationHistory>(migrations);
         builder.Services.AddSingleton(sp => new SettingsStore(settingsTable, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ISettingsAuditLog>(sp => new SettingsAuditLog(sp.GetRequiredService<SettingsStore>(), tables.GetTableClient("laudit" + suffix)));
+        builder.Services.AddSingleton(sp => new DeadLetterStore(tables.GetTableClient("ldead" + suffix), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<SettingsHandler>();
+        builder.Services.AddSingleton<Pipeline.Api.DeadLetters.DeadLettersHandler>();
         builder.Services.AddSingleton<OperationsApi>();
         await using var app = builder.Build();
         app.MapOperationsApi();
@@ -59,7 +61,7 @@ public sealed class LocalHostApiAzuriteTests(AzuriteFixture azurite)
 
         var refused = await http.PostAsync(new Uri("/api/migrations/m3/cancel", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
-        var put = new HttpRequestMessage(HttpMethod.Put, "/api/settings/global") { Content = new StringContent("""{"dryRun":true}""") };
+        var put = new HttpRequestMessage(HttpMethod.Put, "/api/settings/global") { Content = new StringContent("""{"dryRun":true}""", System.Text.Encoding.UTF8, "application/json") };
         put.Headers.TryAddWithoutValidation("If-Match", "*");
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(put)).StatusCode);
         Assert.Empty(migrations.Cancels);
@@ -67,12 +69,54 @@ public sealed class LocalHostApiAzuriteTests(AzuriteFixture azurite)
 
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsync(new Uri("/api/migrations/m3/cancel", UriKind.Relative), null)).StatusCode);
-        put = new HttpRequestMessage(HttpMethod.Put, "/api/settings/global") { Content = new StringContent("""{"dryRun":true}""") };
+        put = new HttpRequestMessage(HttpMethod.Put, "/api/settings/global") { Content = new StringContent("""{"dryRun":true}""", System.Text.Encoding.UTF8, "application/json") };
         put.Headers.TryAddWithoutValidation("If-Match", "*");
         var saved = await http.SendAsync(put);
         Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
         Assert.NotNull(saved.Headers.ETag);
         Assert.True((await new SettingsStore(settingsTable, TimeProvider.System).GetAsync(CancellationToken.None)).Document.Global.DryRun);
+        await app.StopAsync();
+    }
+
+    /// <summary>
+    /// DNS rebinding: a page on attacker.example whose name is made to resolve to 127.0.0.1 reaches the local API with
+    /// its own name in Host. Only loopback names are answered; anything else gets 421 and no data.
+    /// </summary>
+    [Theory]
+    [InlineData("attacker.example", 421)]
+    [InlineData("localhost.attacker.example", 421)]
+    [InlineData("127.0.0.1.nip.io", 421)]
+    [InlineData("192.168.1.10", 421)]
+    [InlineData("localhost", 200)]
+    [InlineData("LocalHost", 200)]
+    [InlineData("127.0.0.1", 200)]
+    [InlineData("[::1]", 200)]
+    public async Task The_local_host_answers_only_loopback_host_names(string hostName, int status)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IApiAuthorizer>(new BearerTokenAuthorizer(BearerTokenAuthorizer.GenerateToken()));
+        builder.Services.AddSingleton<IHostReadModel, FakeHostReadModel>();
+        await using var app = builder.Build();
+        app.UseLoopbackHostNamesOnly();
+        app.MapGet("/api/hosts", (IHostReadModel hosts) => hosts.ListAsync(CancellationToken.None));
+        await app.StartAsync();
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(address, "/api/hosts"));
+        request.Headers.Host = $"{hostName}:{address.Port}";
+        using var answer = await http.SendAsync(request);
+        var body = await answer.Content.ReadAsStringAsync();
+
+        Assert.Equal(status, (int)answer.StatusCode);
+        if (status == 421)
+        {
+            Assert.DoesNotContain("h1", body, StringComparison.Ordinal);
+            Assert.Contains("misdirected-request", body, StringComparison.Ordinal);
+        }
+
         await app.StopAsync();
     }
 }

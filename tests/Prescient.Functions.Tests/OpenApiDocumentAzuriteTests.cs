@@ -37,10 +37,15 @@ public sealed class OpenApiDocumentAzuriteTests(AzuriteFixture azurite)
     public async Task Every_documented_route_is_answered_by_its_function()
     {
         var app = TestApp.OnAzurite(azurite);
+        await app.DeadLetters.WriteAsync(
+            [(new Prescient.Telemetry.TelemetryRejection("invalid-json", "r", null, null, null, "{"u8.ToArray()), new Pipeline.Storage.PayloadOrigin("queue:q", "1", app.Time.GetUtcNow()))],
+            CancellationToken.None);
+        var deadLetter = (await app.GetAsync("/api/deadletters")).Json.GetProperty("deadLetters")[0].GetProperty("id").GetString()!;
         foreach (var (method, template) in OperationsApi.Routes)
         {
+            var id = template.StartsWith("/hosts", StringComparison.Ordinal) ? "h1" : template.StartsWith("/deadletters", StringComparison.Ordinal) ? deadLetter : "m3";
             var path = "/api" + template
-                .Replace("{id}", template.StartsWith("/hosts", StringComparison.Ordinal) ? "h1" : "m3", StringComparison.Ordinal)
+                .Replace("{id}", id, StringComparison.Ordinal)
                 .Replace("{scope}", "hosts/h1", StringComparison.Ordinal);
             var answer = await app.CallAsync(method, path, rawBody: method == "PUT" ? "{}" : null, headers: [TestApp.FunctionKey, ("If-Match", "*")]);
             Assert.True(answer.Status is not (404 or 405 or 500), $"{method} {path} answered {answer.Status}: {answer.Body}");

@@ -14,7 +14,7 @@ public sealed class OperationsApiAzuriteTests(AzuriteFixture azurite)
     {
         "/api/hosts", "/api/hosts/h1", "/api/hosts/h1/series", "/api/settings", "/api/settings/audit",
         "/api/settings/hosts/h1", "/api/settings/effective?host=h1",
-        "/api/decisions", "/api/decisions/dry-run", "/api/migrations", "/api/migrations/m1",
+        "/api/decisions", "/api/decisions/dry-run", "/api/migrations", "/api/migrations/m1", "/api/deadletters",
     };
 
     [Theory]
@@ -28,6 +28,8 @@ public sealed class OperationsApiAzuriteTests(AzuriteFixture azurite)
         Assert.Equal(200, with.Status);
         Assert.StartsWith("application/json", with.Headers.ContentType.ToString(), StringComparison.Ordinal);
         Assert.Equal(401, without.Status);
+        // Every answer, refused or not, carries the pipeline's clock (here the test's fake clock, not real time).
+        Assert.All(new[] { with, without }, a => Assert.Equal(app.Time.GetUtcNow(), DateTimeOffset.Parse(a.Headers["X-Prescient-Clock"]!, System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Equal("unauthorized", without.Json.GetProperty("error").GetString());
     }
 
@@ -50,7 +52,7 @@ public sealed class OperationsApiAzuriteTests(AzuriteFixture azurite)
         Assert.Equal("proactive", hosts[0].GetProperty("mode").GetString());
         Assert.Equal("training", hosts[0].GetProperty("networkMode").GetString());
         Assert.Equal(0.031, hosts[0].GetProperty("predictionMae").GetDouble());
-        Assert.Equal("reducedPower", hosts[1].GetProperty("powerState").GetString());
+        Assert.Equal("reduced", hosts[1].GetProperty("powerState").GetString());
         Assert.Equal("predictOnly", hosts[1].GetProperty("networkMode").GetString());
     }
 

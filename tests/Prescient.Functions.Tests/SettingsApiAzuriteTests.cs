@@ -37,8 +37,8 @@ public sealed class SettingsApiAzuriteTests(AzuriteFixture azurite)
             ("global/days/1", """{"proactiveRange":{"low":0.1,"high":0.7}}"""),
             ("hosts/h1", """{"controllerMode":"proactive","networkMode":"predictOnly"}"""),
             ("hosts/h1/days/0", """{"reactiveRange":{"low":0.2,"high":0.75}}"""),
+            ("vms/vm1", """{"groupId":"db","priority":5}"""),
             ("groups/db", """{"autoMigrate":false,"priority":80}"""),
-            ("vms/vm7", """{"groupId":"db","priority":5}"""),
             ("calendar", """{"dayCategoryMode":"DayOfWeek"}"""),
         ];
 
@@ -55,22 +55,22 @@ public sealed class SettingsApiAzuriteTests(AzuriteFixture azurite)
         Assert.Contains("global.reactiveRange: (inherit) -> [0.1, 0.85]", changes);
         Assert.Contains("hosts.h1.networkMode: (inherit) -> \"predictOnly\"", changes);
         Assert.Contains("groups.db.autoMigrate: (inherit) -> false", changes);
-        Assert.Contains("vms.vm7.groupId: (inherit) -> \"db\"", changes);
+        Assert.Contains("vms.vm1.groupId: (inherit) -> \"db\"", changes);
 
         var (document, storedETag, audit) = await app.StoredSettingsAsync();
         Assert.Equal(etag, storedETag);
         Assert.Equal(ControllerModeSetting.Proactive, document.Hosts["h1"].ControllerMode);
         Assert.Equal(new WorkloadRange(0.2, 0.75), document.HostsByDayCategory["h1"][0].ReactiveRange);
         Assert.Equal(80, document.Groups["db"].Priority);
-        Assert.Equal("db", document.Vms["vm7"].GroupId);
+        Assert.Equal("db", document.Vms["vm1"].GroupId);
         Assert.Equal(edits.Length, audit.Count);
-        Assert.Equal("vms/vm7", audit[1].Scope);
+        Assert.Equal("groups/db", audit[1].Scope);
         Assert.All(audit, entry => Assert.Equal("function-key", entry.Actor));
         Assert.Equal(audit[0].PreviousETag, audit[1].NewETag);
 
         var scope = await app.GetAsync("/api/settings/hosts/h1");
         Assert.Equal("proactive", scope.Json.GetProperty("settings").GetProperty("controllerMode").GetString());
-        var effective = await app.GetAsync("/api/settings/effective?host=h1&day=0&vm=vm7");
+        var effective = await app.GetAsync("/api/settings/effective?host=h1&day=0&vm=vm1");
         Assert.Equal(0.2, effective.Json.GetProperty("host").GetProperty("reactiveRange").GetProperty("low").GetDouble());
         Assert.Equal(5, effective.Json.GetProperty("vm").GetProperty("priority").GetInt32());
         Assert.False(effective.Json.GetProperty("vm").GetProperty("autoMigrate").GetBoolean());
@@ -153,6 +153,132 @@ public sealed class SettingsApiAzuriteTests(AzuriteFixture azurite)
         Assert.Empty(audit);
     }
 
+    public static TheoryData<string, string, string> StrictInputs => new()
+    {
+        { "hosts/h1", """{"reactiveRange":{"low":"NaN","high":0.8}}""", "$.reactiveRange.low" },
+        { "hosts/h1", """{"reactiveRange":{"low":"Infinity","high":0.8}}""", "$.reactiveRange.low" },
+        { "hosts/h1", """{"reactiveRange":{"low":1e400,"high":0.8}}""", "$.reactiveRange.low" },
+        { "hosts/h1", """{"reactiveRange":{"low":"0.1","high":0.8}}""", "$.reactiveRange.low" },
+        { "global", """{"maxMigrationsPerCycle":"3"}""", "$.maxMigrationsPerCycle" },
+        { "hosts/h1", """{"controllerMode":1}""", "$.controllerMode" },
+        { "hosts/h1", """{"controllerMode":"1"}""", "$.controllerMode" },
+        { "calendar", """{"dayCategoryMode":2}""", "$.dayCategoryMode" },
+        { "global", """{"dryRun":false,"dryRun":true}""", "dryRun" },
+        { "hosts/h1", """{"reactiveRange":{"low":0.5,"high":0.8,"low":0.1}}""", "low" },
+        { "hosts/h1", """{"reactiveRange":{"low":0.1,"high":0.8}} {}""", "not valid" },
+    };
+
+    [Theory]
+    [MemberData(nameof(StrictInputs))]
+    public async Task Loose_json_is_refused_with_400_naming_the_place_and_changes_nothing(string route, string body, string expected)
+    {
+        var app = TestApp.OnAzurite(azurite);
+        var put = await app.CallAsync("PUT", $"/api/settings/{route}", rawBody: body, headers: [Key, IfMatch("*")]);
+
+        Assert.True(put.Status == 400, $"{put.Status} {put.Body}");
+        Assert.Equal("invalid-request", put.Json.GetProperty("error").GetString());
+        Assert.Contains("nothing was changed", put.Json.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains(put.Details, d => d.Contains(expected, StringComparison.Ordinal));
+        await AssertNothingSavedAsync(app);
+    }
+
+    [Theory]
+    [InlineData("""{"enabled":false,"enabled":true}""", "enabled")]
+    [InlineData("""{"enabled":"true"}""", "$.enabled")]
+    [InlineData("""{"enabled":1}""", "$.enabled")]
+    public async Task Loose_json_for_dry_run_is_refused_and_dry_run_stays_off(string body, string expected)
+    {
+        var app = TestApp.OnAzurite(azurite);
+        var put = await app.CallAsync("PUT", "/api/decisions/dry-run", rawBody: body, headers: Key);
+
+        Assert.True(put.Status == 400, $"{put.Status} {put.Body}");
+        Assert.Contains(expected, put.Json.GetProperty("message").GetString(), StringComparison.Ordinal);
+        await AssertNothingSavedAsync(app);
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("application/json; charset=latin1")]
+    public async Task A_body_that_is_not_declared_json_is_refused_with_415_and_changes_nothing(string contentType)
+    {
+        var app = TestApp.OnAzurite(azurite);
+        var put = await app.CallAsync("PUT", "/api/settings/global", rawBody: """{"dryRun":true}""", headers: [Key, IfMatch("*"), ("Content-Type", contentType)]);
+        var dryRun = await app.CallAsync("PUT", "/api/decisions/dry-run", rawBody: """{"enabled":true}""", headers: [Key, ("Content-Type", contentType)]);
+
+        foreach (var answer in new[] { put, dryRun })
+        {
+            Assert.True(answer.Status == 415, $"{answer.Status} {answer.Body}");
+            Assert.Equal("unsupported-media-type", answer.Json.GetProperty("error").GetString());
+            Assert.Contains("application/json", answer.Json.GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+
+        await AssertNothingSavedAsync(app);
+    }
+
+    [Fact]
+    public async Task A_json_content_type_with_parameters_or_a_json_suffix_is_accepted()
+    {
+        var app = TestApp.OnAzurite(azurite);
+        var put = await app.CallAsync("PUT", "/api/settings/global", rawBody: """{"dryRun":true}""", headers: [Key, IfMatch("*"), ("Content-Type", "Application/JSON; charset=UTF-8")]);
+        Assert.Equal(200, put.Status);
+        var merge = await app.CallAsync("PUT", "/api/settings/global", rawBody: """{"dryRun":false}""", headers: [Key, IfMatch("*"), ("Content-Type", "application/merge-patch+json")]);
+        Assert.Equal(200, merge.Status);
+    }
+
+    public static TheoryData<string, string> BadScopeIds => new()
+    {
+        { "hosts/" + new string('h', 600), "600 characters" },
+        { "hosts/..%2f..%2fetc", "not a valid host id" },
+        { "hosts/..", "not a valid host id" },
+        { "vms/vm%20one", "not a valid VM id" },
+        { "groups/" + new string('g', 129), "129 characters" },
+        { "hosts/h9", "Host 'h9' is not known" },
+        { "hosts/h9/days/1", "Host 'h9' is not known" },
+        { "vms/vm-unknown", "VM 'vm-unknown' is not known" },
+        { "groups/nobody", "Group 'nobody' is not known" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadScopeIds))]
+    public async Task Settings_for_an_invalid_or_unknown_id_are_refused_with_400_and_change_nothing(string route, string expected)
+    {
+        var app = TestApp.OnAzurite(azurite);
+        var put = await app.CallAsync("PUT", $"/api/settings/{route}", rawBody: """{"autoMigrate":false}""", headers: [Key, IfMatch("*")]);
+
+        Assert.True(put.Status == 400, $"{put.Status} {put.Body}");
+        Assert.Contains(expected, put.Json.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("nothing was changed", put.Json.GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
+        await AssertNothingSavedAsync(app);
+    }
+
+    [Fact]
+    public async Task Settings_for_a_host_that_has_not_reported_yet_need_an_explicit_create()
+    {
+        var app = TestApp.OnAzurite(azurite);
+        var created = await app.CallAsync("PUT", "/api/settings/hosts/h9?create=true", rawBody: """{"controllerMode":"reactive"}""", headers: [Key, IfMatch("*")]);
+        Assert.True(created.Status == 200, created.Body);
+        Assert.Equal(ControllerModeSetting.Reactive, (await app.StoredSettingsAsync()).Document.Hosts["h9"].ControllerMode);
+
+        // Once stored, the scope can be changed and removed without create.
+        var changed = await app.CallAsync("PUT", "/api/settings/hosts/h9", rawBody: """{"controllerMode":"proactive"}""", headers: [Key, IfMatch("*")]);
+        Assert.Equal(200, changed.Status);
+        var removed = await app.CallAsync("DELETE", "/api/settings/hosts/h9", headers: [Key, IfMatch("*")]);
+        Assert.Equal(200, removed.Status);
+    }
+
+    private static async Task AssertNothingSavedAsync(TestApp app)
+    {
+        var (document, etag, audit) = await app.StoredSettingsAsync();
+        Assert.Equal(SettingsHandler.InitialETag, etag);
+        Assert.Equal(SettingsDocument.Empty.Global, document.Global);
+        Assert.Empty(document.Hosts);
+        Assert.Empty(document.Vms);
+        Assert.Empty(document.Groups);
+        Assert.Empty(audit);
+    }
+
     [Theory]
     [InlineData("/api/settings/hosts/h1/days/monday", 400, "'monday' is not a day category number.")]
     [InlineData("/api/settings/planets/mars", 404, "No settings scope")]
@@ -189,7 +315,7 @@ public sealed class SettingsApiAzuriteTests(AzuriteFixture azurite)
     {
         var app = TestApp.OnAzurite(azurite);
         var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
-            app.CallAsync("PUT", $"/api/settings/hosts/h{i}", rawBody: """{"controllerMode":"reactive"}""", headers: [Key, IfMatch(SettingsHandler.InitialETag)])));
+            app.CallAsync("PUT", $"/api/settings/hosts/h{i}?create=true", rawBody: """{"controllerMode":"reactive"}""", headers: [Key, IfMatch(SettingsHandler.InitialETag)])));
 
         Assert.Equal(1, answers.Count(a => a.Status == 200));
         Assert.Equal(3, answers.Count(a => a.Status == 409));

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using Prescient.Functions.Http;
 using Prescient.Pipeline.Api;
 using Prescient.Pipeline.Api.Auth;
+using Prescient.Pipeline.Api.DeadLetters;
 using Prescient.Pipeline.Api.Settings;
 using Prescient.Pipeline.Storage;
 
@@ -22,8 +23,12 @@ public sealed class TestApp
         settingsTable.CreateIfNotExists();
         Settings = new SettingsStore(settingsTable, Time);
         Audit = new SettingsAuditLog(Settings, tables.GetTableClient("audit" + suffix));
+        var deadLetterTable = tables.GetTableClient("deadletters" + suffix);
+        deadLetterTable.CreateIfNotExists();
+        DeadLetters = new DeadLetterStore(deadLetterTable, Time);
         var api = new OperationsApi(
-            authorizer, Hosts, new SettingsHandler(Settings, Audit), Decisions, Migrations, Time, NullLogger<OperationsApi>.Instance);
+            authorizer, Hosts, new SettingsHandler(Settings, Audit, Hosts), Decisions, Migrations,
+            new DeadLettersHandler(DeadLetters, Time), Time, NullLogger<OperationsApi>.Instance);
         Functions = new ApiFunctions(api);
     }
 
@@ -36,6 +41,8 @@ public sealed class TestApp
     public SettingsStore Settings { get; }
 
     public SettingsAuditLog Audit { get; }
+
+    public DeadLetterStore DeadLetters { get; }
 
     public FakeTimeProvider Time { get; }
 
@@ -59,6 +66,7 @@ public sealed class TestApp
             "settings" => Functions.SettingsAsync(request, CancellationToken.None),
             "decisions" => Functions.DecisionsAsync(request, CancellationToken.None),
             "migrations" => Functions.MigrationsAsync(request, UnusedDurableClient.Instance, CancellationToken.None),
+            "deadletters" => Functions.DeadLettersAsync(request, CancellationToken.None),
             _ => throw new ArgumentException($"no function for {pathAndQuery}"),
         });
     }

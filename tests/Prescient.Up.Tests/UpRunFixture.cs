@@ -37,7 +37,7 @@ public sealed class UpRunFixture : IAsyncLifetime
             await Task.Delay(TimeSpan.FromSeconds(5));
             var migrations = await Api.GetFromJsonAsync<JsonElement>("api/migrations?status=completed&limit=10");
             var hosts = await Api.GetFromJsonAsync<JsonElement>("api/hosts");
-            var poweredDown = hosts.EnumerateArray().Count(h => h.GetProperty("powerState").GetString() == "reducedPower");
+            var poweredDown = hosts.EnumerateArray().Count(h => h.GetProperty("powerState").GetString() == "reduced");
             if (migrations.GetArrayLength() > 0 && poweredDown > 0)
             {
                 break;

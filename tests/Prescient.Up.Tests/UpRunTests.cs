@@ -98,4 +98,41 @@ public sealed class UpRunTests(UpRunFixture run, ITestOutputHelper output)
         var audit = await run.Api.GetFromJsonAsync<JsonElement>("api/settings/audit");
         Assert.True(audit.GetArrayLength() >= 2);
     }
+
+    [Fact]
+    public async Task The_dashboards_openapi_link_resolves_to_the_api_document()
+    {
+        var page = await run.Api.GetStringAsync(new Uri("api/dashboard/", UriKind.Relative));
+        var href = System.Text.RegularExpressions.Regex.Match(page, "<a href=\"([^\"]+)\">OpenAPI</a>").Groups[1].Value;
+        Assert.NotEmpty(href);
+        var target = new Uri(new Uri(run.Api.BaseAddress!, "api/dashboard/"), href);
+        using var answer = await run.Api.GetAsync(target);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var document = await answer.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("3.0.3", document.GetProperty("openapi").GetString());
+        Assert.True(document.GetProperty("paths").TryGetProperty("/deadletters", out _));
+    }
+
+    [Fact]
+    public async Task Every_answer_carries_the_pipelines_simulated_clock()
+    {
+        var before = run.Pipeline.Clock.GetUtcNow();
+        using var answer = await run.Api.GetAsync(new Uri("api/hosts", UriKind.Relative));
+        var after = run.Pipeline.Clock.GetUtcNow();
+        var clock = DateTimeOffset.Parse(answer.Headers.GetValues("X-Prescient-Clock").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(clock, before, after);
+    }
+
+    [Theory]
+    [InlineData("api/hosts")]
+    [InlineData("api/dashboard/")]
+    [InlineData("api/openapi.json")]
+    public async Task A_request_addressed_to_another_host_name_is_refused_against_dns_rebinding(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Host = "attacker.example:" + run.Pipeline.ApiAddress.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var answer = await run.Api.SendAsync(request);
+        Assert.Equal(HttpStatusCode.MisdirectedRequest, answer.StatusCode);
+        Assert.DoesNotContain("host-01", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }

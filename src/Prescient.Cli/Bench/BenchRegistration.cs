@@ -2,7 +2,7 @@ using Spectre.Console.Cli;
 
 namespace Prescient.Cli.Bench;
 
-/// <summary>Registers the <c>bench</c> branch: consolidation, forecast, throughput, pipeline.</summary>
+/// <summary>Registers the <c>bench</c> branch: consolidation, forecast, throughput, pipeline, api.</summary>
 public static class BenchRegistration
 {
     public static void AddBenchCommands(this IConfigurator config)
@@ -18,6 +18,8 @@ public static class BenchRegistration
                 .WithDescription("Aggregation, training, controller and simulation throughput, each next to a naive baseline measured in the same run.");
             bench.AddCommand<PipelineCommand>("pipeline")
                 .WithDescription("A fleet with weeks of history on Azurite: agents to windows through the Storage queue, the retrain read and the retrain, next to the earlier storage layout in the same run.");
+            bench.AddCommand<ApiCommand>("api")
+                .WithDescription("Read latency of the operations API while the local pipeline runs: p50/p95/max at a target rate (default 50/s) against a low-rate baseline.");
         });
     }
 }

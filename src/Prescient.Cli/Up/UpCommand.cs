@@ -20,6 +20,12 @@ public sealed class UpCommand(IAnsiConsole console) : AsyncCommand<UpSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, UpSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (PortCheck.DescribeClash(settings.Port) is { } clash)
+        {
+            console.MarkupLineInterpolated($"[red]Error:[/] {clash}");
+            return 1;
+        }
+
         // With --json, stdout carries only the summary line; progress goes to stderr.
         var progress = settings.Json ? Console.Error : console.Profile.Out.Writer;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

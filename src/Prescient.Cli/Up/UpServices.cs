@@ -11,6 +11,7 @@ using Prescient.Pipeline.Api.Auth;
 using Prescient.Pipeline.Configuration;
 using Prescient.Pipeline.Hypervisor;
 using Prescient.Pipeline.Migration;
+using Prescient.Pipeline.Retention;
 
 namespace Prescient.Cli.Up;
 
@@ -18,7 +19,7 @@ namespace Prescient.Cli.Up;
 /// <c>up</c>'s composition root: the same registrations as the Functions app (<c>AddPrescientPipeline</c>,
 /// <c>AddPrescientMigrations</c> with the migration activities, <c>AddPrescientOperationsApi</c>; options bound from
 /// configuration and validated), overriding only what differs on one machine: storage (Azurite's connection string),
-/// the clock (simulated), the durable runtime (the local one's client), the fleet (the simulator's hypervisor
+/// the clock (simulated), the durable runtime (the local one's client), retention (in-process, no timer trigger), the fleet (the simulator's hypervisor
 /// endpoints) and the API's authoriser (a bearer token on loopback). The API and dashboard are served on 127.0.0.1.
 /// </summary>
 internal static class UpServices
@@ -51,13 +52,17 @@ internal static class UpServices
             .AddPrescientQueueTelemetryPublisher()
             .AddPrescientMigrations(builder.Configuration, o => o.Policy = options.Hypervisor == DemoHypervisor.Qemu ? QemuMigrationPolicy(options.Speed) : MigrationPolicy(options.Speed))
             .AddPrescientMigrationActivities(hypervisors)
-            .AddPrescientOperationsApi();
+            .AddPrescientOperationsApi()
+            // No timer trigger here: retention runs in-process, on the pipeline's clock.
+            .AddPrescientRetention(runInProcess: true);
 
         // What differs on one machine.
         builder.Services.Replace(ServiceDescriptor.Singleton(durable));
         builder.Services.Replace(ServiceDescriptor.Singleton<IApiAuthorizer>(new BearerTokenAuthorizer(apiToken)));
 
         var app = builder.Build();
+        // DNS rebinding: only requests addressed to a loopback name are answered (421 otherwise).
+        app.UseLoopbackHostNamesOnly();
         DashboardFiles.Map(app, options.DashboardRoot);
         // The same ASP.NET Core bridge the Functions app uses: every other /api route goes to the operations API.
         app.MapOperationsApi();

@@ -14,7 +14,7 @@ public sealed class UpSettings : CommandSettings
     public double Speed { get; init; } = 240;
 
     [CommandOption("--duration <TIME>")]
-    [Description("Stop by itself after this much real time (e.g. 90s, 5m, 1h). Default: run until Ctrl-C.")]
+    [Description("Stop by itself after this much real time (e.g. 90s, 5m, 1h; a bare number is seconds). Default: run until Ctrl-C.")]
     public string? Duration { get; init; }
 
     [CommandOption("--storage <CONNECTION_STRING>")]
@@ -60,7 +60,7 @@ public sealed class UpSettings : CommandSettings
 
         if (Duration is not null && ParseDuration(Duration) is null)
         {
-            return ValidationResult.Error($"--duration '{Duration}' is not a duration such as 90s, 5m or 1h.");
+            return ValidationResult.Error($"--duration '{Duration}' is not a duration such as 300 (seconds), 90s, 5m or 1h.");
         }
 
         if (Port is < 0 or > 65535)
@@ -95,23 +95,30 @@ public sealed class UpSettings : CommandSettings
     {
         ArgumentNullException.ThrowIfNull(text);
         text = text.Trim();
-        if (text.Length < 2)
+        if (text.Length == 0)
         {
             return null;
         }
 
+        // A bare number is seconds.
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        {
+            return double.IsFinite(seconds) && seconds > 0 && seconds <= TimeSpan.MaxValue.TotalSeconds / 2 ? TimeSpan.FromSeconds(seconds) : null;
+        }
+
         var unit = text[^1];
-        if (!double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !(value > 0))
+        if (!double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || !(value > 0))
         {
             return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero ? span : null;
         }
 
-        return unit switch
+        double? total = unit switch
         {
-            's' => TimeSpan.FromSeconds(value),
-            'm' => TimeSpan.FromMinutes(value),
-            'h' => TimeSpan.FromHours(value),
+            's' => value,
+            'm' => value * 60,
+            'h' => value * 3600,
             _ => null,
         };
+        return total is { } s && s <= TimeSpan.MaxValue.TotalSeconds / 2 ? TimeSpan.FromSeconds(s) : null;
     }
 }

@@ -41,7 +41,7 @@ public sealed record UpSummary(
         {
             var id = host.GetProperty("id").GetString()!;
             proactive += host.GetProperty("mode").GetString() == "proactive" ? 1 : 0;
-            poweredDown += host.GetProperty("powerState").GetString() == "reducedPower" ? 1 : 0;
+            poweredDown += host.GetProperty("powerState").GetString() == "reduced" ? 1 : 0;
             using var detail = await GetAsync(api, $"api/hosts/{Uri.EscapeDataString(id)}", cancellationToken);
             models += detail.RootElement.TryGetProperty("modelTrainedAt", out var trained) && trained.ValueKind == JsonValueKind.String ? 1 : 0;
             foreach (var vm in detail.RootElement.GetProperty("vms").EnumerateArray())

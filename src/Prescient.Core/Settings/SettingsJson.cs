@@ -7,7 +7,7 @@ namespace Prescient.Core.Settings;
 /// <summary>
 /// The JSON form of settings: camelCase properties, kebab-case enum values (<c>weekday-weekend</c>,
 /// <c>predict-only</c>, <c>autostart</c>), durations as <c>hh:mm:ss</c>, dates as <c>yyyy-MM-dd</c>. Unknown
-/// properties are errors, so a typo is reported rather than ignored.
+/// properties, repeated properties and numbers written as strings are errors, so a typo is reported rather than ignored.
 /// </summary>
 public static class SettingsJson
 {
@@ -46,6 +46,9 @@ public static class SettingsJson
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
             AllowTrailingCommas = true,
             ReadCommentHandling = JsonCommentHandling.Skip,
+            // Numbers as JSON numbers (no "0.1", no "NaN"), each property once (a repeated key is an error, not "last wins").
+            NumberHandling = JsonNumberHandling.Strict,
+            AllowDuplicateProperties = false,
             // Reflection, not source generation: generated code would reset omitted init-only settings to null.
             TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
         };

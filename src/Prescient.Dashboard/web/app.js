@@ -5,8 +5,12 @@
   const token = new URLSearchParams(location.hash.split("?")[0].replace(/^#/, "")).get("token");
   if (token) { sessionStorage.setItem("prescient-token", token); history.replaceState(null, "", location.pathname + "#fleet"); }
   const authHeaders = () => { const t = sessionStorage.getItem("prescient-token"); return t ? { Authorization: "Bearer " + t } : {}; };
+  // The pipeline's clock (simulated when run locally) comes with every answer of the API.
+  let pipelineClock = null;
   const getJson = async (path) => {
     const r = await fetch(api(path), { headers: authHeaders(), cache: "no-store" });
+    const clock = r.headers.get("X-Prescient-Clock");
+    if (clock && (!pipelineClock || clock > pipelineClock)) pipelineClock = clock;
     if (!r.ok) throw new Error(`${path}: ${r.status}`);
     return { body: await r.json(), etag: r.headers.get("ETag") };
   };
@@ -30,7 +34,8 @@
 
   // ---- chart ----
   const charts = {};
-  function drawChart(id, points, migrations) {
+  // extra: further lines [{ label, stroke, values }] (the fleet chart's hottest hosts).
+  function drawChart(id, points, migrations, extra = []) {
     const container = document.getElementById(id);
     const xs = points.map((p) => secs(p.periodStart));
     const measured = points.map((p) => p.measured ?? null);
@@ -38,7 +43,7 @@
     const low = points.map((p) => p.low);
     const high = points.map((p) => p.high);
     const proactive = points.map((p) => p.mode === "proactive");
-    const data = [xs, measured, predicted, low, high];
+    const data = [xs, measured, predicted, low, high, ...extra.map((e) => e.values)];
     const marks = migrations || [];
     const overlay = (u) => {
       const ctx = u.ctx;
@@ -72,6 +77,7 @@
         { label: "Predicted", stroke: "#ff7f0e", width: 2, dash: [6, 4], value: (u, v) => pct(v) },
         { label: "Low threshold", stroke: "#9ca3af", width: 1, dash: [2, 3], value: (u, v) => pct(v) },
         { label: "High threshold", stroke: "#dc2626", width: 1, dash: [2, 3], value: (u, v) => pct(v) },
+        ...extra.map((e) => ({ label: e.label, stroke: e.stroke, width: e.width ?? 1.5, dash: e.dash, value: (u, v) => pct(v) })),
       ],
       bands: [{ series: [4, 3], fill: "rgba(156, 163, 175, 0.08)" }],
       hooks: { draw: [overlay] },
@@ -82,6 +88,7 @@
     const n = measured.filter((v) => v != null).length + predicted.filter((v) => v != null).length;
     container.dataset.points = n;
     setPlotted(id.replace(/-chart$/, ""), n);
+    for (const e of extra) document.body.dataset[e.key + "Points"] = e.values.filter((v) => v != null).length;
   }
 
   // ---- fleet ----
@@ -102,7 +109,7 @@
     const cards = $("#fleet-cards");
     cards.textContent = "";
     for (const [label, value] of [
-      ["Hosts", hosts.length], ["Proactive", count((h) => h.mode === "proactive")], ["Powered down", count((h) => h.powerState === "reducedPower")],
+      ["Hosts", hosts.length], ["Proactive", count((h) => h.mode === "proactive")], ["Powered down", count((h) => h.powerState === "reduced")],
       ["Migrations completed", migrations.filter((m) => m.status === "completed").length],
       ["Aborted", migrations.filter((m) => m.status === "aborted" || m.status === "failed").length],
       ["Running", migrations.filter((m) => m.status === "running").length]]) {
@@ -120,10 +127,58 @@
       byTime.set(p.periodStart, e);
     }
     const mean = (a) => a.length ? a.reduce((x, y) => x + y, 0) / a.length : null;
-    const points = [...byTime.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([t, e]) => ({
+    // The q-quantile of the hosts' measured values (nearest rank): the mean alone hides a hot host.
+    const quantile = (a, q) => a.length ? [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.ceil(q * a.length) - 1)] : null;
+    const entries = [...byTime.entries()].sort((a, b) => a[0].localeCompare(b[0]));
+    const points = entries.map(([t, e]) => ({
       periodStart: t, measured: mean(e.m), predicted: mean(e.p), low: e.low, high: e.high, mode: e.pro * 2 > e.n ? "proactive" : "reactive" }));
     const marks = migrations.map((m) => ({ at: m.createdAt, direction: "out", status: m.status }));
-    drawChart("fleet-chart", points, marks);
+    drawChart("fleet-chart", points, marks, [
+      { key: "fleetP90", label: "90th percentile host", stroke: "#a855f7", values: entries.map(([, e]) => quantile(e.m, 0.9)) },
+      { key: "fleetMax", label: "Hottest host", stroke: "#b91c1c", width: 2, values: entries.map(([, e]) => quantile(e.m, 1)) },
+    ]);
+    drawHeat("fleet-heat", series, entries.map(([t]) => t));
+  }
+
+  // ---- heat strip: one row per host, one cell per period, coloured by measured workload ----
+  const heatColour = (v) => {
+    if (v == null) return "#f3f4f6";
+    const stops = [[0, [219, 234, 254]], [0.5, [250, 204, 21]], [0.8, [234, 88, 12]], [1, [127, 29, 29]]];
+    let i = 1;
+    while (i < stops.length - 1 && v > stops[i][0]) i++;
+    const [a, ca] = stops[i - 1], [b, cb] = stops[i];
+    const t = Math.max(0, Math.min(1, (v - a) / (b - a)));
+    return `rgb(${ca.map((c, k) => Math.round(c + t * (cb[k] - c))).join(",")})`;
+  };
+  function drawHeat(id, series, times) {
+    const container = document.getElementById(id);
+    container.textContent = "";
+    const label = 90, row = 12, width = Math.max(320, container.clientWidth || 900) - 16;
+    const cell = Math.max(1, (width - label) / Math.max(1, times.length));
+    const canvas = el("canvas", { width: String(width * devicePixelRatio), height: String((series.length * row + 18) * devicePixelRatio),
+      style: `width:${width}px;height:${series.length * row + 18}px` });
+    const ctx = canvas.getContext("2d");
+    ctx.scale(devicePixelRatio, devicePixelRatio);
+    ctx.font = "10px sans-serif";
+    const column = new Map(times.map((t, i) => [t, i]));
+    let cells = 0, hottest = null;
+    series.forEach((s, r) => {
+      ctx.fillStyle = "#374151";
+      ctx.fillText(s.hostId, 0, r * row + 10);
+      for (const p of s.points) {
+        const c = column.get(p.periodStart);
+        if (c == null) continue;
+        ctx.fillStyle = heatColour(p.measured);
+        ctx.fillRect(label + c * cell, r * row, Math.ceil(cell), row - 1);
+        if (p.measured != null) { cells++; if (!hottest || p.measured > hottest.v) hottest = { v: p.measured, host: s.hostId, t: p.periodStart }; }
+      }
+    });
+    ctx.fillStyle = "#6b7280";
+    if (times.length) { ctx.fillText(time(times[0]), label, series.length * row + 12); ctx.fillText(time(times[times.length - 1]), width - 70, series.length * row + 12); }
+    container.append(canvas);
+    container.dataset.cells = cells;
+    document.body.dataset.heatCells = cells;
+    $("#fleet-hottest").textContent = hottest ? `Hottest: ${hottest.host} at ${pct(hottest.v)} (${time(hottest.t)}).` : "";
   }
 
   // ---- host ----
@@ -211,6 +266,45 @@
       el("span", { class: "muted" }, sessionStorage.getItem("prescient-token") ? "" : "  (changes need the token in the dashboard link printed by prescient up)")));
   }
 
+  // ---- dead letters ----
+  async function showDeadLetters(selected) {
+    const reason = $("#dl-reason").value, host = $("#dl-host").value.trim();
+    const query = new URLSearchParams({ limit: "200" });
+    if (reason) query.set("reason", reason);
+    if (host) query.set("host", host);
+    const { body } = await getJson("deadletters?" + query);
+    $("#dl-range").textContent = `${time(body.from)} to ${time(body.to)} (pipeline clock)`;
+    const cards = $("#dl-cards");
+    cards.textContent = "";
+    cards.append(el("div", { class: "card" }, el("div", { class: "value" }, String(body.total)), el("div", { class: "label" }, "Rejected items")));
+    for (const c of body.byReason) {
+      cards.append(el("div", { class: "card" }, el("div", { class: "value" }, String(c.samples)), el("div", { class: "label" }, `${c.reason} (${c.rows} rows)`)));
+    }
+    const select = $("#dl-reason");
+    const known = new Set([...select.options].map((o) => o.value));
+    for (const c of body.byReason) if (!known.has(c.reason)) select.append(el("option", { value: c.reason }, c.reason));
+    const tbody = $("#dl-table tbody");
+    tbody.textContent = "";
+    for (const d of body.deadLetters) {
+      tbody.append(el("tr", { class: d.id === selected ? "selected" : "" },
+        el("td", {}, el("a", { href: "#deadletters/" + encodeURIComponent(d.id) }, time(d.recordedAt))),
+        el("td", {}, badge(d.reason)), el("td", {}, d.hostId ?? "–"), el("td", {}, String(d.count)),
+        el("td", { class: "reason" }, d.detail), el("td", { class: "reason" }, `${d.source} ${d.originId}`)));
+    }
+    if (!body.deadLetters.length) tbody.append(el("tr", {}, el("td", { colspan: "6", class: "muted" }, "No dead letters in this range.")));
+    document.body.dataset.deadLetters = body.deadLetters.length;
+    const detail = $("#dl-detail");
+    detail.textContent = "";
+    if (selected) {
+      const { body: d } = await getJson("deadletters/" + encodeURIComponent(selected));
+      detail.append(el("h3", {}, `${d.deadLetter.reason}: ${d.deadLetter.count} from ${d.deadLetter.source} ${d.deadLetter.originId}`),
+        el("p", {}, d.deadLetter.detail),
+        el("pre", {}, d.payloadEncoding === "base64" ? `(base64) ${d.payload}` : d.payload),
+        el("p", { class: "muted" }, `${d.deadLetter.payloadBytes} bytes${d.deadLetter.truncated ? ", truncated to 8 KiB" : ""}.`));
+    }
+  }
+  for (const id of ["dl-reason", "dl-host"]) document.getElementById(id).addEventListener("change", () => { location.hash = "#deadletters"; route(); });
+
   // ---- routing ----
   async function route() {
     const [view, arg] = (location.hash.replace(/^#/, "") || "fleet").split("/");
@@ -220,8 +314,13 @@
       if (view === "host") { $("#view-host").hidden = false; await showHost(decodeURIComponent(arg)); }
       else if (view === "migrations" || view === "migration") { $("#view-migrations").hidden = false; await showMigrations(arg && decodeURIComponent(arg)); }
       else if (view === "settings") { $("#view-settings").hidden = false; await showSettings(); }
+      else if (view === "deadletters") { $("#view-deadletters").hidden = false; await showDeadLetters(arg && decodeURIComponent(arg)); }
       else { $("#view-fleet").hidden = false; await showFleet(); }
-      $("#clock").textContent = "updated " + new Date().toISOString().slice(11, 19) + " UTC";
+      if (pipelineClock) {
+        const d = new Date(pipelineClock);
+        $("#clock").textContent = "pipeline clock " + d.toUTCString().slice(0, 22) + " UTC";
+        document.body.dataset.clock = pipelineClock;
+      }
       document.body.dataset.ready = "true";
     } catch (e) {
       $("#clock").textContent = "API error: " + e.message;

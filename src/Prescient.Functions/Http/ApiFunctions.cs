@@ -19,14 +19,20 @@ public sealed class ApiFunctions(OperationsApi api)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "hosts/{id?}/{part?}")] HttpRequest request,
         CancellationToken cancellationToken) => AspNetCoreApiBridge.HandleAsync(api, request, cancellationToken);
 
+    /// <summary>Scopes are up to four segments deep (<c>hosts/{hostId}/days/{category}</c>): a catch-all route.</summary>
     [Function("ApiSettings")]
     public Task<IActionResult> SettingsAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "get", "put", Route = "settings/{part?}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", "put", "delete", Route = "settings/{*scope}")] HttpRequest request,
         CancellationToken cancellationToken) => AspNetCoreApiBridge.HandleAsync(api, request, cancellationToken);
 
     [Function("ApiDecisions")]
     public Task<IActionResult> DecisionsAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", "put", Route = "decisions/{part?}")] HttpRequest request,
+        CancellationToken cancellationToken) => AspNetCoreApiBridge.HandleAsync(api, request, cancellationToken);
+
+    [Function("ApiDeadLetters")]
+    public Task<IActionResult> DeadLettersAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "deadletters/{id?}")] HttpRequest request,
         CancellationToken cancellationToken) => AspNetCoreApiBridge.HandleAsync(api, request, cancellationToken);
 
     /// <summary>Cancel and purge go through the durable client of this invocation.</summary>

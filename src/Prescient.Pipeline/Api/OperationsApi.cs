@@ -2,15 +2,17 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Prescient.Pipeline.Api.Auth;
+using Prescient.Pipeline.Api.DeadLetters;
 using Prescient.Pipeline.Api.Decisions;
 using Prescient.Pipeline.Api.Hosts;
 using Prescient.Pipeline.Api.Migrations;
 using Prescient.Pipeline.Api.Settings;
+using static Prescient.Pipeline.Api.ApiQuery;
 
 namespace Prescient.Pipeline.Api;
 
 /// <summary>
-/// The operations API under <c>/api</c> (docs/api.md, docs/api.openapi.json), host-agnostic: the Functions app and
+/// The operations API under <c>/api</c>: hosts, settings, decisions, migrations and dead letters (docs/api.md, docs/api.openapi.json), host-agnostic: the Functions app and
 /// the local host turn their HTTP requests into <see cref="ApiRequest"/> and write back the <see cref="ApiResponse"/>.
 /// Every request passes the <see cref="IApiAuthorizer"/> first; a refused request changes nothing.
 /// </summary>
@@ -20,11 +22,12 @@ public sealed partial class OperationsApi(
     SettingsHandler settings,
     IDecisionLog decisions,
     IMigrationHistory migrations,
+    DeadLettersHandler deadLetters,
     TimeProvider time,
     ILogger<OperationsApi> logger)
 {
-    public const int DefaultLimit = 100;
-    public const int MaxLimit = 1000;
+    public const int DefaultLimit = ApiQuery.DefaultLimit;
+    public const int MaxLimit = ApiQuery.MaxLimit;
     public static readonly TimeSpan DefaultSeriesRange = TimeSpan.FromHours(24);
     public static readonly TimeSpan MaxSeriesRange = TimeSpan.FromDays(31);
 
@@ -47,9 +50,24 @@ public sealed partial class OperationsApi(
         ("DELETE", "/migrations"),
         ("GET", "/migrations/{id}"),
         ("POST", "/migrations/{id}/cancel"),
+        ("GET", "/deadletters"),
+        ("GET", "/deadletters/{id}"),
     ];
 
+    /// <summary>Every answer carries the pipeline's clock (simulated when run locally) in this header, in ISO 8601.</summary>
+    public const string ClockHeader = "X-Prescient-Clock";
+
     public async Task<ApiResponse> HandleAsync(ApiRequest request, CancellationToken cancellationToken)
+    {
+        var response = await RouteAsync(request, cancellationToken);
+        var headers = new Dictionary<string, string>(response.Headers, StringComparer.OrdinalIgnoreCase)
+        {
+            [ClockHeader] = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
+        };
+        return response with { Headers = headers };
+    }
+
+    private async Task<ApiResponse> RouteAsync(ApiRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var auth = await authorizer.AuthorizeAsync(request, cancellationToken);
@@ -57,6 +75,11 @@ public sealed partial class OperationsApi(
         {
             LogRefused(request.Method, request.Path, auth.Reason);
             return ApiResponse.Unauthorized(auth.Reason ?? "Credentials are required.");
+        }
+
+        if (!request.Body.IsEmpty && ApiJson.DescribeContentTypeProblem(request.Header("Content-Type")) is { } contentType)
+        {
+            return ApiResponse.Error(HttpStatusCode.UnsupportedMediaType, "unsupported-media-type", contentType);
         }
 
         var actor = auth.Actor ?? "unknown";
@@ -91,6 +114,10 @@ public sealed partial class OperationsApi(
                 (["migrations", _], _) => MethodNotAllowed(request, "GET"),
                 (["migrations", var id, "cancel"], "POST") => await CancelMigrationAsync(request, id, actor, cancellationToken),
                 (["migrations", _, "cancel"], _) => MethodNotAllowed(request, "POST"),
+
+                (["deadletters"], "GET") => await deadLetters.ListAsync(request, cancellationToken),
+                (["deadletters", var id], "GET") => await deadLetters.GetAsync(id, cancellationToken),
+                (["deadletters"] or ["deadletters", _], _) => MethodNotAllowed(request, "GET"),
 
                 _ => ApiResponse.NotFound($"No route /api{request.Path}; see docs/api.md for the routes."),
             };
@@ -154,12 +181,12 @@ public sealed partial class OperationsApi(
         {
             return problem is null
                 ? ApiResponse.NotFound($"No settings scope /api{request.Path}; scopes: {string.Join(", ", SettingsHandler.ScopeRoutes.Select(r => "/api/settings/" + r))}.")
-                : ApiResponse.BadRequest(problem);
+                : ApiResponse.BadRequest(problem + " Nothing was changed.");
         }
 
         if (scope.Problem() is { } shape)
         {
-            return ApiResponse.BadRequest(shape);
+            return ApiResponse.BadRequest(shape + " Nothing was changed.");
         }
 
         return request.Method switch
@@ -271,62 +298,6 @@ public sealed partial class OperationsApi(
         LogPurged(actor, purged, before.Value);
         return ApiResponse.Ok(new PurgeResponse(purged, before.Value));
     }
-
-    // ---- query parsing ----
-
-    private static DateTimeOffset? ParseTime(ApiRequest request, string name, List<string> errors)
-    {
-        var text = request.QueryValue(name);
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
-        {
-            return value;
-        }
-
-        errors.Add($"{name}: '{text}' is not a date and time (ISO 8601, e.g. 2026-11-24T08:00:00Z).");
-        return null;
-    }
-
-    private static int ParseLimit(ApiRequest request, List<string> errors)
-    {
-        var text = request.QueryValue("limit");
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return DefaultLimit;
-        }
-
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxLimit)
-        {
-            return limit;
-        }
-
-        errors.Add($"limit: '{text}' is not a whole number from 1 to {MaxLimit}.");
-        return DefaultLimit;
-    }
-
-    private static T? ParseEnum<T>(ApiRequest request, string name, List<string> errors)
-        where T : struct, Enum
-    {
-        var text = request.QueryValue(name);
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        if (Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) && !int.TryParse(text, out _))
-        {
-            return value;
-        }
-
-        errors.Add($"{name}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(JsonNamingCamel))}.");
-        return null;
-    }
-
-    private static string JsonNamingCamel(string name) => char.ToLowerInvariant(name[0]) + name[1..];
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Method} /api{Path}: {Reason}")]
     private partial void LogRefused(string method, string path, string? reason);

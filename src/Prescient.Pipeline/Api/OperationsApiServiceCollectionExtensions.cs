@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Prescient.Pipeline.Api.DeadLetters;
 using Prescient.Pipeline.Api.Decisions;
 using Prescient.Pipeline.Api.Hosts;
 using Prescient.Pipeline.Api.Migrations;
@@ -13,7 +14,7 @@ namespace Prescient.Pipeline.Api;
 public static class OperationsApiServiceCollectionExtensions
 {
     /// <summary>
-    /// The operations API over the pipeline's stores: hosts, decisions, migrations (cancel and purge through the
+    /// The operations API over the pipeline's stores: hosts, decisions, dead letters, migrations (cancel and purge through the
     /// durable client of <see cref="IDurableClientProvider"/>), settings with their audit trail. The host registers
     /// its <see cref="Auth.IApiAuthorizer"/> (function keys or Entra ID in Azure, a bearer token locally). Needs
     /// <c>AddPrescientPipeline</c> and <c>AddPrescientMigrations</c>.
@@ -28,6 +29,7 @@ public static class OperationsApiServiceCollectionExtensions
                 sp.GetRequiredService<SettingsStore>(), storage.Tables.GetTableClient(storage.Names.Prefix + SettingsAuditLog.EarlierTableSuffix));
         });
         services.TryAddSingleton<SettingsHandler>();
+        services.TryAddSingleton<DeadLettersHandler>();
         services.TryAddSingleton<IDecisionLog, StoreDecisionLog>();
         services.TryAddSingleton<IHostReadModel, StoreHostReadModel>();
         services.TryAddSingleton<IMigrationControl>(sp => new DurableMigrationControl(

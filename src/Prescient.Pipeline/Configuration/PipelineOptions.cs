@@ -53,6 +53,9 @@ public sealed class PipelineOptions
 
     public EvaluateOptions Evaluate { get; set; } = new();
 
+    /// <summary>How long history is kept (<c>Prescient:Pipeline:Retention:Days</c>, default 30).</summary>
+    public Retention.RetentionOptions Retention { get; set; } = new();
+
     public PeriodCalendar Calendar() =>
         new(TimeSpan.FromMinutes(PeriodMinutes), TimeZoneInfo.FindSystemTimeZoneById(TimeZone));
 
@@ -122,6 +125,7 @@ public sealed class PipelineOptionsValidator : IValidateOptions<PipelineOptions>
             errors.Add("Evaluate: LookaheadPeriods and Parallelism must be at least 1, DefaultCpuCapacity and DefaultMemoryMb above 0.");
         }
 
+        errors.AddRange(options.Retention.Validate());
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -99,6 +99,16 @@ public sealed class InMemoryMigrationRecordStore : IMigrationRecordStore
         }
     }
 
+    public Task<int> DeleteFinishedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var doomed = _records.Values.Where(r => r.Result != MigrationResult.Running && r.EndedAt < before).Select(r => r.MigrationId).ToList();
+            doomed.ForEach(id => _records.Remove(id));
+            return Task.FromResult(doomed.Count);
+        }
+    }
+
     public Task<bool> TryNoteRunningAsync(string migrationId, string note, CancellationToken cancellationToken = default)
     {
         lock (_gate)

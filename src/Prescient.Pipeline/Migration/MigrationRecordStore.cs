@@ -61,7 +61,11 @@ public interface IMigrationRecordStore
 
     Task<MigrationRecord?> GetAsync(string migrationId, CancellationToken cancellationToken = default);
 
+    /// <summary>The newest <paramref name="max"/> migrations (by start), newest first.</summary>
     Task<IReadOnlyList<MigrationRecord>> ListAsync(int max = 500, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the finished migrations that ended before <paramref name="before"/> (never a running one); returns how many.</summary>
+    Task<int> DeleteFinishedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Sets the outcome text of a migration still recorded as running (for example "interrupted by a stop"); false, and
@@ -113,17 +117,33 @@ public sealed class MigrationRecordStore(TableServiceClient tables, string table
     public async Task<IReadOnlyList<MigrationRecord>> ListAsync(int max = 500, CancellationToken cancellationToken = default)
     {
         await EnsureTableAsync(cancellationToken);
+        // Rows are keyed by migration id, not time: read them all (retention bounds the table), then keep the newest.
         var records = new List<MigrationRecord>();
-        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == Partition, cancellationToken: cancellationToken))
+        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == Partition, maxPerPage: 1000, cancellationToken: cancellationToken))
         {
             records.Add(ToRecord(entity));
-            if (records.Count >= max)
-            {
-                break;
-            }
         }
 
-        return records.OrderByDescending(r => r.StartedAt).ToList();
+        return [.. records.OrderByDescending(r => r.StartedAt).Take(max)];
+    }
+
+    public async Task<int> DeleteFinishedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var running = nameof(MigrationResult.Running);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and EndedAt lt {before} and Result ne {running}");
+        var doomed = new List<TableEntity>();
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            doomed.Add(entity);
+        }
+
+        foreach (var chunk in doomed.Chunk(100))
+        {
+            await _table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, Azure.ETag.All)), cancellationToken);
+        }
+
+        return doomed.Count;
     }
 
     public async Task<bool> TryNoteRunningAsync(string migrationId, string note, CancellationToken cancellationToken = default)

@@ -160,6 +160,51 @@ public sealed class DecisionStore(TableClient table)
         return entity;
     }
 
+    /// <summary>
+    /// A host's decisions of cycles that started in [<paramref name="from"/>, <paramref name="to"/>), newest first, at
+    /// most <paramref name="max"/>: one row-key range of the host's partition (the keys are newest first), so a day's
+    /// series reads a day of rows, not the host's whole history.
+    /// </summary>
+    public async Task<IReadOnlyList<DecisionRecord>> ListRangeAsync(string hostId, DateTimeOffset from, DateTimeOffset to, int max, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {hostId} and RowKey gt {TableKeys.NewestFirst(to)} and RowKey le {TableKeys.NewestFirst(from)}");
+        var result = new List<DecisionRecord>();
+        await foreach (var e in Table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Clamp(max, 1, 1000), cancellationToken: cancellationToken))
+        {
+            if (TableText.Read(e, "Json") is { } json && JsonSerializer.Deserialize(json, DecisionJsonContext.Default.DecisionRecord) is { } record)
+            {
+                result.Add(record);
+            }
+
+            if (result.Count >= max)
+            {
+                break;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Deletes a host's decisions of cycles that started before <paramref name="before"/>; returns how many.</summary>
+    public async Task<int> DeleteBeforeAsync(string hostId, DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        // Row keys are newest first: every older cycle sorts after the cut-off's key.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {hostId} and RowKey gt {TableKeys.NewestFirst(before)}");
+        var doomed = new List<TableEntity>();
+        await foreach (var entity in Table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            doomed.Add(entity);
+        }
+
+        foreach (var chunk in doomed.Chunk(100))
+        {
+            await Table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, Azure.ETag.All)), cancellationToken);
+        }
+
+        return doomed.Count;
+    }
+
     private static string Cap(string text) => text.Length > 8_000 ? text[..8_000] : text;
 }
 

@@ -5,6 +5,7 @@ using Azure;
 using Azure.Data.Tables;
 using Prescient.Core.Calendar;
 using Prescient.Core.Settings;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.Storage;
 
@@ -56,12 +57,23 @@ public sealed record SettingsScope(SettingsScopeKind Kind, string? Id = null, in
 
     private string Day => DayCategory!.Value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>What the scope's id names: <c>host</c>, <c>VM</c>, <c>group</c> (null for the global and calendar scopes).</summary>
+    public string? SubjectName => Kind switch
+    {
+        SettingsScopeKind.Host or SettingsScopeKind.HostDayCategory => "host",
+        SettingsScopeKind.Vm => "VM",
+        SettingsScopeKind.Group => "group",
+        _ => null,
+    };
+
     /// <summary>What is wrong with this scope's shape (a missing id or day category), or null.</summary>
     public string? Problem() => Kind switch
     {
         _ when !Enum.IsDefined(Kind) => $"The settings scope '{(int)Kind}' is unknown.",
         SettingsScopeKind.Host or SettingsScopeKind.HostDayCategory or SettingsScopeKind.Group or SettingsScopeKind.Vm when string.IsNullOrWhiteSpace(Id) =>
             $"A {Kind} scope needs an id.",
+        SettingsScopeKind.Host or SettingsScopeKind.HostDayCategory or SettingsScopeKind.Group or SettingsScopeKind.Vm when EntityIds.Describe(Id) is { } bad =>
+            $"{EntityIds.Quote(Id)} is not a valid {SubjectName} id: it {bad}",
         SettingsScopeKind.GlobalDayCategory or SettingsScopeKind.HostDayCategory when DayCategory is null =>
             $"A {Kind} scope needs a day category.",
         SettingsScopeKind.Global or SettingsScopeKind.Calendar when Id is not null || DayCategory is not null =>
@@ -159,7 +171,7 @@ public sealed class SettingsStore(TableClient table, TimeProvider timeProvider)
         string canonical;
         try
         {
-            canonical = Canonicalise(scope.Kind, json);
+            canonical = SettingsInputJson.Canonicalise(scope.Kind, json);
         }
         catch (JsonException exception)
         {
@@ -345,22 +357,6 @@ public sealed class SettingsStore(TableClient table, TimeProvider timeProvider)
 
         return (rows, version, lastAudit);
     }
-
-    private static string Canonicalise(SettingsScopeKind kind, string json) => kind switch
-    {
-        SettingsScopeKind.Group => JsonSerializer.Serialize(
-            JsonSerializer.Deserialize(json, SettingsJsonContext.Default.GroupSettingsPatch) ?? throw new JsonException("The settings are JSON null."),
-            SettingsJsonContext.Default.GroupSettingsPatch),
-        SettingsScopeKind.Vm => JsonSerializer.Serialize(
-            JsonSerializer.Deserialize(json, SettingsJsonContext.Default.VmSettingsPatch) ?? throw new JsonException("The settings are JSON null."),
-            SettingsJsonContext.Default.VmSettingsPatch),
-        SettingsScopeKind.Calendar => JsonSerializer.Serialize(
-            JsonSerializer.Deserialize(json, SettingsJsonContext.Default.CalendarSettings) ?? throw new JsonException("The settings are JSON null."),
-            SettingsJsonContext.Default.CalendarSettings),
-        _ => JsonSerializer.Serialize(
-            JsonSerializer.Deserialize(json, SettingsJsonContext.Default.HostSettingsPatch) ?? throw new JsonException("The settings are JSON null."),
-            SettingsJsonContext.Default.HostSettingsPatch),
-    };
 
     private static SettingsDocument Assemble(Dictionary<string, (SettingsScope Scope, string Json)> rows)
     {

@@ -60,6 +60,9 @@ public class SettingsJsonTests
     [InlineData("{\"global\": {\"networkMode\": 1}}", "$.global.networkMode")]
     [InlineData("{\"global\": ", "not valid")]
     [InlineData("null", "empty")]
+    [InlineData("{\"global\": {\"reactiveRange\": {\"low\": \"0.1\", \"high\": 0.9}}}", "$.global.reactiveRange.low")]
+    [InlineData("{\"global\": {\"reactiveRange\": {\"low\": \"NaN\", \"high\": 0.9}}}", "$.global.reactiveRange.low")]
+    [InlineData("{\"global\": {\"dryRun\": false, \"dryRun\": true}}", "dryRun")]
     public void Bad_json_is_rejected_clearly(string json, string expected)
     {
         var error = Assert.Throws<SettingsValidationException>(() => SettingsJson.Read(Encoding.UTF8.GetBytes(json)));

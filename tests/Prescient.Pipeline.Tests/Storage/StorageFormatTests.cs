@@ -36,15 +36,14 @@ public sealed class StorageFormatTests
     }
 
     [Fact]
-    public void Dead_letter_row_keys_are_stable_per_origin_and_item_and_safe_for_tables()
+    public void Dead_letter_row_keys_are_stable_per_origin_and_reason_and_safe_for_tables()
     {
         var origin = new PayloadOrigin("eventhub:hub/0", "42", DateTimeOffset.UnixEpoch);
         var whole = new TelemetryRejection(RejectionCodes.InvalidJson, "r", null, null, null, default);
-        var sample = whole with { SampleIndex = 3 };
-        var bySequence = whole with { Sequence = 17 };
-        Assert.Equal("eventhub:hub%002F0|42|payload", DeadLetterStore.RowKeyOf(whole, origin));
-        Assert.Equal("eventhub:hub%002F0|42|i00003", DeadLetterStore.RowKeyOf(sample, origin));
-        Assert.Equal("eventhub:hub%002F0|42|s17", DeadLetterStore.RowKeyOf(bySequence, origin));
+        var sample = new TelemetryRejection(RejectionCodes.OutOfRange, "r", "h", 17, 3, default);
+        Assert.Equal("eventhub:hub%002F0|42|invalid-json", DeadLetterStore.RowKeyOf(whole, origin));
+        Assert.Equal("eventhub:hub%002F0|42|out-of-range", DeadLetterStore.RowKeyOf(sample, origin));
+        Assert.Equal(DeadLetterStore.RowKeyOf(sample, origin), DeadLetterStore.RowKeyOf(sample with { SampleIndex = 9, Sequence = 20 }, origin));
     }
 
     [Fact]

@@ -44,7 +44,13 @@ public sealed class TelemetryValidatorTests
     [InlineData("{\"schemaVersion\":1,\"hostId\":\"h\",\"samples\":[{\"sequence\":1,\"timestamp\":\"2026-11-24T11:59:00Z\",\"cpu\":\"high\",\"mem\":0,\"io\":0}]}", RejectionCodes.InvalidJson)]
     [InlineData("{\"schemaVersion\":1,\"hostId\":\"h\",\"samples\":[{\"sequence\":1,\"timestamp\":\"2026-11-24T11:59:00Z\",\"cpu\":\"0.5\",\"mem\":0,\"io\":0}]}", RejectionCodes.InvalidJson)]
     [InlineData("{\"schemaVersion\":1,\"hostId\":\"h\",\"samples\":[{\"sequence\":1,\"timestamp\":\"2026-11-24T11:59:00Z\",\"mem\":0,\"io\":0}]}", RejectionCodes.InvalidJson)]
-    [InlineData("{\"schemaVersion\":1,\"hostId\":\"h\",\"samples\":[{\"sequence\":1,\"timestamp\":\"yesterday\",\"cpu\":0,\"mem\":0,\"io\":0}]}", RejectionCodes.InvalidJson)]
+    [InlineData("{\"schemaVersion\":1,\"hostId\":\"h\",\"samples\":[{\"sequence\":1,\"timestamp\":\"yesterday\",\"cpu\":0,\"mem\":0,\"io\":0}]}", RejectionCodes.InvalidTimestamp)]
+    [InlineData("{\"schemaVersion\":1,\"hostId\":\"..\",\"samples\":[]}", RejectionCodes.InvalidHostId)]
+    [InlineData("{\"schemaVersion\":1,\"hostId\":\".\",\"samples\":[]}", RejectionCodes.InvalidHostId)]
+    [InlineData("{\"schemaVersion\":1,\"hostId\":\"h\",\"samples\":[{\"sequence\":1,\"timestamp\":\"2026-11-24T11:59:00\",\"cpu\":0,\"mem\":0,\"io\":0}]}", RejectionCodes.InvalidTimestamp)]
+    [InlineData("{\"schemaVersion\":1,\"hostId\":\"h\",\"samples\":[{\"sequence\":1,\"timestamp\":\"2026-11-24\",\"cpu\":0,\"mem\":0,\"io\":0}]}", RejectionCodes.InvalidTimestamp)]
+    [InlineData("{\"schemaVersion\":1,\"hostId\":\"h\",\"samples\":[{\"sequence\":1,\"timestamp\":\"2026-11-24 11:59:00Z\",\"cpu\":0,\"mem\":0,\"io\":0}]}", RejectionCodes.InvalidTimestamp)]
+    [InlineData("{\"schemaVersion\":1,\"hostId\":\"h\",\"samples\":[{\"sequence\":1,\"timestamp\":1795000000,\"cpu\":0,\"mem\":0,\"io\":0}]}", RejectionCodes.InvalidTimestamp)]
     public void Malformed_payloads_are_rejected_whole_with_a_reason(string json, string code)
     {
         var result = ValidateJson(json);
@@ -103,6 +109,48 @@ public sealed class TelemetryValidatorTests
         Assert.Contains("samples[1] cpu is NaN", result.Rejected[0].Reason, StringComparison.Ordinal);
         Assert.Contains("vms[0].memoryMb", result.Rejected[9].Reason, StringComparison.Ordinal);
         Assert.All(result.Rejected, r => Assert.False(r.RawPayload.IsEmpty));
+    }
+
+    [Theory]
+    [InlineData("2026-11-24T11:59:00", "no UTC offset")]
+    [InlineData("2026-11-24", "no time of day")]
+    public void A_timestamp_without_offset_or_time_is_refused_with_the_place_and_the_text(string timestamp, string expected)
+    {
+        var result = ValidateJson($$"""{"schemaVersion":1,"hostId":"h","samples":[{"sequence":1,"timestamp":"{{timestamp}}","cpu":0,"mem":0,"io":0}]}""");
+        var reason = Assert.Single(result.Rejected).Reason;
+        Assert.Contains("samples[0].timestamp", reason, StringComparison.Ordinal);
+        Assert.Contains(timestamp, reason, StringComparison.Ordinal);
+        Assert.Contains(expected, reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2026-11-24T11:59:00Z")]
+    [InlineData("2026-11-24T11:59:00.1234567Z")]
+    [InlineData("2026-11-24T12:59:00+01:00")]
+    [InlineData("2026-11-24T06:29:00.5-05:30")]
+    public void A_timestamp_with_an_offset_is_read(string timestamp)
+    {
+        var result = ValidateJson($$"""{"schemaVersion":1,"hostId":"h","samples":[{"sequence":1,"timestamp":"{{timestamp}}","cpu":0,"mem":0,"io":0}]}""");
+        Assert.Empty(result.Rejected);
+        Assert.Equal(DateTimeOffset.Parse(timestamp, System.Globalization.CultureInfo.InvariantCulture), Assert.Single(result.Accepted).Timestamp);
+    }
+
+    [Fact]
+    public void A_sample_whose_vms_use_more_cpu_than_the_host_is_rejected_and_the_rest_kept()
+    {
+        var batch = TelemetryBatch.Create("h1",
+        [
+            Sample(1, cpu: 0.5, vms: [new VmSample("a", 0.3, 1024, 0), new VmSample("b", 0.19, 1024, 0)]),
+            Sample(2, cpu: 0.5, vms: [new VmSample("a", 0.4, 1024, 0), new VmSample("b", 0.4, 1024, 0)]),
+            Sample(3, cpu: 0.5, vms: [new VmSample("a", 0.3, 1024, 0), new VmSample("b", 0.21, 1024, 0)]),
+        ]);
+        var result = Validator().Validate(batch);
+
+        Assert.Equal([1L, 3L], result.Accepted.Select(s => s.Sequence));
+        var rejection = Assert.Single(result.Rejected);
+        Assert.Equal(RejectionCodes.VmCpuAboveHost, rejection.Code);
+        Assert.Equal(1, rejection.SampleIndex);
+        Assert.Contains("samples[1] the VMs' cpu adds up to 0.8, more than the host's cpu 0.5", rejection.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Spectre.Console;
+using Prescient.Cli;
 using Spectre.Console.Cli;
 
 namespace Prescient.Simulation.Tests.Cli;
@@ -17,14 +18,8 @@ internal static class CliRunner
             Out = new AnsiConsoleOutput(writer),
         });
         console.Profile.Width = 400;
-        var app = new CommandApp();
-        app.Configure(config =>
-        {
-            config.SetApplicationName("prescient");
-            config.Settings.Console = console;
-            register(config);
-        });
-        var code = app.Run(args);
+        // The production command line (strict parsing, usage on errors) with the commands the test registers.
+        var code = PrescientCommandLine.Run(args, register, console);
         return (code, writer.ToString());
     }
 }

@@ -1,14 +1,6 @@
-using Prescient.Pipeline.Api.Hosts;
+using Prescient.Core.Controller;
 
 namespace Prescient.Pipeline.Api.Decisions;
-
-/// <summary>What the controller asked for.</summary>
-public enum Indication
-{
-    None,
-    Offload,
-    ReducePower,
-}
 
 /// <summary>
 /// One controller decision with its explanation: the inputs (measured, predicted, error, range), the mode before and
@@ -18,8 +10,8 @@ public sealed record DecisionRecord(
     string DecisionId,
     string HostId,
     DateTimeOffset At,
-    HostMode ModeBefore,
-    HostMode ModeAfter,
+    ControllerMode ModeBefore,
+    ControllerMode ModeAfter,
     double? Measured,
     double? Predicted,
     double? PredictionError,

@@ -1,4 +1,3 @@
-using Prescient.Pipeline.Api.Hosts;
 using Prescient.Pipeline.Storage;
 using CoreController = Prescient.Core.Controller;
 
@@ -10,14 +9,13 @@ public sealed class StoreDecisionLog(DecisionStore decisions, HostStateStore hos
     public async Task<IReadOnlyList<DecisionRecord>> RecentAsync(string? hostId, DateTimeOffset? since, int limit, CancellationToken cancellationToken)
     {
         var hostIds = hostId is null ? await hosts.ListHostIdsAsync(cancellationToken) : [hostId];
-        var all = new List<DecisionRecord>();
-        foreach (var id in hostIds)
-        {
-            var rows = await decisions.ListAsync(id, limit, cancellationToken);
-            all.AddRange(rows.Where(r => since is null || r.At >= since).Select(ToApi));
-        }
-
-        return [.. all.OrderByDescending(d => d.At).ThenBy(d => d.HostId, StringComparer.Ordinal).Take(limit)];
+        // Every host's partition at once; with since, only the rows of cycles keyed from a day before it (a row's key is
+        // its cycle's start, its time a little later), not the host's whole history.
+        var perHost = await Task.WhenAll(hostIds.Select(id => since is { } from
+            ? decisions.ListRangeAsync(id, from - TimeSpan.FromDays(1), DateTimeOffset.MaxValue.AddYears(-1), limit, cancellationToken)
+            : decisions.ListAsync(id, limit, cancellationToken)));
+        return [.. perHost.SelectMany(rows => rows).Where(r => since is null || r.At >= since).Select(ToApi)
+            .OrderByDescending(d => d.At).ThenBy(d => d.HostId, StringComparer.Ordinal).Take(limit)];
     }
 
     public static DecisionRecord ToApi(Storage.DecisionRecord row)
@@ -35,17 +33,11 @@ public sealed class StoreDecisionLog(DecisionStore decisions, HostStateStore hos
             d?.PredictionError,
             d?.Range.Low ?? 0,
             d?.Range.High ?? 0,
-            d?.Indication switch
-            {
-                CoreController.Indication.Offload => Indication.Offload,
-                CoreController.Indication.ReducePower => Indication.ReducePower,
-                _ => Indication.None,
-            },
+            d?.Indication ?? CoreController.Indication.None,
             d is null ? row.Summary : $"{d.Reason} {row.Summary}".Trim(),
             row.DryRun,
             [.. row.Migrations.Select(m => m.MigrationId)]);
     }
 
-    internal static HostMode Mode(CoreController.ControllerMode? mode) =>
-        mode == CoreController.ControllerMode.Proactive ? HostMode.Proactive : HostMode.Reactive;
+    internal static CoreController.ControllerMode Mode(CoreController.ControllerMode? mode) => mode ?? CoreController.ControllerMode.Reactive;
 }

@@ -1,36 +1,20 @@
+using Prescient.Core.Controller;
+using Prescient.Core.Migration;
+using Prescient.Core.Settings;
+
 namespace Prescient.Pipeline.Api.Hosts;
 
-/// <summary>A host's controller mode (DESIGN.md section 1).</summary>
-public enum HostMode
-{
-    Reactive,
-    Proactive,
-}
-
-/// <summary>A host's network mode.</summary>
-public enum NetworkMode
-{
-    Training,
-    PredictOnly,
-    Disabled,
-}
-
-/// <summary>A host's power state as reported by its hypervisor endpoint.</summary>
-public enum PowerState
-{
-    On,
-    ReducedPower,
-    Waking,
-    Unknown,
-}
-
-/// <summary>A line of the host list: mode, network mode, accuracy (mean absolute error of recent predictions), power state, last decision.</summary>
+/// <summary>
+/// A line of the host list: mode, network mode, accuracy (mean absolute error of recent predictions), power state
+/// (null when not known yet), last decision. The vocabulary is Core's (<see cref="ControllerMode"/>,
+/// <see cref="NetworkMode"/>, <see cref="PowerState"/>), in camelCase on the wire.
+/// </summary>
 public sealed record HostSummary(
     string Id,
-    HostMode Mode,
+    ControllerMode Mode,
     NetworkMode NetworkMode,
     double? PredictionMae,
-    PowerState PowerState,
+    PowerState? PowerState,
     double? LastMeasured,
     double? LastPredicted,
     int VmCount,
@@ -49,10 +33,10 @@ public sealed record SeriesPoint(
     double? Predicted,
     double Low,
     double High,
-    HostMode Mode);
+    ControllerMode Mode);
 
 /// <summary>A switch of controller mode (autostart, failsafe, or a user's change) with its reason.</summary>
-public sealed record ModeChange(DateTimeOffset At, HostMode From, HostMode To, string Reason);
+public sealed record ModeChange(DateTimeOffset At, ControllerMode From, ControllerMode To, string Reason);
 
 /// <summary>A migration touching the host: <c>out</c> of it or <c>in</c> to it.</summary>
 public sealed record SeriesMigration(

@@ -1,3 +1,6 @@
+using Prescient.Core.Controller;
+using Prescient.Core.Migration;
+using Prescient.Core.Settings;
 using Prescient.Pipeline.Api.Decisions;
 using Prescient.Pipeline.Api.Migrations;
 using Prescient.Pipeline.Migration;
@@ -62,8 +65,12 @@ public sealed class StoreHostReadModel(
         }
 
         var calendar = windows.Calendar;
-        var measured = await windows.GetSinceAsync(hostId, from, to, cancellationToken);
-        var rows = (await decisions.ListAsync(hostId, MaxDecisionsPerSeries, cancellationToken))
+        // Only the range: the windows' counts and means (a projection) and the decisions of the range's cycles, plus the
+        // last decision before it (the range and mode in force at its start); not the host's whole history.
+        var measured = await windows.GetMeansAsync(hostId, calendar.PeriodOf(from), calendar.PeriodOf(to), cancellationToken);
+        var ranged = decisions.ListRangeAsync(hostId, from - calendar.PeriodLength, to, MaxDecisionsPerSeries, cancellationToken);
+        var before = decisions.ListRangeAsync(hostId, DateTimeOffset.MinValue, from - calendar.PeriodLength, 8, cancellationToken);
+        var rows = (await ranged).Concat(await before)
             .Where(r => r.Decision is not null && r.At < to)
             .OrderBy(r => r.At)
             .ToList();
@@ -92,7 +99,7 @@ public sealed class StoreHostReadModel(
             var decision = inForce?.Decision;
             points.Add(new SeriesPoint(
                 start,
-                window is null || window.Count == 0 ? null : window.Mean,
+                window.Count == 0 ? null : window.Mean,
                 own?.Decision?.Predicted,
                 decision?.Range.Low ?? range.Low,
                 decision?.Range.High ?? range.High,
@@ -123,7 +130,7 @@ public sealed class StoreHostReadModel(
     /// </summary>
     private async Task<IReadOnlyList<Telemetry.VmSample>> LatestVmsAsync(HostState state, CancellationToken cancellationToken)
     {
-        if (ParsePowerState(state.PowerState) == PowerState.ReducedPower)
+        if (ParsePowerState(state.PowerState) == PowerState.Reduced)
         {
             return [];
         }
@@ -140,7 +147,7 @@ public sealed class StoreHostReadModel(
         var lastDecision = last is null ? null : StoreDecisionLog.ToApi(last);
         return new HostSummary(
             state.HostId,
-            string.Equals(state.ControllerMode, "Proactive", StringComparison.OrdinalIgnoreCase) ? HostMode.Proactive : HostMode.Reactive,
+            string.Equals(state.ControllerMode, "Proactive", StringComparison.OrdinalIgnoreCase) ? ControllerMode.Proactive : ControllerMode.Reactive,
             ParseNetworkMode(state.NetworkMode),
             state.Accuracy,
             ParsePowerState(state.PowerState),
@@ -153,12 +160,14 @@ public sealed class StoreHostReadModel(
     private static NetworkMode ParseNetworkMode(string? text) =>
         Enum.TryParse<NetworkMode>(text?.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var mode) ? mode : NetworkMode.Training;
 
-    private static PowerState ParsePowerState(string? text) => text?.Replace("-", "", StringComparison.Ordinal).ToUpperInvariant() switch
+    /// <summary>The power state the pipeline recorded (Core's names, or older spellings such as <c>Sleeping</c>); null when none.</summary>
+    internal static PowerState? ParsePowerState(string? text) => text?.Replace("-", "", StringComparison.Ordinal).ToUpperInvariant() switch
     {
-        null or "" => PowerState.Unknown,
+        null or "" => null,
         "ON" or "RUNNING" or "POWEREDON" => PowerState.On,
-        "REDUCEDPOWER" or "REDUCED" or "SLEEPING" or "OFF" or "STANDBY" => PowerState.ReducedPower,
+        "REDUCED" or "REDUCEDPOWER" or "SLEEPING" or "OFF" or "STANDBY" => PowerState.Reduced,
         "WAKING" => PowerState.Waking,
-        _ => PowerState.Unknown,
+        "UNAVAILABLE" => PowerState.Unavailable,
+        _ => null,
     };
 }

@@ -51,7 +51,8 @@ public sealed class DurableMigrationControl(IMigrationRecordStore records, Func<
 
     public async Task<int> PurgeAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken)
     {
-        var result = await client().PurgeAllInstancesAsync(new PurgeInstancesFilter(null, completedBefore, Finished), cancellationToken);
+        // An explicit lower bound: the local runtime's gRPC sidecar fails (NullReferenceException) on a filter without one.
+        var result = await client().PurgeAllInstancesAsync(new PurgeInstancesFilter(DateTimeOffset.UnixEpoch, completedBefore, Finished), cancellationToken);
         return result.PurgedInstanceCount;
     }
 

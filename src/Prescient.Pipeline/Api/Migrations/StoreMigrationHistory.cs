@@ -44,8 +44,12 @@ public sealed class StoreMigrationHistory(IMigrationRecordStore records, IMigrat
     public Task<CancelOutcome> CancelAsync(string migrationId, string reason, string actor, CancellationToken cancellationToken) =>
         control.CancelAsync(migrationId, reason, actor, cancellationToken);
 
-    public Task<int> PurgeAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken) =>
-        control.PurgeAsync(completedBefore, cancellationToken);
+    /// <summary>Purges the orchestration histories, then deletes the rows the list shows; returns the rows deleted.</summary>
+    public async Task<int> PurgeAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken)
+    {
+        await control.PurgeAsync(completedBefore, cancellationToken);
+        return await records.DeleteFinishedBeforeAsync(completedBefore, cancellationToken);
+    }
 
     public static MigrationSummary ToSummary(MigrationRecord row)
     {

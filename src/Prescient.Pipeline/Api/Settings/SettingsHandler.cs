@@ -4,7 +4,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure;
 using Prescient.Core.Settings;
+using Prescient.Pipeline.Api.Hosts;
 using Prescient.Pipeline.Storage;
+using Prescient.Telemetry;
 
 namespace Prescient.Pipeline.Api.Settings;
 
@@ -24,9 +26,12 @@ public sealed record DryRunSetting([property: JsonRequired] bool Enabled);
 /// The settings routes over the pipeline's <see cref="SettingsStore"/> (the store the evaluate job reads): every
 /// scope of DESIGN.md section 1 readable and changeable, validated by Core's rules over the whole resulting document,
 /// conditional on the document's version (ETag), each saved change recorded in the audit trail in the change's own
-/// transaction (a change is never saved without its record).
+/// transaction (a change is never saved without its record). Settings are only for hosts, VMs and groups the
+/// pipeline knows (<see cref="IHostReadModel"/>: reported hosts and the VMs running on them; groups named by a VM or
+/// by a VM's settings), unless the request asks to create them (<c>?create=true</c>), so a typo in an id is an error
+/// instead of settings nobody reads.
 /// </summary>
-public sealed class SettingsHandler(SettingsStore store, ISettingsAuditLog audit)
+public sealed class SettingsHandler(SettingsStore store, ISettingsAuditLog audit, IHostReadModel hosts)
 {
     /// <summary>The ETag of "nothing saved yet".</summary>
     public const string InitialETag = SettingsStore.InitialETagText;
@@ -105,9 +110,66 @@ public sealed class SettingsHandler(SettingsStore store, ISettingsAuditLog audit
             }
 
             json = System.Text.Encoding.UTF8.GetString(request.Body.Span);
+            var create = request.QueryValue("create");
+            if (create is not (null or "true" or "false"))
+            {
+                return ApiResponse.BadRequest($"create: '{create}' is not true or false; nothing was changed.");
+            }
+
+            if (create != "true" && await UnknownSubjectAsync(scope, cancellationToken) is { } unknown)
+            {
+                return ApiResponse.BadRequest(unknown);
+            }
         }
 
         return await SaveAsync(scope, json, ParseETag(ifMatch), actor, cancellationToken);
+    }
+
+    /// <summary>
+    /// Why settings may not be created for the scope's host, VM or group (null when they may): it is not known and
+    /// has no stored settings yet.
+    /// </summary>
+    private async Task<string?> UnknownSubjectAsync(SettingsScope scope, CancellationToken cancellationToken)
+    {
+        if (scope.Id is not { } id || scope.SubjectName is null || await store.GetScopeJsonAsync(scope, cancellationToken) is not null)
+        {
+            return null;
+        }
+
+        var known = scope.Kind switch
+        {
+            SettingsScopeKind.Host or SettingsScopeKind.HostDayCategory => await hosts.GetAsync(id, cancellationToken) is not null,
+            SettingsScopeKind.Vm => (await RunningVmsAsync(cancellationToken)).Any(v => v.VmId == id),
+            _ => (await RunningVmsAsync(cancellationToken)).Any(v => v.GroupId == id)
+                || (await store.GetAsync(cancellationToken)).Document.Vms.Values.Any(v => v.GroupId == id),
+        };
+        if (known)
+        {
+            return null;
+        }
+
+        var subject = char.ToUpperInvariant(scope.SubjectName[0]) + scope.SubjectName[1..];
+        var where = scope.Kind switch
+        {
+            SettingsScopeKind.Vm => "no host reports it running",
+            SettingsScopeKind.Group => "no VM and no VM's settings name it",
+            _ => "it has not reported telemetry",
+        };
+        return $"{subject} {EntityIds.Quote(id)} is not known ({where}); nothing was changed. Check the id, or add ?create=true to configure it before it appears.";
+    }
+
+    private async Task<IReadOnlyList<HostVm>> RunningVmsAsync(CancellationToken cancellationToken)
+    {
+        var vms = new List<HostVm>();
+        foreach (var host in await hosts.ListAsync(cancellationToken))
+        {
+            if (await hosts.GetAsync(host.Id, cancellationToken) is { } detail)
+            {
+                vms.AddRange(detail.Vms);
+            }
+        }
+
+        return vms;
     }
 
     /// <summary>Turns dry-run on or off in the global scope; If-Match optional.</summary>
