@@ -62,6 +62,9 @@ public sealed record ForecastBundle
     /// <summary>"full" or "incremental".</summary>
     public string Kind { get; init; } = "full";
 
+    /// <summary>When the last full training (which an incremental one builds on) happened.</summary>
+    public DateTimeOffset LastFullAt { get; init; }
+
     /// <summary>The record of <paramref name="model"/> (null when absent).</summary>
     public ModelTrack? Track(string model) => Models.FirstOrDefault(m => m.Model == model);
 

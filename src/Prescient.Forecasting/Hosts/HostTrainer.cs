@@ -351,6 +351,7 @@ public static class HostTrainer
             HostMean = job.HostMean,
             TrainedAt = now,
             Kind = job.Full ? "full" : "incremental",
+            LastFullAt = job.Full ? now : input.Previous!.LastFullAt,
         };
         return new HostTrainingResult(input.HostId, bundle, job.Full ? "trained" : "updated", job.Observations);
     }

@@ -110,6 +110,9 @@ public sealed class LoadSeries
         return n == 0 ? double.NaN : sum / n;
     }
 
+    /// <summary>The first <paramref name="count"/> periods (a copy).</summary>
+    public LoadSeries Truncate(int count) => new(Start, PeriodsPerDay, Values[..Math.Clamp(count, 0, Values.Length)]);
+
     /// <summary>A series of the same periods holding only the first <paramref name="count"/> values (later ones NaN): what was known at that time.</summary>
     public LoadSeries Prefix(int count)
     {

@@ -98,12 +98,7 @@ public sealed class PipelineOptionsValidator : IValidateOptions<PipelineOptions>
                 $"Ingest:MaxDequeueCount {options.Ingest.MaxDequeueCount} must be at least 1 (deliveries of a telemetry queue message before it is moved to the poison queue; default 5, as host.json's extensions.queues.maxDequeueCount)."));
         }
 
-        if (options.Retrain.Epochs < 1 || options.Retrain.UpdateEpochs < 1 || options.Retrain.Parallelism < 1 || options.Retrain.MinObservations < 2 || options.Retrain.HoldoutPeriods < 0)
-        {
-            errors.Add("Retrain: Epochs, UpdateEpochs and Parallelism must be at least 1, MinObservations at least 2, HoldoutPeriods 0 or more.");
-        }
-
-        errors.AddRange(options.Retrain.Network.Validate().Select(e => "Retrain:Network: " + e));
+        errors.AddRange(options.Retrain.Validate());
         if (options.Evaluate.LookaheadPeriods < 1 || options.Evaluate.Parallelism < 1 || !(options.Evaluate.DefaultCpuCapacity > 0) || !(options.Evaluate.DefaultMemoryMb > 0))
         {
             errors.Add("Evaluate: LookaheadPeriods and Parallelism must be at least 1, DefaultCpuCapacity and DefaultMemoryMb above 0.");

@@ -83,6 +83,9 @@ public static class PipelineServiceCollectionExtensions
             var storage = sp.GetRequiredService<PrescientStorage>();
             return new ModelStore(storage.Blobs.GetBlobContainerClient(storage.Names.ModelContainer), storage.Table(n => n.Models));
         });
+        services.TryAddSingleton(sp => new Forecasts.FleetModelCache(sp.GetRequiredService<ModelStore>()));
+        services.TryAddSingleton(sp => new Forecasts.HostForecastReader(
+            sp.GetRequiredService<WindowStore>(), sp.GetRequiredService<ModelStore>(), sp.GetRequiredService<Forecasts.FleetModelCache>()));
         services.TryAddSingleton(sp => new TelemetryValidator(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new TelemetryIngestor(
             sp.GetRequiredService<TelemetryValidator>(),
@@ -106,7 +109,8 @@ public static class PipelineServiceCollectionExtensions
             sp.GetRequiredService<SettingsStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RetrainService>>(),
-            sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Retrain));
+            sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Retrain,
+            sp.GetRequiredService<Forecasts.FleetModelCache>()));
         services.TryAddSingleton(sp => new EvaluateService(
             sp.GetRequiredService<WindowStore>(),
             sp.GetRequiredService<ModelStore>(),
@@ -116,7 +120,8 @@ public static class PipelineServiceCollectionExtensions
             sp.GetRequiredService<Migration.IMigrationScheduler>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<EvaluateService>>(),
-            sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Evaluate));
+            sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Evaluate,
+            sp.GetRequiredService<Forecasts.HostForecastReader>()));
         return services;
     }
 

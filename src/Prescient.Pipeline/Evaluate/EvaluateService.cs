@@ -4,9 +4,10 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Prescient.Core.Calendar;
 using Prescient.Core.Controller;
-using Prescient.Core.Network;
+using Prescient.Core.Forecasting;
 using Prescient.Core.Selection;
 using Prescient.Core.Settings;
+using Prescient.Pipeline.Forecasts;
 using Prescient.Pipeline.Migration;
 using Prescient.Pipeline.Storage;
 
@@ -40,6 +41,9 @@ public sealed record HostEvaluation(
 {
     /// <summary>The host already has a decision for this cycle: nothing is written for it again.</summary>
     public bool AlreadyEvaluated { get; init; }
+
+    /// <summary>The host's forecast (selected model, mean and upper per period ahead; null when none).</summary>
+    public HostForecast? Forecast { get; init; }
 }
 
 public sealed record EvaluationCycleResult(
@@ -50,8 +54,8 @@ public sealed record EvaluationCycleResult(
     int EvacuationsStarted);
 
 /// <summary>
-/// The evaluation cycle (one per period): for each host, load its state, the last measured windows and its model's
-/// prediction, run Core's controller, then plan the fleet's moves with Core's selection (VM selector, destination
+/// The evaluation cycle (one per period): for each host, load its state, the last measured windows and its forecast
+/// (<see cref="HostForecastReader"/>: the selected model's mean and upper quantile), run Core's controller, then plan the fleet's moves with Core's selection (VM selector, destination
 /// selector, migration guard; busy VMs are left alone), hand them to <see cref="IMigrationScheduler"/> (dry-run
 /// hosts: recorded only), and store one decision row per host with its explanation and actions. The controller
 /// state is written with the ETag it was read with, so a second evaluator racing on the same host backs off.
@@ -69,7 +73,8 @@ public sealed partial class EvaluateService(
     IMigrationScheduler scheduler,
     TimeProvider timeProvider,
     ILogger<EvaluateService> logger,
-    EvaluateOptions? options = null)
+    EvaluateOptions? options = null,
+    HostForecastReader? forecasts = null)
 {
     /// <summary>Not a valid host id, so it resolves to the global settings: the fleet-wide caps of the migration guard.</summary>
     private const string FleetScope = "(fleet)";
@@ -78,6 +83,7 @@ public sealed partial class EvaluateService(
     public const string SleepingNote = "sleeping: no telemetry; available as a destination to wake";
 
     private readonly EvaluateOptions _options = options ?? new EvaluateOptions();
+    private readonly HostForecastReader _forecasts = forecasts ?? new HostForecastReader(windows, models, new FleetModelCache(models));
     private readonly VmSelector _vmSelector = new();
 
     private PeriodCalendar Calendar => windows.Calendar;
@@ -200,34 +206,13 @@ public sealed partial class EvaluateService(
         var measured = measuredWindow.Mean;
         var previousWindow = recent.FirstOrDefault(w => w.Period == beforeLast && w.Count > 0);
 
-        double? predicted = null;
-        double? error = null;
-        var predictedNext = new List<double>();
-        if (hostSettings.NetworkMode != NetworkMode.Disabled && await models.GetCurrentAsync(hostId, cancellationToken) is { } model)
+        // The forecast: the selected model's mean and upper quantile of the running period and the next ones.
+        HostForecast? forecast = null;
+        if (hostSettings.NetworkMode != NetworkMode.Disabled)
         {
             try
             {
-                var predictor = WorkloadPredictor.FromSnapshot(model.Snapshot, categorizer);
-                if (previousWindow is not null && predictor.Predict(last.Date, last.Index, previousWindow.Mean) is { } forLast)
-                {
-                    error = Math.Abs(measured - forLast);
-                }
-
-                var input = measured;
-                var period = current;
-                for (var step = 0; step < _options.LookaheadPeriods; step++)
-                {
-                    if (predictor.Predict(period.Date, period.Index, input) is not { } next)
-                    {
-                        break;
-                    }
-
-                    predictedNext.Add(next);
-                    input = next;
-                    period = Calendar.Next(period);
-                }
-
-                predicted = predictedNext.Count > 0 ? predictedNext[0] : null;
+                forecast = await _forecasts.ForecastAsync(hostId, categorizer, current, cancellationToken);
             }
             catch (FormatException exception)
             {
@@ -235,8 +220,12 @@ public sealed partial class EvaluateService(
             }
         }
 
+        var predictedNext = forecast?.Mean.Take(_options.LookaheadPeriods).ToList() ?? [];
+        var predicted = forecast?.Next;
+        var error = forecast?.PreviousError;
+
         var controllerState = (state is null ? null : ControllerStateOf(state)) ?? ControllerState.Initial;
-        var (decision, newState) = HostController.Evaluate(controllerState, new ControllerInput(measured, predicted, error, now), hostSettings);
+        var (decision, newState) = HostController.Evaluate(controllerState, new ControllerInput(measured, predicted, error, now) { PredictedUpper = forecast?.PeakUpper }, hostSettings);
 
         var latestVms = recent.Where(w => w.Vms is not null).MaxBy(w => w.VmsSequence)?.Vms ?? [];
         var vms = latestVms
@@ -259,7 +248,7 @@ public sealed partial class EvaluateService(
             decision.ModeAfter == ControllerMode.Proactive ? predictedNext : [],
             power,
             range);
-        return new HostEvaluation(hostId, decision, newState, state, hostSettings, view, vms, null);
+        return new HostEvaluation(hostId, decision, newState, state, hostSettings, view, vms, null) { Forecast = forecast };
     }
 
     /// <summary>
