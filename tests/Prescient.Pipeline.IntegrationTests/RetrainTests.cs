@@ -111,6 +111,41 @@ public sealed class RetrainTests(AzuriteFixture fixture)
     }
 
     [Fact]
+    public async Task Evaluate_gives_the_controller_the_selected_models_forecast_its_upper_quantile_and_its_error()
+    {
+        var harness = await PipelineHarness.CreateAsync(fixture);
+        var windows = harness.NewWindowStore();
+        await windows.ApplyAsync("e1", DailyCycle(5), CancellationToken.None);
+        await harness.Hosts.TouchAsync(["e1"], PipelineHarness.Now, CancellationToken.None);
+        await Service(harness).RetrainFleetAsync(CancellationToken.None);
+        var models = Models(harness);
+        var settings = new SettingsStore(harness.Storage.Table(n => n.Settings), harness.Time);
+        var evaluate = new Evaluate.EvaluateService(
+            windows, models, harness.Hosts, settings, new DecisionStore(harness.Storage.Table(n => n.Decisions)),
+            new NoScheduler(), harness.Time, NullLogger<Evaluate.EvaluateService>.Instance);
+        var (document, _) = await settings.GetAsync(CancellationToken.None);
+
+        var evaluation = await evaluate.EvaluateHostAsync("e1", document, PipelineHarness.Now, "cycle-1", CancellationToken.None);
+
+        var forecast = evaluation.Forecast;
+        Assert.NotNull(forecast);
+        Assert.Equal((await models.GetCurrentMetadataAsync("e1", CancellationToken.None))!.Model, forecast.Model);
+        var decision = evaluation.Decision!;
+        Assert.Equal(forecast.Mean[0], decision.Predicted);
+        Assert.Equal(forecast.PreviousError, decision.PredictionError);
+        Assert.Equal(forecast.PeakUpper, decision.PredictedUpper);
+    }
+
+    private sealed class NoScheduler : Pipeline.Migration.IMigrationScheduler
+    {
+        public Task<Pipeline.Migration.MigrationStartResult> StartAsync(Pipeline.Migration.MigrationRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<Pipeline.Migration.MigrationStartResult> StartEvacuationAsync(string evacuationId, string hostId, string reason, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public async Task The_next_retrain_is_incremental_until_a_full_one_is_due()
     {
         var harness = await PipelineHarness.CreateAsync(fixture);

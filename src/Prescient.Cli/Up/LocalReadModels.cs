@@ -80,7 +80,7 @@ public sealed class LocalReadModels(
             vms.Count,
             last is null ? null : ToApi(last));
         var model = await models.GetCurrentMetadataAsync(hostId, cancellationToken);
-        return new HostDetail(summary, vms, model?.TrainedAt ?? state?.AccuracyAt);
+        return new HostDetail(summary, vms, model?.TrainedAt ?? state?.AccuracyAt).WithModel(model);
     }
 
     public async Task<HostSeries?> GetSeriesAsync(string hostId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)

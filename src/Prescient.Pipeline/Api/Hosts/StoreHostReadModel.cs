@@ -15,7 +15,8 @@ public sealed class StoreHostReadModel(
     WindowStore windows,
     DecisionStore decisions,
     IMigrationRecordStore migrations,
-    TimeProvider time) : IHostReadModel
+    TimeProvider time,
+    ModelStore? models = null) : IHostReadModel
 {
     /// <summary>Decisions read per host for a series (one per evaluation cycle).</summary>
     public const int MaxDecisionsPerSeries = 5000;
@@ -45,7 +46,8 @@ public sealed class StoreHostReadModel(
         var latest = (await windows.GetSinceAsync(hostId, now.AddDays(-1), now.AddHours(1), cancellationToken))
             .OrderByDescending(w => w.Start).FirstOrDefault();
         var vms = latest?.Vms?.Select(v => new HostVm(v.VmId, null, 0, true, v.Cpu, v.MemoryMb)).ToList() ?? [];
-        return new HostDetail(summary with { VmCount = vms.Count }, vms, state.AccuracyAt);
+        var detail = new HostDetail(summary with { VmCount = vms.Count }, vms, state.AccuracyAt);
+        return models is null ? detail : detail.WithModel(await models.GetCurrentMetadataAsync(hostId, cancellationToken));
     }
 
     public async Task<HostSeries?> GetSeriesAsync(string hostId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
