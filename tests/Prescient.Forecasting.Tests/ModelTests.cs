@@ -109,3 +109,24 @@ public class ModelTests
         Assert.Throws<ArgumentException>(() => new LoadSeries(s.Start, 72, [0.5, 1.5]));
     }
 }
+
+public class TreeEnsembleTests
+{
+    [Fact]
+    public void Walking_the_trees_scores_exactly_as_ML_NET_does()
+    {
+        var s = Synthetic.Diurnal(9, noise: 0.1);
+        var tree = TreeModel.Train([(s, 0, 7 * 72)], Core.Calendar.DayCategorizer.WeekdayWeekend)!;
+        var loaded = TreeModel.Load(tree.Save(), Core.Calendar.DayCategorizer.WeekdayWeekend);
+        for (var origin = 7 * 72; origin < 9 * 72; origin += 7)
+        {
+            var anchor = origin - 1;
+            for (var h = 0; h < 3; h++)
+            {
+                var row = TreeFeatures.Of(s, origin, anchor, origin + h, 0.45, Core.Calendar.DayCategorizer.WeekdayWeekend);
+                Assert.Equal(tree.ScoreWithMlNet(row), tree.Score(row), 5);
+                Assert.Equal(tree.ScoreWithMlNet(row), loaded.Score(row), 5);
+            }
+        }
+    }
+}

@@ -110,6 +110,23 @@ public class TrainingTests
     }
 
     [Fact]
+    public void A_full_training_with_a_recent_stored_network_continues_it_and_keeps_its_out_of_sample_residuals()
+    {
+        var full = Synthetic.Diurnal(12);
+        var first = TrainOne(full.Truncate(11 * 72), null, full: true).Bundle!;
+        var history = full.Truncate((11 * 72) + 3);
+        var warm = TrainOne(history, first, full: true).Bundle!;
+
+        Assert.Equal("full", warm.Kind);
+        var before = first.Track(ModelNames.Network)!.Residuals[1];
+        var after = warm.Track(ModelNames.Network)!.Residuals[1];
+        Assert.Equal(before.Skip(3), after.Take(after.Length - 3));
+        var cold = TrainOne(history, null, full: true).Bundle!;
+        Assert.NotEqual(cold.Track(ModelNames.Network)!.Residuals[1].Take(100), after.Take(100));
+        Assert.NotEqual(cold.Network, warm.Network);
+    }
+
+    [Fact]
     public void Training_is_deterministic()
     {
         var s = Synthetic.Diurnal(8);

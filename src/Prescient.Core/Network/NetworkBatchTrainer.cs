@@ -135,41 +135,56 @@ public static class NetworkBatchTrainer
             b2Power[i] = (float)Math.Pow(options.Beta2, steps[i]);
         }
 
-        Span<float> x0 = stackalloc float[width];
-        Span<float> x1 = stackalloc float[width];
-        Span<float> x2 = stackalloc float[width];
-        Span<float> y = stackalloc float[width];
-        Span<float> mask = stackalloc float[width];
-        Span<float> stepSize = stackalloc float[width];
+        // Inputs laid out step by step, lane by lane (structure of arrays), so each step loads whole vectors.
         var longest = group.Max(l => l.Steps);
+        var x0 = new float[longest * width];
+        var x1 = new float[longest * width];
+        var x2 = new float[longest * width];
+        var y = new float[longest * width];
+        var mask = new float[longest * width];
+        for (var i = 0; i < group.Length; i++)
+        {
+            var inputs = group[i].Inputs;
+            var order = group[i].Order;
+            for (var s = 0; s < order.Length; s++)
+            {
+                var r = 4 * order[s];
+                var at = (s * width) + i;
+                x0[at] = inputs[r];
+                x1[at] = inputs[r + 1];
+                x2[at] = inputs[r + 2];
+                y[at] = inputs[r + 3];
+                mask[at] = 1;
+            }
+        }
+
+        var adam = options.Optimizer == OptimizerKind.Adam;
+        Span<float> stepSize = stackalloc float[width];
         var one = Vector<float>.One;
         for (var s = 0; s < longest; s++)
         {
-            for (var i = 0; i < width; i++)
+            var at = s * width;
+            if (adam)
             {
-                if (i < group.Length && s < group[i].Steps)
+                for (var i = 0; i < group.Length; i++)
                 {
-                    var r = 4 * group[i].Order[s];
-                    var inputs = group[i].Inputs;
-                    x0[i] = inputs[r];
-                    x1[i] = inputs[r + 1];
-                    x2[i] = inputs[r + 2];
-                    y[i] = inputs[r + 3];
-                    mask[i] = 1;
-                    steps[i]++;
-                    b1Power[i] *= b1;
-                    b2Power[i] *= b2;
-                    stepSize[i] = lr * MathF.Sqrt(1 - b2Power[i]) / (1 - b1Power[i]);
-                }
-                else
-                {
-                    x0[i] = x1[i] = x2[i] = y[i] = mask[i] = stepSize[i] = 0;
+                    if (s < group[i].Steps)
+                    {
+                        steps[i]++;
+                        b1Power[i] *= b1;
+                        b2Power[i] *= b2;
+                        stepSize[i] = lr * MathF.Sqrt(1 - b2Power[i]) / (1 - b1Power[i]);
+                    }
+                    else
+                    {
+                        stepSize[i] = 0;
+                    }
                 }
             }
 
-            var vx0 = new Vector<float>(x0);
-            var vx1 = new Vector<float>(x1);
-            var vx2 = new Vector<float>(x2);
+            var vx0 = new Vector<float>(x0, at);
+            var vx1 = new Vector<float>(x1, at);
+            var vx2 = new Vector<float>(x2, at);
             var output = w[outputBias];
             for (var j = 0; j < hidden; j++)
             {
@@ -180,8 +195,8 @@ public static class NetworkBatchTrainer
                 output += w[outputWeights + j] * a;
             }
 
-            var vmask = new Vector<float>(mask);
-            var delta = (output - new Vector<float>(y)) * vmask;
+            var vmask = new Vector<float>(mask, at);
+            var delta = (output - new Vector<float>(y, at)) * vmask;
             g[outputBias] = delta;
             for (var j = 0; j < hidden; j++)
             {
@@ -217,6 +232,14 @@ public static class NetworkBatchTrainer
                 m[p] = (vb1 * m[p]) + ((one - vb1) * gp);
                 v[p] = (vb2 * v[p]) + ((one - vb2) * gp * gp);
                 w[p] -= vstep * m[p] / (Vector.SquareRoot(v[p]) + eps);
+            }
+        }
+
+        if (!adam)
+        {
+            for (var i = 0; i < group.Length; i++)
+            {
+                steps[i] += group[i].Steps;
             }
         }
 

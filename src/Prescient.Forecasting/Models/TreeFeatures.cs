@@ -69,6 +69,27 @@ public sealed class TreeFeatures
         nameof(Horizon), nameof(PeriodOfDay), nameof(DayCategory), nameof(HostMean),
     ];
 
+    /// <summary>The features in <see cref="Names"/> order.</summary>
+    internal void CopyTo(Span<float> x)
+    {
+        x[0] = Level;
+        x[1] = Delta1;
+        x[2] = Delta2;
+        x[3] = Mean3Gap;
+        x[4] = Mean12Gap;
+        x[5] = DayMeanGap;
+        x[6] = DayGap;
+        x[7] = DayDelta;
+        x[8] = WeekGap;
+        x[9] = WeekDelta;
+        x[10] = HasDay;
+        x[11] = HasWeek;
+        x[12] = Horizon;
+        x[13] = PeriodOfDay;
+        x[14] = DayCategory;
+        x[15] = HostMean;
+    }
+
     /// <summary>
     /// The features of target period <paramref name="target"/> from anchor <paramref name="anchor"/> (the last
     /// measured period before the origin); values at or after <paramref name="origin"/> are never read.

@@ -34,21 +34,22 @@ public sealed record TreeModelOptions
 /// ML.NET FastTree regression (single-threaded, deterministic for a seed) pooled over many hosts: it predicts the
 /// change of the load from the last measured period to each of the next periods from lag, seasonal (same period
 /// yesterday and last week) and calendar features (<see cref="TreeFeatures"/>), with the host's recent mean as the
-/// host feature. One model serves a fleet; saved and loaded as ML.NET's zip.
+/// host feature. One model serves a fleet; saved and loaded as ML.NET's zip. Scoring walks the trained trees
+/// directly (<see cref="TreeEnsemble"/>, checked against ML.NET's own scoring), so a forecast costs microseconds and
+/// needs no lock.
 /// </summary>
 public sealed class TreeModel
 {
     private readonly MLContext _ml;
     private readonly ITransformer _model;
-    private readonly PredictionEngine<TreeFeatures, TreeScore> _engine;
-    private readonly Lock _engineLock = new();
+    private readonly TreeEnsemble _ensemble;
 
     private TreeModel(MLContext ml, ITransformer model, DayCategorizer categories)
     {
         _ml = ml;
         _model = model;
         Categories = categories;
-        _engine = ml.Model.CreatePredictionEngine<TreeFeatures, TreeScore>(model);
+        _ensemble = TreeEnsemble.Of(model);
     }
 
     /// <summary>The model's name.</summary>
@@ -172,68 +173,43 @@ public sealed class TreeModel
         }
 
         var level = series.Values[anchor];
-        lock (_engineLock)
+        Span<float> x = stackalloc float[TreeFeatures.Names.Length];
+        for (var h = 0; h < mean.Length; h++)
         {
-            for (var h = 0; h < mean.Length; h++)
-            {
-                var score = _engine.Predict(TreeFeatures.Of(series, origin, anchor, origin + h, hostMean, Categories)).Value;
-                mean[h] = Math.Clamp(level + score, 0, 1);
-            }
+            TreeFeatures.Of(series, origin, anchor, origin + h, hostMean, Categories).CopyTo(x);
+            mean[h] = Math.Clamp(level + _ensemble.Score(x), 0, 1);
         }
 
         return true;
     }
 
-    /// <summary>
-    /// Forecasts for every origin in [from, to) at once (one ML.NET transform): result[origin - from][h]; null rows
-    /// where no forecast is possible.
-    /// </summary>
+    /// <summary>Forecasts for every origin in [from, to): result[origin - from][h]; null rows where no forecast is possible.</summary>
     public double[]?[] ForecastRange(LoadSeries series, int from, int to, int horizon, double hostMean)
     {
         ArgumentNullException.ThrowIfNull(series);
-        var rows = new List<TreeFeatures>();
-        var anchors = new int[Math.Max(0, to - from)];
+        var result = new double[]?[Math.Max(0, to - from)];
         for (var origin = from; origin < to; origin++)
         {
-            var anchor = series.LastMeasuredBefore(origin, ModelNames.MaxGap);
-            anchors[origin - from] = anchor;
-            if (anchor < 0)
-            {
-                continue;
-            }
-
-            for (var h = 0; h < horizon; h++)
-            {
-                rows.Add(TreeFeatures.Of(series, origin, anchor, origin + h, hostMean, Categories));
-            }
-        }
-
-        var result = new double[]?[anchors.Length];
-        if (rows.Count == 0)
-        {
-            return result;
-        }
-
-        var scores = _ml.Data.CreateEnumerable<TreeScore>(_model.Transform(_ml.Data.LoadFromEnumerable(rows)), reuseRowObject: false).ToList();
-        var k = 0;
-        for (var i = 0; i < anchors.Length; i++)
-        {
-            if (anchors[i] < 0)
-            {
-                continue;
-            }
-
-            var level = series.Values[anchors[i]];
             var f = new double[horizon];
-            for (var h = 0; h < horizon; h++)
+            if (TryForecast(series, origin, hostMean, f))
             {
-                f[h] = Math.Clamp(level + scores[k++].Value, 0, 1);
+                result[origin - from] = f;
             }
-
-            result[i] = f;
         }
 
         return result;
+    }
+
+    /// <summary>ML.NET's own scoring of one row (the reference <see cref="TreeEnsemble"/> must match).</summary>
+    internal float ScoreWithMlNet(TreeFeatures row) =>
+        _ml.Model.CreatePredictionEngine<TreeFeatures, TreeScore>(_model).Predict(row).Value;
+
+    /// <summary>The ensemble's own scoring of one row.</summary>
+    internal float Score(TreeFeatures row)
+    {
+        Span<float> x = stackalloc float[TreeFeatures.Names.Length];
+        row.CopyTo(x);
+        return _ensemble.Score(x);
     }
 
     private sealed class HostTree(TreeModel tree, double hostMean) : IForecastModel

@@ -47,7 +47,7 @@ public sealed record RetrainOptions
     public int TreeHosts { get; init; } = 200;
 
     /// <summary>Network shape and optimiser; the seed is derived per host from this one.</summary>
-    public NetworkOptions Network { get; init; } = NetworkOptions.Default;
+    public NetworkOptions Network { get; init; } = HostTrainingOptions.DefaultNetwork;
 
     /// <summary>All problems (empty when valid).</summary>
     public IReadOnlyList<string> Validate()

@@ -1,5 +1,6 @@
 using Prescient.Core.Calendar;
 using Prescient.Core.Network;
+using Prescient.Forecasting.Hosts;
 using Prescient.Forecasting.Models;
 using Prescient.Forecasting.Selection;
 using Prescient.Simulation.Forecasting;
@@ -20,7 +21,7 @@ public sealed record ForecastBenchmarkOptions
     public int Epochs { get; init; } = 30;
 
     /// <summary>The network's shape and optimiser (the product's default).</summary>
-    public NetworkOptions Network { get; init; } = NetworkOptions.Default;
+    public NetworkOptions Network { get; init; } = HostTrainingOptions.DefaultNetwork;
 
     /// <summary>Day categories (the network's input and the tree's feature).</summary>
     public DayCategorizer Categories { get; init; } = DayCategorizer.WeekdayWeekend;
