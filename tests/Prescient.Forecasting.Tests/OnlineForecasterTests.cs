@@ -17,7 +17,7 @@ public class OnlineForecasterTests
         {
             if (t >= 7 * 72)
             {
-                var f = forecaster.Forecast()!;
+                var f = forecaster.Forecast()!.Forecast;
                 Assert.All(Enumerable.Range(0, 3), k => Assert.InRange(f.Upper[k], f.Mean[k], 1));
                 modelError += Math.Abs(s[t] - f.Mean[0]);
                 lastError += Math.Abs(s[t] - s[t - 1]);
@@ -46,6 +46,6 @@ public class OnlineForecasterTests
         forecaster.Observe(new PeriodKey(start.Date, 2), 0.6);
         Assert.Equal(3, forecaster.Count);
         Assert.Throws<ArgumentException>(() => forecaster.Observe(new PeriodKey(start.Date, 1), 0.4));
-        Assert.Equal(0.6, forecaster.Forecast()!.Mean[0]);
+        Assert.Equal(0.6, forecaster.Forecast()!.Forecast.Mean[0]);
     }
 }

@@ -67,12 +67,13 @@ public class TrainingTests
         var restored = ForecastBundle.FromJson(bundle.ToJson());
         Assert.Equal(bundle.StepModels, restored.StepModels);
         var forecaster = new HostForecaster(restored, DayCategorizer.WeekdayWeekend, tree);
-        var f = forecaster.Forecast(s, s.Count)!;
+        var outcome = forecaster.Forecast(s, s.Count)!;
+        var f = outcome.Forecast;
         Assert.Equal(3, f.Mean.Count);
         Assert.All(Enumerable.Range(0, 3), k => Assert.InRange(f.Upper[k], f.Mean[k], 1));
         Assert.Equal(bundle.StepModels[0], f.Model);
-        Assert.NotNull(f.PreviousError);
-        Assert.True(f.ValidationMae < f.LastValueMae);
+        Assert.NotNull(outcome.PreviousError);
+        Assert.True(f.RecentError < outcome.LastValueMae);
     }
 
     [Fact]

@@ -87,7 +87,7 @@ public sealed class CompositionAzuriteTests(AzuriteFixture azurite)
         var move = await scheduler.StartAsync(
             new Pipeline.Migration.MigrationRequest("m-1", "h1", "h2", ["vm-1"], null, "offload", DateTimeOffset.UnixEpoch),
             CancellationToken.None);
-        var evacuation = await scheduler.StartEvacuationAsync("e-1", "h1", "reduce power", CancellationToken.None);
+        var evacuation = await scheduler.StartEvacuationAsync(new Pipeline.Migration.EvacuationRequest("e-1", "h1", "reduce power", [], DateTimeOffset.UnixEpoch), CancellationToken.None);
 
         Assert.False(move.Started);
         Assert.False(evacuation.Started);

@@ -21,8 +21,8 @@ public sealed class EvacuationTests
         await using var __ = host;
         var scheduler = host.Services.GetRequiredService<IMigrationScheduler>();
 
-        Assert.True((await scheduler.StartEvacuationAsync("ev1", "h1", "predicted idle", CancellationToken.None)).Started);
-        Assert.False((await scheduler.StartEvacuationAsync("ev2", "h1", "again", CancellationToken.None)).Started);
+        Assert.True((await scheduler.StartEvacuationAsync(new EvacuationRequest("ev1", "h1", "predicted idle", [], DateTimeOffset.UnixEpoch), CancellationToken.None)).Started);
+        Assert.False((await scheduler.StartEvacuationAsync(new EvacuationRequest("ev2", "h1", "again", [], DateTimeOffset.UnixEpoch), CancellationToken.None)).Started);
         var state = await FleetRig.WaitAsync(host.Client, MigrationInstanceIds.ForEvacuation("h1"), TimeSpan.FromSeconds(60));
 
         var outcome = state.ReadOutputAs<EvacuationOutcome>()!;
@@ -46,7 +46,7 @@ public sealed class EvacuationTests
         await using var __ = host;
         var scheduler = host.Services.GetRequiredService<IMigrationScheduler>();
 
-        Assert.True((await scheduler.StartEvacuationAsync("ev1", "h1", "predicted idle", CancellationToken.None)).Started);
+        Assert.True((await scheduler.StartEvacuationAsync(new EvacuationRequest("ev1", "h1", "predicted idle", [], DateTimeOffset.UnixEpoch), CancellationToken.None)).Started);
         var state = await FleetRig.WaitAsync(host.Client, MigrationInstanceIds.ForEvacuation("h1"), TimeSpan.FromSeconds(60));
 
         var outcome = state.ReadOutputAs<EvacuationOutcome>()!;

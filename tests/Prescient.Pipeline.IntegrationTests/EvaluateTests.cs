@@ -31,10 +31,13 @@ public sealed class EvaluateTests(AzuriteFixture fixture)
             return Task.FromResult(new MigrationStartResult(request.MigrationId, true, null));
         }
 
-        public Task<MigrationStartResult> StartEvacuationAsync(string evacuationId, string hostId, string reason, CancellationToken cancellationToken)
+        public List<EvacuationRequest> EvacuationRequests { get; } = [];
+
+        public Task<MigrationStartResult> StartEvacuationAsync(EvacuationRequest request, CancellationToken cancellationToken)
         {
-            Evacuations.Add(hostId);
-            return Task.FromResult(new MigrationStartResult(evacuationId, true, null));
+            Evacuations.Add(request.HostId);
+            EvacuationRequests.Add(request);
+            return Task.FromResult(new MigrationStartResult(request.EvacuationId, true, null));
         }
 
         public Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlySet<string>>(Busy);
@@ -61,15 +64,7 @@ public sealed class EvaluateTests(AzuriteFixture fixture)
         var scheduler = new RecordingScheduler();
         var decisions = new DecisionStore(harness.Storage.Table(n => n.Decisions));
         var settings = new SettingsStore(harness.Storage.Table(n => n.Settings), harness.Time);
-        var service = new EvaluateService(
-            store,
-            new ModelStore(harness.Storage.Blobs.GetBlobContainerClient(harness.Storage.Names.ModelContainer), harness.Storage.Table(n => n.Models)),
-            harness.Hosts,
-            settings,
-            decisions,
-            scheduler,
-            harness.Time,
-            NullLogger<EvaluateService>.Instance);
+        var service = harness.NewEvaluateService(store, settings, decisions, scheduler);
         return (harness, scheduler, service, decisions, settings);
     }
 

@@ -22,8 +22,8 @@ public sealed class EvaluateWakeTests(AzuriteFixture fixture)
             return Task.FromResult(new MigrationStartResult(request.MigrationId, true, null));
         }
 
-        public Task<MigrationStartResult> StartEvacuationAsync(string evacuationId, string hostId, string reason, CancellationToken cancellationToken) =>
-            Task.FromResult(new MigrationStartResult(evacuationId, false, "not expected in these tests"));
+        public Task<MigrationStartResult> StartEvacuationAsync(EvacuationRequest request, CancellationToken cancellationToken) =>
+            Task.FromResult(new MigrationStartResult(request.EvacuationId, false, "not expected in these tests"));
 
         public Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlySet<string>>(new HashSet<string>(StringComparer.Ordinal));
@@ -58,15 +58,7 @@ public sealed class EvaluateWakeTests(AzuriteFixture fixture)
 
         await harness.Hosts.SetInventoryAsync("spare", 1.0, 128 * 1024, CancellationToken.None);
         var scheduler = new RecordingScheduler();
-        var service = new EvaluateService(
-            store,
-            new ModelStore(harness.Storage.Blobs.GetBlobContainerClient(harness.Storage.Names.ModelContainer), harness.Storage.Table(n => n.Models)),
-            harness.Hosts,
-            new SettingsStore(harness.Storage.Table(n => n.Settings), harness.Time),
-            new DecisionStore(harness.Storage.Table(n => n.Decisions)),
-            scheduler,
-            harness.Time,
-            NullLogger<EvaluateService>.Instance);
+        var service = harness.NewEvaluateService(store, new SettingsStore(harness.Storage.Table(n => n.Settings), harness.Time), new DecisionStore(harness.Storage.Table(n => n.Decisions)), scheduler);
         return (await service.RunCycleAsync(CancellationToken.None), scheduler);
     }
 
@@ -88,7 +80,7 @@ public sealed class EvaluateWakeTests(AzuriteFixture fixture)
         // The sleeping host gets no decision of its own, only the note saying why.
         var spare = cycle.Decisions.Single(d => d.HostId == "spare");
         Assert.Null(spare.Decision);
-        Assert.Contains(EvaluateService.SleepingNote, spare.Notes);
+        Assert.Contains(FleetSnapshotReader.SleepingNote, spare.Notes);
         Assert.Equal(Indication.None, cycle.Decisions.Single(d => d.HostId == "full").Decision!.Indication);
     }
 
@@ -103,10 +95,10 @@ public sealed class EvaluateWakeTests(AzuriteFixture fixture)
         var hot = cycle.Decisions.Single(d => d.HostId == "hot");
         Assert.Equal(Indication.Offload, hot.Decision!.Indication);
         Assert.Empty(hot.Migrations);
-        Assert.Contains(hot.Notes, n => n.StartsWith("No destination for ", StringComparison.Ordinal));
+        Assert.Contains(hot.Notes, n => n.Contains("No host fits", StringComparison.Ordinal));
         var spare = cycle.Decisions.Single(d => d.HostId == "spare");
         Assert.Null(spare.Decision);
-        Assert.DoesNotContain(EvaluateService.SleepingNote, spare.Notes);
+        Assert.DoesNotContain(FleetSnapshotReader.SleepingNote, spare.Notes);
         Assert.Contains(spare.Notes, n => n.StartsWith("no measurement", StringComparison.Ordinal));
     }
 }

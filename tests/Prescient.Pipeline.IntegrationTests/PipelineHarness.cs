@@ -44,6 +44,14 @@ internal sealed class PipelineHarness
     /// <summary>A window store of its own (as a separate ingester process would have).</summary>
     public WindowStore NewWindowStore() => new(Storage.Table(n => n.Windows), PeriodCalendar.Default, WorkloadMeasure.Cpu);
 
+    /// <summary>The evaluate service over these stores, composed as the pipeline registration does.</summary>
+    public Evaluate.EvaluateService NewEvaluateService(WindowStore windows, SettingsStore settings, DecisionStore decisions, Pipeline.Migration.IMigrationScheduler scheduler, Evaluate.EvaluateOptions? options = null)
+    {
+        var models = new ModelStore(Storage.Blobs.GetBlobContainerClient(Storage.Names.ModelContainer), Storage.Table(n => n.Models));
+        var reader = new Evaluate.FleetSnapshotReader(windows, models, Hosts, settings, scheduler, null, NullLogger<Evaluate.FleetSnapshotReader>.Instance, options ?? new Evaluate.EvaluateOptions());
+        return new Evaluate.EvaluateService(reader, Hosts, decisions, scheduler, windows.Calendar, Time, NullLogger<Evaluate.EvaluateService>.Instance, options);
+    }
+
     public TelemetryIngestor NewIngestor(WindowStore? windows = null) =>
         new(Validator, windows ?? NewWindowStore(), DeadLetters, Hosts, Time, NullLogger<TelemetryIngestor>.Instance);
 

@@ -98,20 +98,21 @@ public sealed class RetrainTests(AzuriteFixture fixture)
 
         // Loaded: evaluate's one call gives the selected model's forecast of the running period and the next two.
         var reader = new HostForecastReader(windows, models, new FleetModelCache(models));
-        var forecast = await reader.ForecastAsync("cycle", DayCategorizer.Default, PeriodCalendar.Default.PeriodOf(PipelineHarness.Now), CancellationToken.None);
-        Assert.NotNull(forecast);
+        var outcome = await reader.ForecastAsync("cycle", DayCategorizer.Default, PeriodCalendar.Default.PeriodOf(PipelineHarness.Now), CancellationToken.None);
+        Assert.NotNull(outcome);
+        var forecast = outcome.Forecast;
         Assert.Equal(cycle.Model, forecast.Model);
         Assert.Equal(3, forecast.Mean.Count);
         Assert.All(Enumerable.Range(0, 3), k => Assert.InRange(forecast.Upper[k], forecast.Mean[k], 1));
-        Assert.Equal(cycle.HoldoutMae, forecast.ValidationMae);
-        Assert.NotNull(forecast.PreviousError);
+        Assert.Equal(cycle.HoldoutMae, forecast.RecentError);
+        Assert.NotNull(outcome.PreviousError);
         var expected = 0.45 + 0.3 * Math.Sin(2 * Math.PI * PeriodCalendar.Default.PeriodOf(PipelineHarness.Now).Index / 72);
         Assert.InRange(forecast.Mean[0], expected - 0.06, expected + 0.06);
         Assert.Null(await reader.ForecastAsync("r-empty", DayCategorizer.Default, PeriodCalendar.Default.PeriodOf(PipelineHarness.Now), CancellationToken.None));
     }
 
     [Fact]
-    public async Task Evaluate_gives_the_controller_the_selected_models_forecast_its_upper_quantile_and_its_error()
+    public async Task Evaluate_reads_the_selected_models_forecast_its_upper_quantile_and_its_error_into_the_snapshot()
     {
         var harness = await PipelineHarness.CreateAsync(fixture);
         var windows = harness.NewWindowStore();
@@ -120,29 +121,34 @@ public sealed class RetrainTests(AzuriteFixture fixture)
         await Service(harness).RetrainFleetAsync(CancellationToken.None);
         var models = Models(harness);
         var settings = new SettingsStore(harness.Storage.Table(n => n.Settings), harness.Time);
-        var evaluate = new Evaluate.EvaluateService(
-            windows, models, harness.Hosts, settings, new DecisionStore(harness.Storage.Table(n => n.Decisions)),
-            new NoScheduler(), harness.Time, NullLogger<Evaluate.EvaluateService>.Instance);
-        var (document, _) = await settings.GetAsync(CancellationToken.None);
+        var reader = new Evaluate.FleetSnapshotReader(
+            windows, models, harness.Hosts, settings, new NoScheduler(), null, NullLogger<Evaluate.FleetSnapshotReader>.Instance, new Evaluate.EvaluateOptions());
 
-        var evaluation = await evaluate.EvaluateHostAsync("e1", document, PipelineHarness.Now, "cycle-1", CancellationToken.None);
+        var read = await reader.ReadAsync(PipelineHarness.Now, "cycle-1", CancellationToken.None);
 
-        var forecast = evaluation.Forecast;
+        var host = Assert.Single(read.Snapshot.Hosts);
+        var forecast = host.Forecast;
         Assert.NotNull(forecast);
-        Assert.Equal((await models.GetCurrentMetadataAsync("e1", CancellationToken.None))!.Model, forecast.Model);
-        var decision = evaluation.Decision!;
-        Assert.Equal(forecast.Mean[0], decision.Predicted);
-        Assert.Equal(forecast.PreviousError, decision.PredictionError);
-        Assert.Equal(forecast.PeakUpper, decision.PredictedUpper);
+        var stored = (await models.GetCurrentMetadataAsync("e1", CancellationToken.None))!;
+        Assert.Equal(stored.Model, forecast.Model);
+        Assert.Equal(stored.HoldoutMae, forecast.RecentError);
+        Assert.Equal(3, forecast.Mean.Count);
+        Assert.All(Enumerable.Range(0, 3), k => Assert.InRange(forecast.Upper[k], forecast.Mean[k], 1));
+        Assert.True(forecast.Upper.Zip(forecast.Mean).Any(p => p.First > p.Second), "the upper quantile is above the mean somewhere");
+        var expected = await new HostForecastReader(windows, models, new FleetModelCache(models))
+            .ForecastAsync("e1", DayCategorizer.Default, PeriodCalendar.Default.PeriodOf(PipelineHarness.Now), CancellationToken.None);
+        Assert.Equal(expected!.Forecast.Mean, forecast.Mean);
+        Assert.Equal(expected.PreviousError, host.PredictionError);
+        Assert.NotNull(host.PredictionError);
     }
 
     private sealed class NoScheduler : Pipeline.Migration.IMigrationScheduler
     {
         public Task<Pipeline.Migration.MigrationStartResult> StartAsync(Pipeline.Migration.MigrationRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task<Pipeline.Migration.MigrationStartResult> StartEvacuationAsync(string evacuationId, string hostId, string reason, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<Pipeline.Migration.MigrationStartResult> StartEvacuationAsync(Pipeline.Migration.EvacuationRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlySet<string>>(new HashSet<string>());
     }
 
     [Fact]

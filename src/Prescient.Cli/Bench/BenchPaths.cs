@@ -25,12 +25,12 @@ internal static class BenchPaths
     public static string SharedData(params string[] parts) =>
         Path.GetFullPath(Path.Combine([RepoRoot(), "..", "shared", "data", .. parts]));
 
-    /// <summary>Tables printed to a file or pipe get 200 columns instead of 80, so they do not wrap.</summary>
+    /// <summary>Tables printed to a file or pipe get 240 columns instead of 80, so they do not wrap.</summary>
     public static void WidenRedirectedOutput()
     {
         if (Console.IsOutputRedirected)
         {
-            Spectre.Console.AnsiConsole.Profile.Width = 200;
+            Spectre.Console.AnsiConsole.Profile.Width = 240;
         }
     }
 

@@ -1,9 +1,8 @@
 using System.ComponentModel;
 using System.Globalization;
-using System.Text.Json;
 using Prescient.Simulation.Benchmarks;
 using Prescient.Simulation.Consolidation;
-using Prescient.Simulation.Reports;
+using Prescient.Simulation.Traces;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -58,16 +57,30 @@ internal sealed class ConsolidationCommand(IAnsiConsole console) : Command<Conso
         public bool CloudSimVmRemoval { get; init; }
 
         [CommandOption("--cloudsim-evacuate-receivers")]
-        [Description("Reproduce CloudSim 3.0.3's underload exclusion list, built from an empty map: hosts that just received VMs from overloaded hosts may be emptied in the same round (baselines only; for comparison with the CloudSim reference figures only).")]
+        [Description("Reproduce CloudSim 3.0.3's underload exclusion list, built from an empty map: hosts that just received VMs may be emptied in the same round (a switch every policy is asked to honour; results say which policies do not implement it; for comparison with the CloudSim reference figures only).")]
         public bool CloudSimEvacuateReceivers { get; init; }
+
+        [CommandOption("--memory <MODE>")]
+        [Description("ccpe (default): CCPE hosts' 4,096 MB, memory limits only the initial placement, as CloudSim 3.0.3. enforced: 32,768 MB per host, and no placement or move of any policy may overcommit a host's memory (the simulator refuses and counts it); the team goal is judged in this mode.")]
+        public string? Memory { get; init; }
 
         [CommandOption("--cloudsim")]
         [Description("Both CloudSim 3.0.3 behaviours above: --cloudsim-vm-removal and --cloudsim-evacuate-receivers.")]
         public bool CloudSim { get; init; }
 
+        [CommandOption("--host-ram-mb <MB>")]
+        [Description("With --memory enforced: RAM per host in MB instead of the profile's 32,768 (to explore how the choice of host shapes the results).")]
+        public int? HostRamMb { get; init; }
+
+        public bool MemoryEnforced => string.Equals(Memory?.Trim(), "enforced", StringComparison.OrdinalIgnoreCase);
+
         public override ValidationResult Validate() =>
             Parallel is < 1 ? ValidationResult.Error("--parallel must be at least 1.")
             : Hosts is < 1 ? ValidationResult.Error("--hosts must be at least 1.")
+            : Memory is not null && !MemoryEnforced && !string.Equals(Memory.Trim(), "ccpe", StringComparison.OrdinalIgnoreCase)
+                ? ValidationResult.Error($"--memory must be ccpe or enforced, not '{Memory}'.")
+            : HostRamMb is not null && !MemoryEnforced ? ValidationResult.Error("--host-ram-mb needs --memory enforced (the CCPE mode keeps its 4,096 MB hosts).")
+            : HostRamMb is < 1024 ? ValidationResult.Error("--host-ram-mb must be at least 1024.")
             : ValidationResult.Success();
     }
 
@@ -80,14 +93,26 @@ internal sealed class ConsolidationCommand(IAnsiConsole console) : Command<Conso
             RemoveIdleVms = settings.CloudSim || settings.CloudSimVmRemoval,
             EvacuateReceivers = settings.CloudSim || settings.CloudSimEvacuateReceivers,
         };
+        if (settings.MemoryEnforced)
+        {
+            setup = setup.WithEnforcedMemory();
+            if (settings.HostRamMb is { } ram)
+            {
+                setup = setup with { HostRamMb = ram };
+            }
+        }
+
         var requestedDays = BenchPaths.SplitList(settings.Days);
-        var runs = new List<(ConsolidationBenchmarkOptions Options, IReadOnlyList<FleetDaySource> Days)>();
+        var runs = new List<(ConsolidationBenchmarkOptions Options, IReadOnlyList<FleetDaySource> Days, List<string> Notes)>();
+        var skippedFamilies = new List<string>();
         IReadOnlyList<Func<IConsolidationPolicy>> policies;
         try
         {
             var families = TraceFamilies.Parse(settings.Family ?? TraceFamilies.PlanetLab);
             var data = settings.Data is { } d ? Path.GetFullPath(d) : BenchPaths.SharedData();
             var daysByFamily = SplitDays(families, requestedDays);
+            var extensions = BenchPaths.SplitList(settings.PrescientOptions);
+            policies = ConsolidationBenchmark.SelectPolicies(extensions.Count == 0 ? PolicyCatalog.All : ConsolidationBenchmark.AllPolicies(extensions), BenchPaths.SplitList(settings.Policies));
             foreach (var family in families)
             {
                 if (requestedDays.Count > 0 && daysByFamily[family].Count == 0)
@@ -96,29 +121,53 @@ internal sealed class ConsolidationCommand(IAnsiConsole console) : Command<Conso
                     continue;
                 }
 
-                var traces = family == TraceFamilies.PlanetLab
-                    ? settings.Traces is { } t ? Path.GetFullPath(t) : families.Count > 1 || settings.Data is not null ? TraceFamilies.Locate(data, family) : BenchPaths.SharedData("planetlab")
-                    : TraceFamilies.Locate(data, family);
-                var options = new ConsolidationBenchmarkOptions
+                try
                 {
-                    TracesDirectory = traces,
-                    Family = family,
-                    Hosts = settings.Hosts,
-                    Days = daysByFamily[family],
-                    Policies = BenchPaths.SplitList(settings.Policies),
-                    Parallelism = parallelism,
-                    Setup = setup,
-                };
-                runs.Add((options, ConsolidationBenchmark.ResolveFleetDays(options)));
+                    Console.Error.WriteLine($"{family}: reading traces");
+                    var traces = family == TraceFamilies.PlanetLab
+                        ? settings.Traces is { } t ? Path.GetFullPath(t) : families.Count > 1 || settings.Data is not null ? TraceFamilies.Locate(data, family) : BenchPaths.SharedData("planetlab")
+                        : TraceFamilies.Locate(data, family);
+                    var options = new ConsolidationBenchmarkOptions
+                    {
+                        TracesDirectory = traces,
+                        Family = family,
+                        Hosts = settings.Hosts,
+                        Days = daysByFamily[family],
+                        Policies = BenchPaths.SplitList(settings.Policies),
+                        Parallelism = parallelism,
+                        Setup = setup,
+                    };
+                    var notes = new List<string>();
+                    runs.Add((options, ConsolidationBenchmark.ResolveFleetDays(options, notes), notes));
+                }
+                catch (Exception e) when (families.Count > 1 && e is DirectoryNotFoundException or TraceFormatException)
+                {
+                    // Several families: one whose traces are missing or unusable is skipped, and said; the rest run.
+                    skippedFamilies.Add($"{family}: skipped: {e.Message}");
+                }
             }
 
-            var extensions = BenchPaths.SplitList(settings.PrescientOptions);
-            policies = ConsolidationBenchmark.SelectPolicies(extensions.Count == 0 ? PolicyCatalog.All : ConsolidationBenchmark.AllPolicies(extensions), BenchPaths.SplitList(settings.Policies));
+            if (runs.Count == 0 && skippedFamilies.Count > 0)
+            {
+                throw new TraceFormatException(data, 0, "no trace family could be used: " + string.Join(" | ", skippedFamilies));
+            }
         }
-        catch (Exception e) when (e is DirectoryNotFoundException or ArgumentException or Prescient.Simulation.Traces.TraceFormatException)
+        catch (Exception e) when (e is DirectoryNotFoundException or ArgumentException or TraceFormatException)
         {
             console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 2;
+        }
+
+        foreach (var line in skippedFamilies.Concat(runs.SelectMany(r => r.Notes)))
+        {
+            if (settings.Json)
+            {
+                Console.Error.WriteLine("note: " + line);
+            }
+            else
+            {
+                console.MarkupLineInterpolated($"[yellow]note:[/] {line}");
+            }
         }
 
         var dayCount = runs.Sum(r => r.Days.Count);
@@ -133,9 +182,9 @@ internal sealed class ConsolidationCommand(IAnsiConsole console) : Command<Conso
                 console.Progress().Start(ctx =>
                 {
                     var task = ctx.AddTask($"{total} simulations", maxValue: total);
-                    foreach (var (options, days) in runs)
+                    foreach (var (options, days, notes) in runs)
                     {
-                        reports.Add(ConsolidationBenchmark.Run(options, days, policies, r => task.Increment(1), cancellationToken));
+                        reports.Add(ConsolidationBenchmark.Run(options, days, policies, r => task.Increment(1), cancellationToken) with { Notes = notes });
                     }
                 });
             }
@@ -143,16 +192,16 @@ internal sealed class ConsolidationCommand(IAnsiConsole console) : Command<Conso
             {
                 var done = 0;
                 var gate = new object();
-                foreach (var (options, days) in runs)
+                foreach (var (options, days, notes) in runs)
                 {
                     reports.Add(ConsolidationBenchmark.Run(options, days, policies, r =>
                     {
                         lock (gate)
                         {
                             done++;
-                            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{done}/{total}] {r.Name} {r.Day}: {r.EnergyKWh:0.00} kWh, {r.Migrations} migrations ({r.ElapsedSeconds:0.0} s)"));
+                            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{done}/{total}] {r.Name} {r.Day}: {r.EnergyKWh:0.00} kWh ({r.EnergyVsFloor:0.00}x floor), {r.Migrations} migrations{(r.RefusedMoves > 0 ? $", {r.RefusedMoves} refused" : "")} ({r.ElapsedSeconds:0.0} s, {started.Elapsed.TotalSeconds:0} s so far)"));
                         }
-                    }, cancellationToken));
+                    }, cancellationToken) with { Notes = notes });
                 }
             }
         }
@@ -165,46 +214,18 @@ internal sealed class ConsolidationCommand(IAnsiConsole console) : Command<Conso
 
         if (settings.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(ToJson(reports, setup.Mode), JsonOptions));
+            Console.WriteLine(ConsolidationOutput.Json(reports, setup, skippedFamilies));
         }
         else
         {
-            foreach (var report in reports)
-            {
-                var days = report.Fleets.Select(f => f.Day).ToList();
-                foreach (var day in days)
-                {
-                    Print($"Day {day}", report.Results.Where(r => r.Day == day), report.Oracle);
-                }
-
-                var title = $"Median over {days.Count} day(s)";
-                if (report.Family != TraceFamilies.PlanetLab)
-                {
-                    title += $" ({report.Family}: {FleetDescription(report)})";
-                }
-
-                Print(title, report.Medians, report.Oracle);
-            }
-
-            console.WriteLine();
-            foreach (var m in reports.Count > 0 ? reports[0].Medians : [])
-            {
-                console.MarkupLineInterpolated($"[grey]{m.Name}: {m.Settings}[/]");
-            }
-
-            console.MarkupLineInterpolated($"[grey]mode: {setup.Mode}[/]");
-
-            foreach (var report in reports)
-            {
-                console.WriteLine(report.Goal.Describe());
-            }
+            new ConsolidationOutput(console).Tables(reports, setup);
         }
 
         if (settings.Charts is { } chartFolder)
         {
             foreach (var report in reports)
             {
-                foreach (var chart in WriteCharts(chartFolder, report, setup))
+                foreach (var chart in ConsolidationOutput.WriteCharts(chartFolder, report, setup))
                 {
                     Console.Error.WriteLine($"chart: {chart}");
                 }
@@ -252,133 +273,5 @@ internal sealed class ConsolidationCommand(IAnsiConsole console) : Command<Conso
         }
 
         return result;
-    }
-
-    private static string FleetDescription(ConsolidationReport report)
-    {
-        if (report.Fleets.Count == 0)
-        {
-            return "no days";
-        }
-
-        static string Range(IEnumerable<int> xs)
-        {
-            var (min, max) = (xs.Min(), xs.Max());
-            return min == max ? min.ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{min}-{max}");
-        }
-
-        return $"{Range(report.Fleets.Select(f => f.Hosts))} hosts, {Range(report.Fleets.Select(f => f.Vms))} VMs";
-    }
-
-    private static List<string> WriteCharts(string folder, ConsolidationReport report, ConsolidationSetup setup)
-    {
-        Directory.CreateDirectory(folder);
-        var written = new List<string>();
-        var days = report.Fleets.Count;
-        var cloudSim = setup.RemoveIdleVms || setup.EvacuateReceivers;
-        var suffix = cloudSim ? ", CloudSim mode" : "";
-        var name = "consolidation-" + report.Family + (cloudSim ? "-cloudsim" : "");
-        var medians = Path.GetFullPath(Path.Combine(folder, $"{name}-medians.png"));
-        ConsolidationCharts.Medians(medians, report.Medians, $"{report.Family}, median over {days} day(s){suffix}: lower left is better");
-        written.Add(medians);
-        string[] headline = ["THR-MMT-0.8", "LR-MMT-1.2", "oracle", "prescient-reactive", "prescient-proactive-host", "prescient-proactive-vm"];
-        if (days <= 10 && report.Results.Any(r => headline.Contains(r.Name)))
-        {
-            var perDay = Path.GetFullPath(Path.Combine(folder, $"{name}-energy-per-day.png"));
-            ConsolidationCharts.EnergyPerDay(perDay, report.Results, headline, $"{report.Family}: energy per day{suffix}");
-            written.Add(perDay);
-        }
-
-        return written;
-    }
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
-    private static object ToJson(IReadOnlyList<ConsolidationReport> reports, string mode) => new
-    {
-        mode,
-        results = reports.SelectMany(r => Rows(r, r.Results)).ToList(),
-        medians = reports.SelectMany(r => Rows(r, r.Medians)).ToList(),
-        families = reports.Select(r =>
-        {
-            var goal = r.Goal;
-            return new
-            {
-                family = r.Family,
-                days = r.Fleets.Count,
-                fleets = r.Fleets.Select(f => new { day = f.Day, hosts = f.Hosts, vms = f.Vms }).ToList(),
-                medians = Rows(r, r.Medians),
-                goal = new
-                {
-                    baseline = TeamGoal.Baseline,
-                    policy = goal.Policy,
-                    energyRatio = goal.EnergyRatio,
-                    esvRatio = goal.EsvRatio,
-                    migrationsRatio = goal.MigrationsRatio,
-                    met = goal.NotEvaluated is null ? goal.Met : (bool?)null,
-                    notEvaluated = goal.NotEvaluated,
-                    text = goal.Describe(),
-                },
-            };
-        }).ToList(),
-    };
-
-    private static List<object> Rows(ConsolidationReport report, IEnumerable<ConsolidationResult> rows)
-    {
-        var oracle = report.Oracle;
-        object Row(ConsolidationResult r) => new
-        {
-            family = report.Family,
-            name = r.Name,
-            day = r.Day,
-            energyKWh = r.EnergyKWh,
-            slatah = r.Slatah,
-            pdm = r.Pdm,
-            slav = r.Slav,
-            esv = r.Esv,
-            migrations = r.Migrations,
-            slatahCloudSimAccounting = r.SlatahCloudSim,
-            esvCloudSimAccounting = r.EsvCloudSim,
-            hostHoursAboveHigh = r.HostHoursAboveHigh,
-            meanOverloadSeconds = r.MeanOverloadSeconds,
-            p99OverloadSeconds = r.P99OverloadSeconds,
-            migrationsUndoneWithinHour = r.MigrationsUndoneWithinHour,
-            meanActiveHosts = r.MeanActiveHosts,
-            energyToOracle = oracle is null ? (double?)null : r.EnergyKWh / oracle.EnergyKWh,
-            esvToOracle = oracle is null || oracle.Esv <= 0 ? (double?)null : r.Esv / oracle.Esv,
-            settings = r.Settings,
-        };
-        return [.. rows.Select(Row)];
-    }
-
-    private void Print(string title, IEnumerable<ConsolidationResult> rows, ConsolidationResult? oracle)
-    {
-        var table = new Table().Title(title).Border(TableBorder.Simple);
-        foreach (var c in new[] { "policy", "energy kWh", "SLATAH", "PDM", "SLAV", "ESV", "migrations", "SLATAH cs", "ESV cs", "E/oracle", "ESV/oracle", "host-h >0.8", "overload mean/p99 s", "undone <1h" })
-        {
-            table.AddColumn(new TableColumn(c).RightAligned());
-        }
-
-        var inv = CultureInfo.InvariantCulture;
-        foreach (var r in rows)
-        {
-            table.AddRow(
-                Markup.Escape(r.Name),
-                r.EnergyKWh.ToString("0.00", inv),
-                r.Slatah.ToString("0.00%", inv),
-                r.Pdm.ToString("0.000%", inv),
-                r.Slav.ToString("0.000e+00", inv),
-                r.Esv.ToString("0.000e+00", inv),
-                r.Migrations.ToString(inv),
-                r.SlatahCloudSim.ToString("0.00%", inv),
-                r.EsvCloudSim.ToString("0.000e+00", inv),
-                oracle is null ? "-" : ConsolidationBenchmark.Ratio(r.EnergyKWh, oracle.EnergyKWh),
-                oracle is null ? "-" : ConsolidationBenchmark.Ratio(r.Esv, oracle.Esv),
-                r.HostHoursAboveHigh.ToString("0.0", inv),
-                string.Create(inv, $"{r.MeanOverloadSeconds:0}/{r.P99OverloadSeconds:0}"),
-                r.MigrationsUndoneWithinHour.ToString(inv));
-        }
-
-        console.Write(table);
     }
 }

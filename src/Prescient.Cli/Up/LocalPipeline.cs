@@ -236,10 +236,8 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         var hypervisor = Durable.Services.GetRequiredService<IHypervisorClient>();
         var scheduler = new SequentialEvacuationScheduler(
             Durable.Services.GetRequiredService<IMigrationScheduler>(),
-            Durable.Services.GetRequiredService<MigrationActivities>(),
             Durable.Client,
             hypervisor,
-            Fleet.HostIds,
             LoggerFactory.CreateLogger<SequentialEvacuationScheduler>(),
             _stopping.Token);
         _scheduler = scheduler;
@@ -260,7 +258,8 @@ public sealed partial class LocalPipeline : IAsyncDisposable
 
         var ingestor = new TelemetryIngestor(new TelemetryValidator(Clock), Windows, deadLetters, HostStates, Clock, LoggerFactory.CreateLogger<TelemetryIngestor>());
         var drainer = new QueueTelemetryDrainer(queue, ingestor, LoggerFactory.CreateLogger<QueueTelemetryDrainer>());
-        var evaluate = new EvaluateService(Windows, models, HostStates, settings, decisions, scheduler, Clock, LoggerFactory.CreateLogger<EvaluateService>());
+        var reader = new FleetSnapshotReader(Windows, models, HostStates, settings, scheduler, records, LoggerFactory.CreateLogger<FleetSnapshotReader>(), new EvaluateOptions());
+        var evaluate = new EvaluateService(reader, HostStates, decisions, scheduler, calendar, Clock, LoggerFactory.CreateLogger<EvaluateService>());
         var publisher = new QueueTelemetryPublisher(queue);
 
         stage("Starting agents, ingest, evaluate and retrain");

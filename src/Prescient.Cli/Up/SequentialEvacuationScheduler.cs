@@ -18,15 +18,12 @@ namespace Prescient.Cli.Up;
 /// </summary>
 public sealed partial class SequentialEvacuationScheduler(
     IMigrationScheduler migrations,
-    MigrationActivities activities,
     DurableTaskClient client,
     IHypervisorClient hypervisor,
-    IReadOnlyList<string> hostIds,
     ILogger<SequentialEvacuationScheduler> logger,
     CancellationToken stopping) : IMigrationScheduler
 {
     public const int MaxConcurrentMigrations = 2;
-    public const double LoadCeiling = 0.8;
 
     private readonly ConcurrentDictionary<string, string> _evacuating = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
@@ -37,28 +34,31 @@ public sealed partial class SequentialEvacuationScheduler(
     public Task<MigrationStartResult> StartAsync(MigrationRequest request, CancellationToken cancellationToken) =>
         migrations.StartAsync(request, cancellationToken);
 
-    public Task<MigrationStartResult> StartEvacuationAsync(string evacuationId, string hostId, string reason, CancellationToken cancellationToken)
+    public Task<MigrationStartResult> StartEvacuationAsync(EvacuationRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        var (evacuationId, hostId, reason) = (request.EvacuationId, request.HostId, request.Reason);
         if (!_evacuating.TryAdd(hostId, evacuationId))
         {
             return Task.FromResult(new MigrationStartResult(evacuationId, false, $"host {hostId} is already being evacuated ({_evacuating[hostId]})"));
         }
 
-        _ = Task.Run(() => EvacuateAsync(evacuationId, hostId, reason), CancellationToken.None);
+        _ = Task.Run(() => EvacuateAsync(request), CancellationToken.None);
         return Task.FromResult(new MigrationStartResult(evacuationId, true, null));
     }
 
     public async Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken) =>
         await migrations.GetBusyVmIdsAsync(cancellationToken);
 
-    private async Task EvacuateAsync(string evacuationId, string hostId, string reason)
+    private async Task EvacuateAsync(EvacuationRequest request)
     {
+        var (evacuationId, hostId) = (request.EvacuationId, request.HostId);
         try
         {
             await _oneAtATime.WaitAsync(stopping);
             try
             {
-                var outcome = await RunAsync(evacuationId, hostId, reason);
+                var outcome = await RunAsync(request);
                 LogEvacuation(logger, evacuationId, hostId, outcome);
             }
             finally
@@ -80,22 +80,17 @@ public sealed partial class SequentialEvacuationScheduler(
         }
     }
 
-    private async Task<string> RunAsync(string evacuationId, string hostId, string reason)
+    private async Task<string> RunAsync(EvacuationRequest request)
     {
-        var plan = await activities.PlanEvacuationAsync(new EvacuationPlanInput(hostId, hostIds, LoadCeiling));
-        if (plan.Unplaced.Count > 0)
-        {
-            return "not evacuated, nothing moved: " + string.Join("; ", plan.Unplaced);
-        }
-
-        foreach (var host in plan.WakeHosts)
+        var hostId = request.HostId;
+        foreach (var host in request.Moves.Where(m => m.WakeDestination).Select(m => m.DestinationHostId).Distinct(StringComparer.Ordinal))
         {
             await hypervisor.SetPowerAsync(host, PowerAction.Wake, stopping);
         }
 
         var pending = new List<Task<string>>();
         var results = new List<string>();
-        foreach (var move in plan.Moves)
+        foreach (var move in request.Moves)
         {
             if (pending.Count >= MaxConcurrentMigrations)
             {
@@ -104,9 +99,7 @@ public sealed partial class SequentialEvacuationScheduler(
                 results.Add(await done);
             }
 
-            var request = new MigrationRequest($"{evacuationId}.{Sanitise(move.GroupKey)}", hostId, move.DestinationHostId, move.VmIds, move.GroupId,
-                $"evacuate {hostId}: {reason}", DateTimeOffset.UtcNow);
-            pending.Add(MigrateAsync(request));
+            pending.Add(MigrateAsync(move));
         }
 
         results.AddRange(await Task.WhenAll(pending));

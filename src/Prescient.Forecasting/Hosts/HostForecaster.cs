@@ -1,6 +1,6 @@
 using Prescient.Core.Calendar;
-using Prescient.Core.Forecasting;
 using Prescient.Core.Network;
+using Prescient.Core.Planning;
 using Prescient.Forecasting.Models;
 using Prescient.Forecasting.Series;
 using Prescient.Forecasting.Selection;
@@ -48,7 +48,7 @@ public sealed class HostForecaster
     /// The forecast of periods origin .. origin + Horizon - 1 from the loads before <paramref name="origin"/>; null when
     /// nothing was measured shortly before it.
     /// </summary>
-    public HostForecast? Forecast(LoadSeries series, int origin)
+    public ForecastOutcome? Forecast(LoadSeries series, int origin)
     {
         ArgumentNullException.ThrowIfNull(series);
         var h = Bundle.Horizon;
@@ -96,13 +96,7 @@ public sealed class HostForecaster
         }
 
         static double? Finite(double? x) => x is { } v && double.IsFinite(v) ? v : null;
-        return new HostForecast(
-            steps[0], mean, upper,
-            Finite(Bundle.Track(steps[0])?.Mae[0]),
-            Finite(Bundle.Track(ModelNames.LastValue)?.Mae[0]),
-            previousError)
-        {
-            UpperQuantile = Bundle.Quantile,
-        };
+        var forecast = new HostForecast(mean, upper) { Model = steps[0], RecentError = Finite(Bundle.Track(steps[0])?.Mae[0]) };
+        return new ForecastOutcome(forecast, previousError, Finite(Bundle.Track(ModelNames.LastValue)?.Mae[0]), Bundle.Quantile);
     }
 }

@@ -1,6 +1,6 @@
 using Prescient.Core.Calendar;
-using Prescient.Core.Forecasting;
 using Prescient.Core.Network;
+using Prescient.Core.Planning;
 using Prescient.Forecasting.Hosts;
 using Prescient.Forecasting.Models;
 using Prescient.Forecasting.Selection;
@@ -115,7 +115,7 @@ public sealed class OnlineForecaster
     }
 
     /// <summary>The forecast of the next <see cref="OnlineForecasterOptions.Horizon"/> periods (null before any measurement).</summary>
-    public HostForecast? Forecast()
+    public ForecastOutcome? Forecast()
     {
         if (_series is null)
         {
@@ -151,7 +151,8 @@ public sealed class OnlineForecaster
 
         var lastIndex = _models.FindIndex(x => x.Name == _chosen[0]);
         static double? Mae(List<double> errors) => errors.Count == 0 ? null : errors.Average();
-        return new HostForecast(_chosen[0], mean, upper, Mae(_absolute[Math.Max(0, lastIndex)][0]), Mae(_absolute[0][0]), null) { UpperQuantile = _options.Quantile };
+        var forecast = new HostForecast(mean, upper) { Model = _chosen[0], RecentError = Mae(_absolute[Math.Max(0, lastIndex)][0]) };
+        return new ForecastOutcome(forecast, null, Mae(_absolute[0][0]), _options.Quantile);
     }
 
     private void Score(int t)

@@ -14,10 +14,10 @@ public sealed class FunctionsMigrationScheduler(
             ? Scheduler().StartAsync(request, cancellationToken)
             : Task.FromResult(Refused(request.MigrationId));
 
-    public Task<MigrationStartResult> StartEvacuationAsync(string evacuationId, string hostId, string reason, CancellationToken cancellationToken) =>
+    public Task<MigrationStartResult> StartEvacuationAsync(EvacuationRequest request, CancellationToken cancellationToken) =>
         hypervisor.Enabled
-            ? Scheduler().StartEvacuationAsync(evacuationId, hostId, reason, cancellationToken)
-            : Task.FromResult(Refused(evacuationId));
+            ? Scheduler().StartEvacuationAsync(request, cancellationToken)
+            : Task.FromResult(Refused(request.EvacuationId));
 
     public Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken) =>
         Scheduler().GetBusyVmIdsAsync(cancellationToken);

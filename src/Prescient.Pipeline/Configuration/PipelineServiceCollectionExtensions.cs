@@ -111,17 +111,25 @@ public static class PipelineServiceCollectionExtensions
             sp.GetRequiredService<ILogger<RetrainService>>(),
             sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Retrain,
             sp.GetRequiredService<Forecasts.FleetModelCache>()));
-        services.TryAddSingleton(sp => new EvaluateService(
+        services.TryAddSingleton(sp => new FleetSnapshotReader(
             sp.GetRequiredService<WindowStore>(),
             sp.GetRequiredService<ModelStore>(),
             sp.GetRequiredService<HostStateStore>(),
             sp.GetRequiredService<SettingsStore>(),
-            sp.GetRequiredService<DecisionStore>(),
             sp.GetRequiredService<Migration.IMigrationScheduler>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<EvaluateService>>(),
+            sp.GetService<Migration.IMigrationRecordStore>(),
+            sp.GetRequiredService<ILogger<FleetSnapshotReader>>(),
             sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Evaluate,
             sp.GetRequiredService<Forecasts.HostForecastReader>()));
+        services.TryAddSingleton(sp => new EvaluateService(
+            sp.GetRequiredService<FleetSnapshotReader>(),
+            sp.GetRequiredService<HostStateStore>(),
+            sp.GetRequiredService<DecisionStore>(),
+            sp.GetRequiredService<Migration.IMigrationScheduler>(),
+            sp.GetRequiredService<WindowStore>().Calendar,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<EvaluateService>>(),
+            sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Evaluate));
         return services;
     }
 

@@ -1,5 +1,4 @@
 using Prescient.Core.Calendar;
-using Prescient.Core.Forecasting;
 using Prescient.Forecasting.Hosts;
 using Prescient.Forecasting.Series;
 using Prescient.Pipeline.Storage;
@@ -21,7 +20,7 @@ public sealed class HostForecastReader(WindowStore windows, ModelStore models, F
     /// bundle or nothing was measured in the last periods.
     /// </summary>
     /// <exception cref="FormatException">The stored bundle cannot be read.</exception>
-    public async Task<HostForecast?> ForecastAsync(string hostId, DayCategorizer categories, PeriodKey current, CancellationToken cancellationToken)
+    public async Task<ForecastOutcome?> ForecastAsync(string hostId, DayCategorizer categories, PeriodKey current, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(hostId);
         ArgumentNullException.ThrowIfNull(categories);

@@ -107,26 +107,37 @@ public sealed class DurableMigrationScheduler(
         return new MigrationStartResult(request.MigrationId, true, null);
     }
 
-    public async Task<MigrationStartResult> StartEvacuationAsync(string evacuationId, string hostId, string reason, CancellationToken cancellationToken)
+    public async Task<MigrationStartResult> StartEvacuationAsync(EvacuationRequest request, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(evacuationId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(hostId);
-        var instanceId = MigrationInstanceIds.ForEvacuation(hostId);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.EvacuationId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.HostId);
+        var instanceId = MigrationInstanceIds.ForEvacuation(request.HostId);
         var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
         if (existing is not null && Active.Contains(existing.RuntimeStatus))
         {
-            return new MigrationStartResult(evacuationId, false, $"host {hostId} is already being evacuated ({instanceId})");
+            return new MigrationStartResult(request.EvacuationId, false, $"host {request.HostId} is already being evacuated ({instanceId})");
         }
 
         var settings = options.Value;
-        var candidates = (await hosts.GetHostIdsAsync(cancellationToken)).Where(h => h != hostId).ToList();
+        var candidates = (await hosts.GetHostIdsAsync(cancellationToken)).Where(h => h != request.HostId).ToList();
         await client.ScheduleNewOrchestrationInstanceAsync(
             MigrationTaskNames.EvacuateOrchestrator,
-            new EvacuationWorkflowInput(evacuationId, hostId, reason, candidates, settings.EvacuationConcurrency, settings.EvacuationLoadCeiling, settings.Policy),
+            new EvacuationWorkflowInput(request.EvacuationId, request.HostId, request.Reason, candidates, settings.EvacuationConcurrency, settings.EvacuationLoadCeiling, settings.Policy)
+            {
+                Plan = request.Moves.Count == 0 ? null : PlanOf(request),
+            },
             new StartOrchestrationOptions { InstanceId = instanceId },
             cancellationToken);
-        return new MigrationStartResult(evacuationId, true, null);
+        return new MigrationStartResult(request.EvacuationId, true, null);
     }
+
+    /// <summary>The planner's moves in the evacuation workflow's shape.</summary>
+    public static Core.Migration.EvacuationPlan PlanOf(EvacuationRequest request) => new(
+        request.HostId,
+        [.. request.Moves.Select(m => new Core.Migration.PlannedMove(m.GroupId is null ? "vm:" + m.VmIds[0] : "group:" + m.GroupId, m.GroupId, m.VmIds, m.DestinationHostId))],
+        [.. request.Moves.Where(m => m.WakeDestination).Select(m => m.DestinationHostId).Distinct(StringComparer.Ordinal)],
+        []);
 
     public async Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken)
     {

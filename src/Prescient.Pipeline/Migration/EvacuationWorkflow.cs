@@ -33,7 +33,7 @@ public static class EvacuationWorkflow
         EvacuationPlan plan;
         try
         {
-            plan = await context.CallActivityAsync<EvacuationPlan>(MigrationTaskNames.PlanEvacuation,
+            plan = input.Plan ?? await context.CallActivityAsync<EvacuationPlan>(MigrationTaskNames.PlanEvacuation,
                 new EvacuationPlanInput(input.HostId, input.CandidateHostIds, input.LoadCeiling), transient);
         }
         catch (TaskFailedException e)

@@ -17,6 +17,17 @@ public sealed record MigrationRequest(
     public bool WakeDestination { get; init; }
 }
 
+/// <summary>
+/// A planned reduce-power evacuation: the planner's moves (each with its destination and whether it wakes it), run by
+/// one durable workflow, after which the host's power is reduced if it is empty. No moves: the host is empty already.
+/// </summary>
+public sealed record EvacuationRequest(
+    string EvacuationId,
+    string HostId,
+    string Reason,
+    IReadOnlyList<MigrationRequest> Moves,
+    DateTimeOffset RequestedAt);
+
 /// <summary>What became of a request: started, or refused with a reason (for example the VM is already moving).</summary>
 public sealed record MigrationStartResult(string MigrationId, bool Started, string? RefusalReason);
 
@@ -28,8 +39,8 @@ public interface IMigrationScheduler
 {
     Task<MigrationStartResult> StartAsync(MigrationRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Starts the evacuation of a host (reduce-power): migrate every VM away, then power the host down.</summary>
-    Task<MigrationStartResult> StartEvacuationAsync(string evacuationId, string hostId, string reason, CancellationToken cancellationToken);
+    /// <summary>Starts the evacuation of a host (reduce-power): run the planned moves, then power the host down.</summary>
+    Task<MigrationStartResult> StartEvacuationAsync(EvacuationRequest request, CancellationToken cancellationToken);
 
     Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken);
 }

@@ -91,4 +91,12 @@ public sealed class InMemoryMigrationRecordStore : IMigrationRecordStore
             return Task.FromResult<IReadOnlyList<MigrationRecord>>(_records.Values.OrderByDescending(r => r.StartedAt).Take(max).ToList());
         }
     }
+
+    public Task<IReadOnlyList<MigrationRecord>> ListRunningAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<MigrationRecord>>(_records.Values.Where(r => r.Result == MigrationResult.Running).ToList());
+        }
+    }
 }

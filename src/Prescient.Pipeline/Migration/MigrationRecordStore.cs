@@ -62,6 +62,9 @@ public interface IMigrationRecordStore
     Task<MigrationRecord?> GetAsync(string migrationId, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<MigrationRecord>> ListAsync(int max = 500, CancellationToken cancellationToken = default);
+
+    /// <summary>The migrations still running (the evaluator counts their VMs as busy and their destinations as reserved).</summary>
+    Task<IReadOnlyList<MigrationRecord>> ListRunningAsync(CancellationToken cancellationToken = default);
 }
 
 public sealed class MigrationRecordStore(TableServiceClient tables, string tableName = MigrationRecordStore.DefaultTableName) : IMigrationRecordStore
@@ -115,6 +118,19 @@ public sealed class MigrationRecordStore(TableServiceClient tables, string table
         }
 
         return records.OrderByDescending(r => r.StartedAt).ToList();
+    }
+
+    public async Task<IReadOnlyList<MigrationRecord>> ListRunningAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var running = nameof(MigrationResult.Running);
+        var records = new List<MigrationRecord>();
+        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == Partition && e.GetString("Result") == running, cancellationToken: cancellationToken))
+        {
+            records.Add(ToRecord(entity));
+        }
+
+        return records;
     }
 
     private async Task EnsureTableAsync(CancellationToken cancellationToken)

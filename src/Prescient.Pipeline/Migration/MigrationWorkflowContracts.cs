@@ -124,7 +124,11 @@ public sealed record EvacuationWorkflowInput(
     IReadOnlyList<string> CandidateHostIds,
     int MaxConcurrentMigrations,
     double LoadCeiling,
-    MigrationPolicy Policy);
+    MigrationPolicy Policy)
+{
+    /// <summary>The planner's moves; when given, the workflow runs them instead of planning the evacuation itself.</summary>
+    public Core.Migration.EvacuationPlan? Plan { get; init; }
+}
 
 public sealed record EvacuationOutcome(
     string EvacuationId,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Prescient.Simulation.Consolidation;
+using Prescient.Simulation.Traces;
 
 namespace Prescient.Simulation.Benchmarks;
 
@@ -36,8 +37,11 @@ public sealed record ConsolidationBenchmarkOptions
 /// <summary>One fleet-day to run: its name and its matrix, loaded on first use.</summary>
 public sealed record FleetDaySource(string Name, Lazy<PlanetLabDay> Day);
 
-/// <summary>The fleet a day ran on.</summary>
-public sealed record FleetSize(string Day, int Hosts, int Vms);
+/// <summary>The fleet a day ran on, and the day's energy floor (<see cref="EnergyFloor"/>; 0 when no policy ran on it).</summary>
+public sealed record FleetSize(string Day, int Hosts, int Vms)
+{
+    public double EnergyFloorKWh { get; init; }
+}
 
 /// <summary>The results of a run: every (policy, day) and the medians per policy.</summary>
 public sealed record ConsolidationReport(IReadOnlyList<ConsolidationResult> Results, IReadOnlyList<ConsolidationResult> Medians)
@@ -48,8 +52,17 @@ public sealed record ConsolidationReport(IReadOnlyList<ConsolidationResult> Resu
     /// <summary>Hosts and VMs of each day, in day order.</summary>
     public IReadOnlyList<FleetSize> Fleets { get; init; } = [];
 
+    /// <summary>Whether memory was enforced (<see cref="ConsolidationSetup.EnforceMemory"/>): the team goal is judged on such runs.</summary>
+    public bool MemoryEnforced { get; init; }
+
+    /// <summary>What the family's traces could not give (files, lines, VMs, days left out) and why.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     /// <summary>The team goal's verdict on this run's medians.</summary>
-    public GoalVerdict Goal => TeamGoal.Evaluate(Family, Medians);
+    public GoalVerdict Goal => TeamGoal.Evaluate(Family, Medians, MemoryEnforced);
+
+    /// <summary>The best baseline on each metric (medians).</summary>
+    public IReadOnlyDictionary<string, BestBaseline> BestBaselines => BaselineComparison.Best(Medians);
 
     /// <summary>The oracle's median (null when the oracle was not run).</summary>
     public ConsolidationResult? Oracle => Medians.FirstOrDefault(m => m.Name == "oracle");
@@ -106,23 +119,70 @@ public static class ConsolidationBenchmark
     }
 
     /// <summary>
-    /// The days to run: PlanetLab day folders (loaded on first use), or the family's fleet-days
-    /// (<see cref="TraceFamilyDays"/>, read now), filtered by <see cref="ConsolidationBenchmarkOptions.Days"/>; an
-    /// unknown day is an <see cref="ArgumentException"/> listing the days present.
+    /// The days to run: PlanetLab day folders or the family's fleet-days (<see cref="TraceFamilyDays"/>), read now and
+    /// filtered by <see cref="ConsolidationBenchmarkOptions.Days"/>; an unknown day is an
+    /// <see cref="ArgumentException"/> listing the days present. With <paramref name="notes"/>, what the traces cannot
+    /// give (a malformed file or line, a VM or day not covered, a PlanetLab day with no readable file) is left out and
+    /// said there, and the rest runs; without, a malformed file is an error. No usable day at all is a
+    /// <see cref="TraceFormatException"/> that says why.
     /// </summary>
-    public static IReadOnlyList<FleetDaySource> ResolveFleetDays(ConsolidationBenchmarkOptions options)
+    public static IReadOnlyList<FleetDaySource> ResolveFleetDays(ConsolidationBenchmarkOptions options, ICollection<string>? notes = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var family = TraceFamilies.Normalize(options.Family);
         if (family == TraceFamilies.PlanetLab)
         {
-            return [.. ResolveDays(options.TracesDirectory, options.Days).Select(d => new FleetDaySource(d, new Lazy<PlanetLabDay>(() => PlanetLabDay.Load(Path.Combine(options.TracesDirectory, d)), LazyThreadSafetyMode.ExecutionAndPublication)))];
+            var names = ResolveDays(options.TracesDirectory, options.Days);
+            var loaded = new (PlanetLabDay? Day, List<string> Notes)[names.Count];
+            try
+            {
+                Parallel.For(0, names.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Parallelism) }, i =>
+                {
+                    var dayNotes = new List<string>();
+                    try
+                    {
+                        loaded[i] = (PlanetLabDay.Load(Path.Combine(options.TracesDirectory, names[i]), notes: notes is null ? null : dayNotes), dayNotes);
+                    }
+                    catch (TraceFormatException e) when (notes is not null)
+                    {
+                        dayNotes.Add($"planetlab/{names[i]} left out: {e.Problem}");
+                        loaded[i] = (null, dayNotes);
+                    }
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                // Without notes a malformed file is an error, thrown as itself rather than wrapped.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
+
+            foreach (var (_, dayNotes) in loaded)
+            {
+                foreach (var n in dayNotes)
+                {
+                    notes?.Add(n);
+                }
+            }
+
+            var usable = loaded.Where(l => l.Day is not null).Select(l => l.Day!).ToList();
+            if (usable.Count == 0)
+            {
+                throw new TraceFormatException(options.TracesDirectory, 0, $"no usable PlanetLab day: {string.Join("; ", loaded.SelectMany(l => l.Notes))}");
+            }
+
+            return [.. usable.Select(d => new FleetDaySource(d.Name, new Lazy<PlanetLabDay>(d)))];
         }
 
-        var all = TraceFamilyDays.Load(family, options.TracesDirectory);
+        var familyNotes = new List<string>();
+        var all = TraceFamilyDays.Load(family, options.TracesDirectory, notes: notes is null ? null : familyNotes);
+        foreach (var n in familyNotes)
+        {
+            notes!.Add(n);
+        }
+
         if (all.Count == 0)
         {
-            throw new ArgumentException($"Trace family '{family}' at '{options.TracesDirectory}' has no day that every series covers ({TraceFamilyDays.RequiredBins()} of {TraceFamilyDays.StepsPerDay} five-minute bins).");
+            throw new TraceFormatException(options.TracesDirectory, 0, $"trace family '{family}' has no day that a VM covers ({TraceFamilyDays.RequiredBins()} of {TraceFamilyDays.StepsPerDay} five-minute bins){(familyNotes.Count > 0 ? ": " + string.Join("; ", familyNotes) : ".")}");
         }
 
         var byName = all.ToDictionary(d => d.Name, StringComparer.OrdinalIgnoreCase);
@@ -185,8 +245,11 @@ public static class ConsolidationBenchmark
 
         var ordered = results.ToList();
         var medians = ordered.GroupBy(r => r.Name).Select(g => Median(g.ToList())).ToList();
-        var fleets = days.Select(d => new FleetSize(d.Name, HostsFor(options, d.Day.Value), d.Day.Value.VmCount)).ToList();
-        return new ConsolidationReport(ordered, medians) { Family = TraceFamilies.Normalize(options.Family), Fleets = fleets };
+        var fleets = days.Select(d => new FleetSize(d.Name, HostsFor(options, d.Day.Value), d.Day.Value.VmCount)
+        {
+            EnergyFloorKWh = ordered.FirstOrDefault(r => r.Day == d.Name)?.EnergyFloorKWh ?? 0,
+        }).ToList();
+        return new ConsolidationReport(ordered, medians) { Family = TraceFamilies.Normalize(options.Family), Fleets = fleets, MemoryEnforced = options.Setup.EnforceMemory };
     }
 
     /// <summary>The policies whose names match (all when <paramref name="names"/> is empty); unknown names are an error.</summary>
@@ -214,7 +277,10 @@ public static class ConsolidationBenchmark
         return chosen;
     }
 
-    /// <summary>Per-metric medians over days (the paper's way); migrations rounded.</summary>
+    /// <summary>
+    /// Per-metric medians over days (the paper's way); migrations and refusals rounded; energy / floor is the median of
+    /// the days' ratios; the first refusal is the first day's that has one; switches not honoured on any day.
+    /// </summary>
     public static ConsolidationResult Median(IReadOnlyList<ConsolidationResult> days)
     {
         ArgumentNullException.ThrowIfNull(days);
@@ -240,10 +306,19 @@ public static class ConsolidationBenchmark
             MedianEsvCloudSim = M(days.Select(d => d.EsvCloudSim)),
             Migrations = (int)Math.Round(M(days.Select(d => (double)d.Migrations))),
             HostHoursAboveHigh = M(days.Select(d => d.HostHoursAboveHigh)),
+            HostHoursMemoryFull = M(days.Select(d => d.HostHoursMemoryFull)),
             MeanOverloadSeconds = M(days.Select(d => d.MeanOverloadSeconds)),
             P99OverloadSeconds = M(days.Select(d => d.P99OverloadSeconds)),
             MigrationsUndoneWithinHour = (int)Math.Round(M(days.Select(d => (double)d.MigrationsUndoneWithinHour))),
             MeanActiveHosts = M(days.Select(d => d.MeanActiveHosts)),
+            EnergyFloorKWh = M(days.Select(d => d.EnergyFloorKWh)),
+            EnergyVsFloor = M(days.Select(d => d.EnergyVsFloor)),
+            FloorMemoryBoundShare = M(days.Select(d => d.FloorMemoryBoundShare)),
+            RefusedMoves = (int)Math.Round(M(days.Select(d => (double)d.RefusedMoves))),
+            RefusedPlacements = (int)Math.Round(M(days.Select(d => (double)d.RefusedPlacements))),
+            VmsPlacedBySimulator = (int)Math.Round(M(days.Select(d => (double)d.VmsPlacedBySimulator))),
+            FirstRefusal = days.Select(d => d.FirstRefusal is null ? null : $"{d.Day}: {d.FirstRefusal}").FirstOrDefault(f => f is not null),
+            SwitchesNotHonoured = days.Aggregate(PolicySwitches.None, (a, d) => a | d.SwitchesNotHonoured),
             ElapsedSeconds = days.Sum(d => d.ElapsedSeconds),
         };
     }

@@ -1,80 +1,16 @@
 namespace Prescient.Simulation.Consolidation;
 
-/// <summary>A VM move decided at one step.</summary>
-public readonly record struct MigrationOrder(int Vm, int Destination);
-
-/// <summary>A consolidation policy: places VMs at the start and decides migrations at every step.</summary>
-public interface IConsolidationPolicy
-{
-    string Name { get; }
-
-    /// <summary>Human-readable settings, reported next to the results.</summary>
-    string Settings { get; }
-
-    /// <summary>Places every VM (fleet.VmHost all -1 on entry) using <see cref="FleetState.Place"/> through the helper.</summary>
-    void PlaceInitially(FleetState fleet, IPlacementSink sink);
-
-    /// <summary>Adds this step's moves to <paramref name="plan"/>; the fleet holds the current demand.</summary>
-    void Decide(FleetState fleet, List<MigrationOrder> plan);
-}
-
-/// <summary>Where initial placements go.</summary>
-public interface IPlacementSink
-{
-    void Place(int vm, int host);
-}
-
-/// <summary>The metrics of one policy on one day.</summary>
-public record ConsolidationResult
-{
-    public required string Name { get; init; }
-
-    public required string Day { get; init; }
-
-    public required string Settings { get; init; }
-
-    public double EnergyKWh { get; init; }
-
-    /// <summary>Fraction of active host time at 100 % CPU (demand, including migration overhead, above capacity).</summary>
-    public double Slatah { get; init; }
-
-    /// <summary>SLATAH as CloudSim 3.0.3 counts it: also every interval in which a host receives a migrating VM.</summary>
-    public double SlatahCloudSim { get; init; }
-
-    /// <summary>Performance degradation due to migration: CPU lost by migrating VMs / CPU requested by all VMs.</summary>
-    public double Pdm { get; init; }
-
-    public virtual double Slav => Slatah * Pdm;
-
-    public virtual double Esv => EnergyKWh * Slav;
-
-    public virtual double SlavCloudSim => SlatahCloudSim * Pdm;
-
-    public virtual double EsvCloudSim => EnergyKWh * SlavCloudSim;
-
-    public int Migrations { get; init; }
-
-    /// <summary>Host-hours with requested utilisation above 0.8.</summary>
-    public double HostHoursAboveHigh { get; init; }
-
-    /// <summary>Mean length of a host's uninterrupted overload (at 100 % CPU), seconds.</summary>
-    public double MeanOverloadSeconds { get; init; }
-
-    public double P99OverloadSeconds { get; init; }
-
-    /// <summary>Migrations that move a VM back to the host it left less than an hour before.</summary>
-    public int MigrationsUndoneWithinHour { get; init; }
-
-    public double MeanActiveHosts { get; init; }
-
-    public double ElapsedSeconds { get; init; }
-}
-
 /// <summary>
 /// Replays one PlanetLab day in 300-second steps. At each step the VMs' demand is the trace sample; the policy decides
 /// on that demand; each migration lasts RAM / migration bandwidth, during which the VM runs on the source with 10 % of
 /// its CPU lost (PDM) and costs the destination 10 % of its demand. A step is two phases per host: the migration phase
-/// (its longest migration) and the rest. Hosts with no CPU in use draw 0 W (switched off).
+/// (its longest migration) and the rest. Hosts with no CPU in use draw 0 W (switched off). The simulator applies a
+/// policy's moves in order and refuses, counting it in the result, any move that cannot happen (a VM that is not
+/// running, a host that does not exist, or, with memory enforced, a host without room); it never aborts a run for a
+/// policy's mistake. Initial placements are refused the same way (room is always checked there); a VM the policy
+/// leaves unplaced is placed by the simulator with CloudSim's initial rule, and counted. Each day's result carries
+/// the day's <see cref="EnergyFloor"/>. A policy that declares foresight (<see cref="IForesightPolicy"/>, the oracle)
+/// gets the future through <see cref="FutureDemand"/>; no other policy does.
 /// </summary>
 public sealed class ConsolidationSimulator(ConsolidationSetup setup)
 {
@@ -86,16 +22,31 @@ public sealed class ConsolidationSimulator(ConsolidationSetup setup)
         ArgumentNullException.ThrowIfNull(policy);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var fleet = new FleetState(setup, day);
-        var sink = new Sink(fleet);
-        policy.PlaceInitially(fleet, sink);
+        if (policy is IForesightPolicy oracle)
+        {
+            oracle.Foresee(new FutureDemand(fleet, oracle.LookaheadSteps));
+        }
+
+        var refusals = new Refusals(policy.Name);
+        policy.PlaceInitially(fleet, new Sink(fleet, refusals));
+        var unplaced = 0;
         for (var v = 0; v < fleet.VmCount; v++)
         {
             if (fleet.VmHost[v] < 0)
             {
-                throw new InvalidOperationException($"{policy.Name} left VM {v} unplaced.");
+                unplaced++;
             }
         }
 
+        if (unplaced > 0)
+        {
+            refusals.Note(-1, $"{policy.Name} left {unplaced} VM(s) unplaced; the simulator placed them (power-aware best fit)");
+            PowerAwarePolicy.PlaceInitially(fleet, new Sink(fleet, null), 1.0);
+        }
+
+        var floor = new EnergyFloor(fleet);
+        double floorJ = 0;
+        var floorMemorySteps = 0;
         var h = fleet.HostCount;
         var step = setup.StepSeconds;
         var outReq = new double[h];
@@ -112,12 +63,15 @@ public sealed class ConsolidationSimulator(ConsolidationSetup setup)
         var moves = new List<(int Vm, int From, int To)>(256);
 
         double energyJ = 0, activeTime = 0, violatedTime = 0, violatedTimeCloudSim = 0, lostMips = 0, requestedMips = 0;
-        double aboveHigh = 0, activeHostSteps = 0;
+        double aboveHigh = 0, activeHostSteps = 0, memoryFull = 0;
+        var smallestVmRam = fleet.VmRam.Length == 0 ? 0 : fleet.VmRam.Min();
         int migrations = 0, undone = 0;
 
         for (var k = 0; k < day.Steps; k++)
         {
             fleet.RefreshDemand(k);
+            floorJ += floor.StepWatts(fleet) * step;
+            floorMemorySteps += floor.LastStepMemoryBound ? 1 : 0;
             plan.Clear();
             policy.Decide(fleet, plan);
 
@@ -130,8 +84,14 @@ public sealed class ConsolidationSimulator(ConsolidationSetup setup)
             foreach (var order in plan)
             {
                 var vm = order.Vm;
-                var from = fleet.VmHost[vm];
                 var to = order.Destination;
+                if (vm < 0 || vm >= fleet.VmCount || fleet.VmHost[vm] < 0)
+                {
+                    refusals.Move(k, $"VM {vm} is not running");
+                    continue;
+                }
+
+                var from = fleet.VmHost[vm];
                 if (to == from)
                 {
                     continue;
@@ -139,12 +99,15 @@ public sealed class ConsolidationSimulator(ConsolidationSetup setup)
 
                 if (to < 0 || to >= h)
                 {
-                    throw new InvalidOperationException($"{policy.Name} moved VM {vm} to host {to}, which does not exist.");
+                    refusals.Move(k, $"VM {vm} to host {to}, which does not exist");
+                    continue;
                 }
 
-                if (setup.EnforceMemory && (fleet.HostRamUsed[to] + fleet.VmRam[vm] > setup.HostRamMb + 1e-9 || fleet.HostVms[to].Count >= fleet.HostVmSlots))
+                if (setup.EnforceMemory && !fleet.HasRoom(vm, to))
                 {
-                    throw new InvalidOperationException($"{policy.Name} moved VM {vm} to host {to}, which has no room (memory or bandwidth).");
+                    refusals.Move(k, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"VM {vm} ({fleet.VmRam[vm]:0} MB) to host {to}, which has {fleet.HostRamUsed[to]:0} of {setup.HostRamMb:0} MB and {fleet.HostVms[to].Count} VMs"));
+                    continue;
                 }
 
                 var d = fleet.Demand[vm];
@@ -237,6 +200,11 @@ public sealed class ConsolidationSimulator(ConsolidationSetup setup)
                     {
                         aboveHigh += tB;
                     }
+
+                    if (setup.HostRamMb - fleet.HostRamUsed[x] < smallestVmRam - 1e-9)
+                    {
+                        memoryFull += step;
+                    }
                 }
 
                 if (overloaded > 0)
@@ -279,21 +247,69 @@ public sealed class ConsolidationSimulator(ConsolidationSetup setup)
             Pdm = requestedMips > 0 ? lostMips / requestedMips : 0,
             Migrations = migrations,
             HostHoursAboveHigh = aboveHigh / 3600,
+            HostHoursMemoryFull = memoryFull / 3600,
             MeanOverloadSeconds = mean,
             P99OverloadSeconds = p99,
             MigrationsUndoneWithinHour = undone,
             MeanActiveHosts = activeHostSteps / day.Steps,
+            EnergyFloorKWh = floorJ / 3.6e6,
+            EnergyVsFloor = floorJ > 0 ? energyJ / floorJ : 0,
+            FloorMemoryBoundShare = (double)floorMemorySteps / day.Steps,
+            RefusedMoves = refusals.Moves,
+            RefusedPlacements = refusals.Placements,
+            VmsPlacedBySimulator = unplaced,
+            FirstRefusal = refusals.First,
+            SwitchesNotHonoured = setup.Switches & ~policy.Honours,
             ElapsedSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
         };
     }
 
-    private sealed class Sink(FleetState fleet) : IPlacementSink
+    /// <summary>Counts refused moves and placements and keeps the first in words.</summary>
+    private sealed class Refusals(string policy)
+    {
+        public int Moves { get; private set; }
+
+        public int Placements { get; private set; }
+
+        public string? First { get; private set; }
+
+        public void Move(int step, string what)
+        {
+            Moves++;
+            Note(step, $"{policy} moved {what}: refused");
+        }
+
+        public void Placement(string what)
+        {
+            Placements++;
+            Note(-1, $"{policy} placed {what}: refused");
+        }
+
+        public void Note(int step, string what) =>
+            First ??= step < 0 ? $"initial placement: {what}" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"step {step}: {what}");
+    }
+
+    /// <summary>Initial placements: refused (and counted when <paramref name="refusals"/> is given) unless the VM and host exist and the host has room.</summary>
+    private sealed class Sink(FleetState fleet, Refusals? refusals) : IPlacementSink
     {
         public void Place(int vm, int host)
         {
-            if (fleet.HostRamUsed[host] + fleet.VmRam[vm] > fleet.Setup.HostRamMb + 1e-9 || fleet.HostVms[host].Count >= fleet.HostVmSlots)
+            if (vm < 0 || vm >= fleet.VmCount || host < 0 || host >= fleet.HostCount)
             {
-                throw new InvalidOperationException($"Initial placement put VM {vm} on host {host}, which has no room.");
+                refusals?.Placement($"VM {vm} on host {host}, which does not exist");
+                return;
+            }
+
+            if (fleet.VmHost[vm] == host)
+            {
+                return;
+            }
+
+            if (!fleet.HasRoom(vm, host))
+            {
+                refusals?.Placement(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"VM {vm} ({fleet.VmRam[vm]:0} MB) on host {host}, which has {fleet.HostRamUsed[host]:0} of {fleet.Setup.HostRamMb:0} MB and {fleet.HostVms[host].Count} VMs"));
+                return;
             }
 
             fleet.Place(vm, host);

@@ -41,6 +41,9 @@ public abstract class PowerAwarePolicy : IConsolidationPolicy
 
     public abstract string Settings { get; }
 
+    /// <summary>The CloudSim algorithm implements the receiver-evacuation switch (<see cref="ConsolidationSetup.EvacuateReceivers"/>).</summary>
+    public PolicySwitches Honours => PolicySwitches.EvacuateReceivers;
+
     /// <summary>
     /// Requested-utilisation threshold for the initial placement. In CloudSim 3.0.3 VMs already created request 0 MIPS
     /// until their cloudlets arrive, so its overload test never rejects a host at the start: only capacity (full VM
@@ -66,14 +69,14 @@ public abstract class PowerAwarePolicy : IConsolidationPolicy
         var len = _histLen;
         var h = _hist[host];
         var step = Fleet.Step;
-        var util = Fleet.Day.Util;
+        var past = extraVm >= 0 ? Fleet.PastUtil(extraVm) : [];
         var last = -1;
         for (var j = 0; j < len; j++)
         {
             var x = h[j];
             if (extraVm >= 0)
             {
-                x += util[extraVm][step - j] * Fleet.VmMips[extraVm] / Fleet.HostCapacity[host];
+                x += past[step - j] * Fleet.VmMips[extraVm] / Fleet.HostCapacity[host];
             }
 
             _scratch[j] = x;
@@ -95,8 +98,10 @@ public abstract class PowerAwarePolicy : IConsolidationPolicy
 
     /// <summary>
     /// CloudSim's start: VMs in index order (types in decreasing size), each requesting its full MIPS, power-aware
-    /// best fit under capacity, memory, bandwidth and <paramref name="threshold"/> for non-empty hosts.
+    /// best fit under capacity, memory, bandwidth and <paramref name="threshold"/> for non-empty hosts. VMs already
+    /// placed stay where they are and count in their hosts' load.
     /// </summary>
+    /// <exception cref="InvalidOperationException">No host can take a VM: the fleet is too small for the day's VMs.</exception>
     public static void PlaceInitially(FleetState fleet, IPlacementSink sink, double threshold)
     {
         ArgumentNullException.ThrowIfNull(fleet);
@@ -104,15 +109,26 @@ public abstract class PowerAwarePolicy : IConsolidationPolicy
         var used = new double[fleet.HostCount];
         for (var v = 0; v < fleet.VmCount; v++)
         {
+            if (fleet.VmHost[v] >= 0)
+            {
+                used[fleet.VmHost[v]] += fleet.VmMips[v];
+            }
+        }
+
+        for (var v = 0; v < fleet.VmCount; v++)
+        {
+            if (fleet.VmHost[v] >= 0)
+            {
+                continue;
+            }
+
             // At creation CloudSim's VMs request their full MIPS.
             var mips = fleet.VmMips[v];
             var best = -1;
             var min = double.MaxValue;
             for (var x = 0; x < fleet.HostCount; x++)
             {
-                var count = fleet.HostVms[x].Count;
-                if (mips > fleet.HostPeMips[x] || used[x] + mips > fleet.HostCapacity[x] ||
-                    fleet.HostRamUsed[x] + fleet.VmRam[v] > fleet.Setup.HostRamMb || count >= fleet.HostVmSlots)
+                if (mips > fleet.HostPeMips[x] || used[x] + mips > fleet.HostCapacity[x] || !fleet.HasRoom(v, x))
                 {
                     continue;
                 }
@@ -131,13 +147,17 @@ public abstract class PowerAwarePolicy : IConsolidationPolicy
                 }
             }
 
-            if (best < 0)
+            if (best >= 0)
             {
-                throw new InvalidOperationException($"No host can take VM {v} at the start: the fleet is too small for the day's VMs.");
+                sink.Place(v, best);
+            }
+
+            if (best < 0 || fleet.VmHost[v] != best)
+            {
+                throw new InvalidOperationException($"No host can take VM {v} at the start: the fleet is too small for the day's {fleet.VmCount} VMs ({fleet.HostCount} hosts).");
             }
 
             used[best] += mips;
-            sink.Place(v, best);
         }
     }
 
@@ -193,7 +213,7 @@ public abstract class PowerAwarePolicy : IConsolidationPolicy
                 var d = fleet.Demand[v];
                 _req[h] += d;
                 _alloc[h] += d > pe ? pe : d;
-                var row = fleet.Day.Util[v];
+                var row = fleet.PastUtil(v);
                 var scale = fleet.VmMips[v] / cap;
                 for (var j = 0; j < _histLen; j++)
                 {
@@ -417,7 +437,7 @@ public abstract class PowerAwarePolicy : IConsolidationPolicy
 
             var cap = fleet.HostCapacity[h];
             if (d > fleet.HostPeMips[h] || cap - _alloc[h] < d ||
-                (enforceMemory && (count >= fleet.HostVmSlots || _ram[h] + ram > fleet.Setup.HostRamMb)))
+                (enforceMemory && (count >= fleet.HostVmSlots || _ram[h] + ram > fleet.Setup.HostRamMb + 1e-9)))
             {
                 continue;
             }
@@ -465,7 +485,7 @@ public abstract class PowerAwarePolicy : IConsolidationPolicy
         _req[host] += d;
         _alloc[host] += d > pe ? pe : d;
         _ram[host] += fleet.VmRam[vm];
-        var row = fleet.Day.Util[vm];
+        var row = fleet.PastUtil(vm);
         var scale = fleet.VmMips[vm] / fleet.HostCapacity[host];
         var hist = _hist[host];
         var step = fleet.Step;
@@ -484,7 +504,7 @@ public abstract class PowerAwarePolicy : IConsolidationPolicy
         _req[host] -= d;
         _alloc[host] -= d > pe ? pe : d;
         _ram[host] -= fleet.VmRam[vm];
-        var row = fleet.Day.Util[vm];
+        var row = fleet.PastUtil(vm);
         var scale = fleet.VmMips[vm] / fleet.HostCapacity[host];
         var hist = _hist[host];
         var step = fleet.Step;
@@ -504,38 +524,4 @@ public abstract class PowerAwarePolicy : IConsolidationPolicy
     private void RemoveFromList(int vm, int host) => Remove(vm, host);
 
     protected static string Format(double x) => x.ToString("0.##", CultureInfo.InvariantCulture);
-}
-
-/// <summary>The CCPE-2012 baselines: an overload detector with MMT selection and PABFD placement (e.g. LR-MMT-1.2).</summary>
-public sealed class BaselinePolicy(IOverloadDetector detector) : PowerAwarePolicy
-{
-    public override string Name => $"{detector.Kind}-MMT-{Format(detector.Parameter)}";
-
-    public override string Settings => detector.Kind switch
-    {
-        "THR" => $"static threshold {Format(detector.Parameter)}; MMT; PABFD; underload rule",
-        "LR" => $"least-squares line on the last 10 samples, one step ahead, x {Format(detector.Parameter)} >= 1; THR 0.7 before 10 samples; MMT; PABFD; underload rule",
-        "LRR" => $"robust local regression (tricube + 2 bisquare passes) on the last 10 samples, one step ahead, x {Format(detector.Parameter)} >= 1; THR 0.7 before 10 samples; MMT; PABFD; underload rule",
-        _ => $"threshold 1 - {Format(detector.Parameter)} x {detector.Kind} of the last 30 samples; THR 0.7 before 12 samples; MMT; PABFD; underload rule",
-    };
-
-    protected override bool IsOverloaded(int host, int extraVm)
-    {
-        var req = RequestedMips(host);
-        if (extraVm >= 0)
-        {
-            req += Fleet.Demand[extraVm];
-        }
-
-        return detector.IsOverloaded(History(host, extraVm), req / Fleet.HostCapacity[host]);
-    }
-
-    public static IReadOnlyList<Func<IConsolidationPolicy>> Standard { get; } =
-    [
-        () => new BaselinePolicy(new ThresholdDetector(0.8)),
-        () => new BaselinePolicy(new IqrDetector(1.5)),
-        () => new BaselinePolicy(new MadDetector(2.5)),
-        () => new BaselinePolicy(new LocalRegressionDetector(1.2, robust: false)),
-        () => new BaselinePolicy(new LocalRegressionDetector(1.2, robust: true)),
-    ];
 }

@@ -1,3 +1,4 @@
+using Prescient.Core.Migration;
 using Prescient.Simulation.Fleet;
 
 namespace Prescient.Simulation.Engine;
@@ -14,7 +15,7 @@ public sealed record EngineOptions
     /// <summary>The prediction period (the patent's 20 minutes).</summary>
     public TimeSpan PeriodLength { get; init; } = TimeSpan.FromMinutes(20);
 
-    /// <summary>Offloading aims this far below the high threshold (and destinations must stay this far below theirs), so noise does not cross it at once.</summary>
+    /// <summary>Offloading aims this far below the high threshold (the planner's offload margin), so noise does not cross it at once.</summary>
     public double OffloadHeadroom { get; init; } = 0.05;
 
     /// <summary>Reduce-power indications are acted on only between these local times (a scheduled power-management window); null: any time.</summary>
@@ -42,8 +43,12 @@ public sealed record EngineOptions
     }
 }
 
-/// <summary>A policy to compare: its name, what it does, and the controller it gives each host.</summary>
-public sealed record PolicyDefinition(string Name, string Description, bool Migrates, Func<HostSpec, IHostControl> ControlFor);
+/// <summary>
+/// A policy to compare: its name, what it does, whether it migrates at all (false: the "no migration" baseline), and
+/// the settings every host's controller and the planner use. Forecasts reach the planner unless the controller mode
+/// is reactive.
+/// </summary>
+public sealed record PolicyDefinition(string Name, string Description, bool Migrates, Core.Settings.HostSettings Settings);
 
 /// <summary>
 /// What to simulate: the fleet, the VMs (with demand traces covering the training days and the replayed day), the
@@ -55,7 +60,7 @@ public sealed record SimulationSetup(
     string Description,
     IReadOnlyList<HostSpec> Hosts,
     IReadOnlyList<(VmSpec Vm, string HostId)> Placement,
-    MigrationSettings Migration,
+    MigrationCostSettings Migration,
     DateOnly Day,
     IReadOnlyList<DateOnly> TrainingDays,
     string FocusHostId,

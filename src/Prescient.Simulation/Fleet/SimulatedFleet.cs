@@ -101,7 +101,7 @@ public sealed class SimulatedFleet
     private readonly List<SimMigration> _migrations = [];
     private readonly List<FleetEvent> _events = [];
 
-    public SimulatedFleet(IEnumerable<HostSpec> hosts, IEnumerable<(VmSpec Vm, string HostId)> placement, MigrationSettings migration, DateTimeOffset start)
+    public SimulatedFleet(IEnumerable<HostSpec> hosts, IEnumerable<(VmSpec Vm, string HostId)> placement, MigrationCostSettings migration, DateTimeOffset start)
     {
         ArgumentNullException.ThrowIfNull(hosts);
         ArgumentNullException.ThrowIfNull(placement);
@@ -140,7 +140,7 @@ public sealed class SimulatedFleet
         }
     }
 
-    public MigrationSettings Migration { get; }
+    public MigrationCostSettings Migration { get; }
 
     public DateTimeOffset Now { get; private set; }
 

@@ -21,9 +21,11 @@ public static class ConsolidationCharts
 
     /// <summary>
     /// One point per policy (medians over days): energy across, ESV up on a log scale, migrations in the label. Lower
-    /// left is better on both. A policy with an ESV of 0 is drawn on the bottom edge and labelled so.
+    /// left is better on both. A policy with an ESV of 0 is drawn on the bottom edge and labelled so. With
+    /// <paramref name="energyFloorKWh"/>, a dashed vertical line marks the energy floor (no policy serving all demand can
+    /// be left of it).
     /// </summary>
-    public static void Medians(string path, IReadOnlyList<ConsolidationResult> medians, string title)
+    public static void Medians(string path, IReadOnlyList<ConsolidationResult> medians, string title, double? energyFloorKWh = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(medians);
@@ -43,7 +45,7 @@ public static class ConsolidationCharts
         var floor = positive.Count == 0 ? -9 : Math.Floor(Math.Log10(positive.Min())) - 0.5;
         var top = positive.Count == 0 ? -1 : Math.Ceiling(Math.Log10(positive.Max())) + 0.3;
         var inv = CultureInfo.InvariantCulture;
-        var minX = medians.Min(m => m.EnergyKWh);
+        var minX = Math.Min(medians.Min(m => m.EnergyKWh), energyFloorKWh ?? double.MaxValue);
         var maxX = medians.Max(m => m.EnergyKWh);
         var pad = ((maxX - minX) * 0.08) + (maxX * 0.02);
         var left = minX - pad;
@@ -59,6 +61,12 @@ public static class ConsolidationCharts
             var y = m.Esv > 0 ? Math.Log10(m.Esv) : floor;
             var marker = plot.Add.Marker(m.EnergyKWh, y, Shapes[shapes[group] % Shapes.Length], 13, Shade(color, shapes[group]));
             marker.LegendText = string.Create(inv, $"{m.Name}: {m.EnergyKWh:0.##} kWh, ESV {(m.Esv > 0 ? m.Esv.ToString("0.00e+00", inv) : "0")}, {m.Migrations:N0} migrations");
+        }
+
+        if (energyFloorKWh is { } floorKWh)
+        {
+            var line = plot.Add.VerticalLine(floorKWh, 2, OracleColor, LinePattern.Dashed);
+            line.LegendText = string.Create(inv, $"energy floor (all demand on the most efficient hosts, no migration cost): {floorKWh:0.##} kWh");
         }
 
         var decades = Enumerable.Range((int)Math.Ceiling(floor), (int)Math.Floor(top) - (int)Math.Ceiling(floor) + 1).ToArray();

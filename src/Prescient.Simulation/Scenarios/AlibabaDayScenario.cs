@@ -1,3 +1,4 @@
+using Prescient.Core.Migration;
 using System.Globalization;
 using Prescient.Core.Calendar;
 using Prescient.Core.Network;
@@ -89,7 +90,7 @@ public static class AlibabaDayScenario
             $"Day {trainingDays + 1} of the Alibaba 2018 machine trace, the machines as VMs on four hosts, replayed without migration, reactive and proactive.",
             hosts,
             placement,
-            new MigrationSettings(),
+            new MigrationCostSettings(),
             day,
             [.. Enumerable.Range(0, trainingDays).Select(d => DateOnly.FromDateTime(Origin.AddDays(d).UtcDateTime))],
             hosts[0].Id,

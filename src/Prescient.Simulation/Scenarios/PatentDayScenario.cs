@@ -1,3 +1,4 @@
+using Prescient.Core.Migration;
 using System.Globalization;
 using Prescient.Core.Calendar;
 using Prescient.Core.Network;
@@ -44,7 +45,7 @@ public static class PatentDayScenario
         public double DestinationMemoryMb { get; init; } = 128 * 1024;
 
         /// <summary>Live migration over a dedicated 1 Gbit/s link; about half a core on the source and a third on the destination while it runs.</summary>
-        public MigrationSettings Migration { get; init; } = new()
+        public MigrationCostSettings Migration { get; init; } = new()
         {
             BandwidthMbitPerSecond = 1000,
             SourceCpuCores = 0.6,
@@ -183,9 +184,9 @@ public static class PatentDayScenario
         var c = CultureInfo.InvariantCulture;
         return
         [
-            new("none", "no migration: the hosts keep their VMs", false, _ => new NoMigrationControl(reactive.ReactiveRange.Low, reactive.ReactiveRange.High)),
-            new("reactive", string.Create(c, $"patent reactive mode: measured workload vs {reactive.ReactiveRange}"), true, _ => new CoreHostControl(reactive)),
-            new("proactive", string.Create(c, $"patent proactive mode: network forecasts vs {proactive.ProactiveRange}, autostart from reactive, failsafe {proactive.FailsafeRange}"), true, _ => new CoreHostControl(proactive)),
+            new("none", "no migration: the hosts keep their VMs", false, reactive),
+            new("reactive", string.Create(c, $"patent reactive mode: measured workload vs {reactive.ReactiveRange}"), true, reactive),
+            new("proactive", string.Create(c, $"patent proactive mode: network forecasts vs {proactive.ProactiveRange}, autostart from reactive, failsafe {proactive.FailsafeRange}"), true, proactive),
         ];
     }
 

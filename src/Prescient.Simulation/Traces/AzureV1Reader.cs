@@ -9,7 +9,10 @@ public static class AzureV1Reader
 {
     public static readonly TimeSpan Step = TimeSpan.FromMinutes(5);
 
-    public static IReadOnlyList<TimeSeries> ReadFile(string path, DateTimeOffset origin)
+    /// <param name="path">The file.</param>
+    /// <param name="origin">The date-time of step 0.</param>
+    /// <param name="skipped">When given, a malformed row is added here and skipped (all its VMs miss that step) instead of failing the read; null = any malformed row is an error. A bad header is always an error.</param>
+    public static IReadOnlyList<TimeSeries> ReadFile(string path, DateTimeOffset origin, ICollection<TraceFormatException>? skipped = null)
     {
         string[]? ids = null;
         List<DateTimeOffset> times = [];
@@ -35,22 +38,19 @@ public static class AzureV1Reader
                 continue;
             }
 
-            if (cells.Length != ids.Length + 1)
+            try
             {
-                throw new TraceFormatException(path, line, $"expected {ids.Length + 1} fields as in the header, found {cells.Length}.");
+                var (step, row) = ReadRow(path, line, cells, ids, previousStep);
+                previousStep = step;
+                times.Add(origin + (Step * step));
+                for (var i = 0; i < ids.Length; i++)
+                {
+                    columns[i].Add(row[i]);
+                }
             }
-
-            var step = TraceParsing.ParseInteger(path, line, cells[0], "step");
-            if (step <= previousStep)
+            catch (TraceFormatException e) when (skipped is not null)
             {
-                throw new TraceFormatException(path, line, $"step {step} is not after the previous step {previousStep}.");
-            }
-
-            previousStep = step;
-            times.Add(origin + (Step * step));
-            for (var i = 0; i < ids.Length; i++)
-            {
-                columns[i].Add(TraceParsing.ParsePercent(path, line, cells[i + 1], $"CPU % of VM {ids[i]}"));
+                skipped.Add(e);
             }
         }
 
@@ -60,5 +60,27 @@ public static class AzureV1Reader
         }
 
         return [.. ids.Select((id, i) => new TimeSeries(id, times, columns[i], Step))];
+    }
+
+    private static (long Step, double[] Values) ReadRow(string path, int line, string[] cells, string[] ids, long previousStep)
+    {
+        if (cells.Length != ids.Length + 1)
+        {
+            throw new TraceFormatException(path, line, $"expected {ids.Length + 1} fields as in the header, found {cells.Length}.");
+        }
+
+        var step = TraceParsing.ParseInteger(path, line, cells[0], "step");
+        if (step <= previousStep)
+        {
+            throw new TraceFormatException(path, line, $"step {step} is not after the previous step {previousStep}.");
+        }
+
+        var values = new double[ids.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            values[i] = TraceParsing.ParsePercent(path, line, cells[i + 1], $"CPU % of VM {ids[i]}");
+        }
+
+        return (step, values);
     }
 }

@@ -81,8 +81,10 @@ public static class BitbrainsReader
     /// named by its ID.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="TraceFormatException">No month folder holds an ID.csv file, or a file is malformed.</exception>
-    public static List<TimeSeries> ReadFolder(string folder)
+    /// <param name="folder">The folder of month folders.</param>
+    /// <param name="skipped">When given, a file that cannot be read is added here and left out (the VM keeps its other months) instead of failing the read; null = any malformed file is an error.</param>
+    /// <exception cref="TraceFormatException">No month folder holds a readable ID.csv file, or a file is malformed (without <paramref name="skipped"/>).</exception>
+    public static List<TimeSeries> ReadFolder(string folder, ICollection<TraceFormatException>? skipped = null)
     {
         if (!Directory.Exists(folder))
         {
@@ -95,18 +97,31 @@ public static class BitbrainsReader
             foreach (var file in Directory.EnumerateFiles(month, "*.csv").Order(StringComparer.Ordinal))
             {
                 var id = Path.GetFileNameWithoutExtension(file);
+                TimeSeries part;
+                try
+                {
+                    part = ReadFile(file, id);
+                }
+                catch (TraceFormatException e) when (skipped is not null)
+                {
+                    skipped.Add(e);
+                    continue;
+                }
+
                 if (!byId.TryGetValue(id, out var parts))
                 {
                     byId[id] = parts = [];
                 }
 
-                parts.Add(ReadFile(file, id));
+                parts.Add(part);
             }
         }
 
         if (byId.Count == 0)
         {
-            throw new TraceFormatException(folder, 0, "no month folder holds any ID.csv file (expected e.g. 2013-7/1.csv).");
+            throw new TraceFormatException(folder, 0, skipped is { Count: > 0 }
+                ? $"no month folder holds a readable ID.csv file ({skipped.Count} unreadable, the first: {skipped.First().Message})."
+                : "no month folder holds any ID.csv file (expected e.g. 2013-7/1.csv).");
         }
 
         var result = new List<TimeSeries>(byId.Count);

@@ -46,7 +46,10 @@ public static class PlanetLabReader
     }
 
     /// <summary>Reads every VM file of one day folder (sorted by name), up to <paramref name="limit"/> files.</summary>
-    public static IReadOnlyList<TimeSeries> ReadDay(string folder, int limit = int.MaxValue)
+    /// <param name="folder">The day folder (YYYYMMDD).</param>
+    /// <param name="limit">The most files to read.</param>
+    /// <param name="skipped">When given, a file that cannot be read is added here and left out instead of failing the read; null = any malformed file is an error.</param>
+    public static IReadOnlyList<TimeSeries> ReadDay(string folder, int limit = int.MaxValue, ICollection<TraceFormatException>? skipped = null)
     {
         if (!Directory.Exists(folder))
         {
@@ -54,7 +57,20 @@ public static class PlanetLabReader
         }
 
         var date = DateFromFolder(Path.Combine(folder, "x"));
-        return [.. Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal).Take(limit).Select(f => ReadFile(f, date))];
+        var series = new List<TimeSeries>();
+        foreach (var file in Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal).Take(limit))
+        {
+            try
+            {
+                series.Add(ReadFile(file, date));
+            }
+            catch (TraceFormatException e) when (skipped is not null)
+            {
+                skipped.Add(e);
+            }
+        }
+
+        return series;
     }
 
     private static DateOnly DateFromFolder(string path)

@@ -83,7 +83,7 @@ public sealed class PipelineCompositionTests
     {
         public Task<MigrationStartResult> StartAsync(MigrationRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task<MigrationStartResult> StartEvacuationAsync(string evacuationId, string hostId, string reason, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<MigrationStartResult> StartEvacuationAsync(EvacuationRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
     }

@@ -43,8 +43,9 @@ public class ConsolidationCommandTests
 
         Assert.True(code == 0, output);
         Assert.Contains("Day azure-v1/2017-01-01", output, StringComparison.Ordinal);
-        Assert.Contains("Median over 1 day(s) (azure-v1: 8 hosts, 10 VMs)", output, StringComparison.Ordinal);
-        Assert.Contains("goal (azure-v1): prescient-reactive energy ", output, StringComparison.Ordinal);
+        Assert.Contains("Median over 1 day(s) (azure-v1: 8 hosts, 10 VMs; energy floor ", output, StringComparison.Ordinal);
+        Assert.Contains("Team goal per family (informative: judged with --memory enforced)", output, StringComparison.Ordinal);
+        Assert.Matches(@"azure-v1\s+prescient-reactive\s+\d+\.\d\d (pass|FAIL) \(LR-MMT-1\.2\)", output);
 
         var (badDay, dayOutput) = Run("bench", "consolidation", "--family", "azure-v1", "--data", tmp.Path, "--days", "2017-02-01");
         Assert.Equal(2, badDay);
@@ -61,13 +62,13 @@ public class ConsolidationCommandTests
 
         var (plain, plainOutput) = Run(common);
         Assert.True(plain == 0, plainOutput);
-        Assert.Contains("fleet-fit reduce power off", plainOutput, StringComparison.Ordinal);
-        Assert.DoesNotContain("G5 hosts before G4 hosts", plainOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("consolidate when the fleet fits", plainOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("wake G5 hosts before G4", plainOutput, StringComparison.Ordinal);
 
         var (code, output) = Run([.. common, "--prescient-options", "wake-efficient-first,fleet-fit-reduce-power"]);
         Assert.True(code == 0, output);
-        Assert.Contains("G5 hosts before G4 hosts", output, StringComparison.Ordinal);
-        Assert.Contains("fleet-fit reduce power: also", output, StringComparison.Ordinal);
+        Assert.Contains("wake G5 hosts before G4", output, StringComparison.Ordinal);
+        Assert.Contains("consolidate when the fleet fits", output, StringComparison.Ordinal);
 
         var (bad, badOutput) = Run([.. common, "--prescient-options", "pack-harder"]);
         Assert.Equal(2, bad);
@@ -90,7 +91,56 @@ public class ConsolidationCommandTests
 
         var (cloudSim, cloudSimOutput) = Run([.. common, "--cloudsim"]);
         Assert.True(cloudSim == 0, cloudSimOutput);
-        Assert.Contains("mode: CloudSim 3.0.3 reproduction", cloudSimOutput, StringComparison.Ordinal);
+        Assert.Contains("; CloudSim 3.0.3 reproduction", cloudSimOutput, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(charts, "consolidation-azure-v1-cloudsim-medians.png")));
+    }
+
+    [Fact]
+    public void With_several_families_one_whose_traces_are_missing_or_unusable_is_skipped_and_said()
+    {
+        using var tmp = new TempFolder();
+        var cpu = Enumerable.Range(0, 10).Select(v => Enumerable.Range(0, 288).Select(k => 5.0 + (v * 3) + (k % 7)).ToArray()).ToArray();
+        tmp.File("azure-v1/microsoft_avg_100_part1.csv", SyntheticFamilies.Azure(cpu));
+        // Alibaba: one machine, half a day: no day is covered.
+        tmp.File("alibaba2018/machine_usage.csv", SyntheticFamilies.Alibaba(Enumerable.Range(0, 144).Select(i => ("m1", 300L * i, 20.0))));
+
+        var (code, output) = Run("bench", "consolidation", "--family", "all", "--data", tmp.Path, "--policies", "LR-MMT-1.2,prescient-reactive", "--parallel", "1");
+
+        Assert.True(code == 0, output);
+        Assert.Contains("note: planetlab: skipped: Trace family 'planetlab' needs", output, StringComparison.Ordinal);
+        Assert.Contains("note: bitbrains: skipped:", output, StringComparison.Ordinal);
+        Assert.Contains("note: alibaba: skipped:", output, StringComparison.Ordinal);
+        Assert.Contains("no day that a VM covers", output, StringComparison.Ordinal);
+        Assert.Contains("Day azure-v1/2017-01-01", output, StringComparison.Ordinal);
+
+        // Named alone, the unusable family is an error.
+        var (alone, aloneOutput) = Run("bench", "consolidation", "--family", "alibaba", "--data", tmp.Path, "--parallel", "1");
+        Assert.Equal(2, alone);
+        Assert.Contains("error:", aloneOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Memory_enforced_runs_every_policy_prints_the_floor_and_judges_the_goal()
+    {
+        using var tmp = new TempFolder();
+        var cpu = Enumerable.Range(0, 10).Select(v => Enumerable.Range(0, 288).Select(k => 5.0 + (v * 3) + (k % 7)).ToArray()).ToArray();
+        tmp.File("azure-v1/microsoft_avg_100_part1.csv", SyntheticFamilies.Azure(cpu));
+        string[] common = ["bench", "consolidation", "--family", "azure-v1", "--data", tmp.Path, "--parallel", "2"];
+
+        var (code, output) = Run([.. common, "--memory", "enforced", "--host-ram-mb", "4096"]);
+
+        Assert.True(code == 0, output);
+        Assert.Contains("mode: memory enforced (4096 MB per host, every placement and move, every policy)", output, StringComparison.Ordinal);
+        Assert.Matches(@"Median over 1 day\(s\) \(azure-v1: 8 hosts, 10 VMs; energy floor \d+\.\d\d kWh\)", output);
+        Assert.Contains("azure-v1: ratios to the best baseline on each metric", output, StringComparison.Ordinal);
+        Assert.Contains("Team goal per family (judged: memory enforced)", output, StringComparison.Ordinal);
+        Assert.Matches(@"azure-v1\s+prescient-\S+\s+.*(PASS|FAIL)", output);
+
+        var (bad, badOutput) = Run([.. common, "--memory", "lots"]);
+        Assert.NotEqual(0, bad);
+        Assert.Contains("--memory must be ccpe or enforced, not 'lots'", badOutput, StringComparison.Ordinal);
+        var (noMode, noModeOutput) = Run([.. common, "--host-ram-mb", "8192"]);
+        Assert.NotEqual(0, noMode);
+        Assert.Contains("--host-ram-mb needs --memory enforced", noModeOutput, StringComparison.Ordinal);
     }
 }

@@ -34,7 +34,8 @@ public class FamilyEndToEndTests
         var report = Run(Flat(3));
 
         var fleet = Assert.Single(report.Fleets);
-        Assert.Equal(new FleetSize("azure-v1/2017-01-01", 8, 10), fleet);
+        Assert.Equal(("azure-v1/2017-01-01", 8, 10), (fleet.Day, fleet.Hosts, fleet.Vms));
+        Assert.True(fleet.EnergyFloorKWh > 0);
         // The initial placement (full VM MIPS) needs at least 4 of the 8 hosts.
         var day = new PlanetLabDay("azure-v1/2017-01-01", Flat(0.03).Select(r => r.Select(x => x).ToArray()).ToArray());
         var state = new FleetState(new ConsolidationSetup { Hosts = 8 }, day);
@@ -72,7 +73,7 @@ public class FamilyEndToEndTests
             Assert.True(r.MeanActiveHosts > before.MeanActiveHosts + 0.5, $"{r.Name}: {r.MeanActiveHosts} active hosts");
             Assert.True(r.Migrations > before.Migrations, r.Name);
             // Unrelieved, the host would sit at 100 % for the 36,000 s of the spike.
-            Assert.InRange(r.P99OverloadSeconds, 0, 600);
+            Assert.True(r.P99OverloadSeconds <= 600, $"{r.Name}: p99 overload {r.P99OverloadSeconds} s");
             Assert.InRange(r.Slatah, 0, 0.01);
         }
 

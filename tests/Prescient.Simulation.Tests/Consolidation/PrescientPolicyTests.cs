@@ -1,3 +1,4 @@
+using Prescient.Core.Planning;
 using Prescient.Simulation.Consolidation;
 
 namespace Prescient.Simulation.Tests.Consolidation;
@@ -69,8 +70,9 @@ public class PrescientPolicyTests
     // blocks: VMs 0-1 2500 MIPS, 2-3 2000, 4-5 1000, 6-7 500. Hosts 4 and 5 stay asleep.
     private static (FleetState Fleet, PrescientPolicy Policy) StartFleetFit(bool fleetFit, double[] util, int steps, (int Vm, int Host)[] layout)
     {
-        var fleet = new FleetState(new ConsolidationSetup { Hosts = 6 }, new PlanetLabDay("20110303", [.. util.Select(u => Enumerable.Repeat(u, steps).ToArray())]));
-        var policy = new PrescientPolicy(new PrescientPolicyOptions { Name = "prescient-reactive", FleetFitReducePower = fleetFit });
+        // 16 GB hosts: memory never binds here (the planner never overcommits it).
+        var fleet = new FleetState(new ConsolidationSetup { Hosts = 6, HostRamMb = 16384 }, new PlanetLabDay("20110303", [.. util.Select(u => Enumerable.Repeat(u, steps).ToArray())]));
+        var policy = new PrescientPolicy(new PrescientPolicyOptions { Name = "prescient-reactive", Planner = PlannerOptions.Default with { ConsolidateWhenFleetFits = fleetFit } });
         policy.PlaceInitially(fleet, new FleetSink(fleet));
         foreach (var (vm, host) in layout)
         {
@@ -117,7 +119,7 @@ public class PrescientPolicyTests
         var loads = LoadsAfter(fleet, plan);
         Assert.Equal(0, loads[0]);
         Assert.All(loads, l => Assert.True(l <= 0.8 + 1e-9, $"load {l}"));
-        Assert.Contains("fleet-fit reduce power: also", policy.Settings, StringComparison.Ordinal);
+        Assert.Contains("consolidate when the fleet fits on one host fewer", policy.Settings, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -128,7 +130,7 @@ public class PrescientPolicyTests
         policy.Decide(fleet, plan);
 
         Assert.Empty(plan);
-        Assert.Contains("fleet-fit reduce power off", policy.Settings, StringComparison.Ordinal);
+        Assert.DoesNotContain("consolidate when the fleet fits", policy.Settings, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -191,6 +193,6 @@ public class PrescientPolicyTests
         policy.Decide(fleet, plan);
 
         Assert.Equal([new MigrationOrder(3, expected)], plan);
-        Assert.Equal(efficientFirst, policy.Settings.Contains("G5 hosts before G4 hosts", StringComparison.Ordinal));
+        Assert.Equal(efficientFirst, policy.Settings.Contains("wake G5 hosts before G4", StringComparison.Ordinal));
     }
 }

@@ -4,8 +4,8 @@ namespace Prescient.Simulation.Tests.Consolidation;
 
 public class SimulatorTests
 {
-    /// <summary>Places VMs where told and migrates at given steps.</summary>
-    private sealed class ScriptedPolicy(int[] initial, Dictionary<int, MigrationOrder[]> moves) : IConsolidationPolicy
+    /// <summary>Places VMs where told (-1: leaves it unplaced) and migrates at given steps; optionally observes the fleet at each step.</summary>
+    private sealed class ScriptedPolicy(int[] initial, Dictionary<int, MigrationOrder[]> moves, Action<FleetState>? observe = null) : IConsolidationPolicy
     {
         public string Name => "scripted";
 
@@ -15,12 +15,16 @@ public class SimulatorTests
         {
             for (var v = 0; v < initial.Length; v++)
             {
-                sink.Place(v, initial[v]);
+                if (initial[v] >= 0)
+                {
+                    sink.Place(v, initial[v]);
+                }
             }
         }
 
         public void Decide(FleetState fleet, List<MigrationOrder> plan)
         {
+            observe?.Invoke(fleet);
             if (moves.TryGetValue(fleet.Step, out var m))
             {
                 plan.AddRange(m);
@@ -103,6 +107,73 @@ public class SimulatorTests
         seen.Clear();
         new ConsolidationSimulator(cloudSim with { RemoveIdleVms = false }).Run(day, policy);
         Assert.All(seen, x => Assert.Equal(1, x.Host1));
+    }
+
+    [Fact]
+    public void With_memory_enforced_a_move_to_a_host_without_room_is_refused_counted_and_the_run_goes_on()
+    {
+        // 2,048 MB hosts. VM 0 (870 MB) on host 0, VM 1 (1,740 MB) on host 1. At step 1 the policy moves VM 0 onto
+        // host 1 (870 + 1,740 > 2,048: refused), then VM 1 to host 7 (no such host: refused), then VM 0 to host 2
+        // (fits). Without enforcement the first move happens.
+        var day = new PlanetLabDay("d", [[0.1, 0.1, 0.1], [0.1, 0.1, 0.1]]);
+        var moves = new Dictionary<int, MigrationOrder[]> { [1] = [new(0, 1), new(1, 7), new(0, 2)] };
+        var enforced = new ConsolidationSetup { Hosts = 4, HostRamMb = 2048, EnforceMemory = true };
+        var seen = new List<int[]>();
+        var r = new ConsolidationSimulator(enforced).Run(day, new ScriptedPolicy([0, 1], moves, f => seen.Add([.. f.VmHost])));
+
+        Assert.Equal(2, r.RefusedMoves);
+        Assert.Equal(1, r.Migrations);
+        Assert.Equal([2, 1], seen[2]);
+        Assert.Equal("step 1: scripted moved VM 0 (870 MB) to host 1, which has 1740 of 2048 MB and 1 VMs: refused", r.FirstRefusal);
+
+        var free = new ConsolidationSimulator(enforced with { EnforceMemory = false }).Run(day, new ScriptedPolicy([0, 1], moves));
+        Assert.Equal(1, free.RefusedMoves); // host 7 still does not exist
+        Assert.Equal(2, free.Migrations);
+    }
+
+    [Fact]
+    public void An_initial_placement_without_room_is_refused_and_the_simulator_places_the_vm_itself()
+    {
+        // Both VMs (870 and 1,740 MB) asked onto host 0 of 2,048 MB: the second is refused, then placed by the
+        // simulator's power-aware best fit on another host. A VM the policy forgets is placed the same way.
+        var day = new PlanetLabDay("d", [[0.1, 0.1], [0.1, 0.1], [0.1, 0.1]]);
+        var setup = new ConsolidationSetup { Hosts = 4, HostRamMb = 2048 };
+        var seen = new List<int[]>();
+        var r = new ConsolidationSimulator(setup).Run(day, new ScriptedPolicy([0, 0], [], f => seen.Add([.. f.VmHost])));
+
+        Assert.Equal(1, r.RefusedPlacements);
+        Assert.Equal(2, r.VmsPlacedBySimulator);
+        Assert.Equal(0, seen[0][0]);
+        Assert.NotEqual(0, seen[0][1]);
+        Assert.All(seen[0], host => Assert.InRange(host, 0, 3));
+        Assert.StartsWith("initial placement: scripted placed VM 1 (1740 MB) on host 0", r.FirstRefusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_move_of_a_vm_that_is_not_running_is_refused()
+    {
+        // CloudSim's idle-VM removal takes VM 0 out at step 0 (two zero samples); moving it later is refused.
+        var day = new PlanetLabDay("d", [[0, 0, 0], [0.1, 0.1, 0.1]]);
+        var setup = new ConsolidationSetup { Hosts = 2, RemoveIdleVms = true };
+        var r = new ConsolidationSimulator(setup).Run(day, new ScriptedPolicy([0, 1], new() { [1] = [new(0, 1), new(-3, 1)] }));
+        Assert.Equal(2, r.RefusedMoves);
+        Assert.Equal(0, r.Migrations);
+    }
+
+    [Fact]
+    public void Every_result_carries_the_days_energy_floor_and_a_switch_the_policy_does_not_implement()
+    {
+        var day = new PlanetLabDay("d", [[0.5, 0.5]]);
+        var setup = new ConsolidationSetup { Hosts = 2, EvacuateReceivers = true };
+        var r = new ConsolidationSimulator(setup).Run(day, new ScriptedPolicy([1], []));
+
+        Assert.Equal(EnergyFloor.KWh(setup, day), r.EnergyFloorKWh, 12);
+        Assert.Equal(r.EnergyKWh / r.EnergyFloorKWh, r.EnergyVsFloor, 12);
+        Assert.Equal(PolicySwitches.EvacuateReceivers, r.SwitchesNotHonoured);
+
+        var baseline = new ConsolidationSimulator(setup).Run(day, new BaselinePolicy(new ThresholdDetector(0.8)));
+        Assert.Equal(PolicySwitches.None, baseline.SwitchesNotHonoured);
+        Assert.Equal(PolicySwitches.None, new ConsolidationSimulator(setup with { EvacuateReceivers = false }).Run(day, new ScriptedPolicy([1], [])).SwitchesNotHonoured);
     }
 
     private sealed class ObservingPolicy(int[] initial, Action<FleetState> observe) : IConsolidationPolicy

@@ -1,3 +1,4 @@
+using Prescient.Core.Migration;
 using Prescient.Core.Settings;
 using Prescient.Simulation.Engine;
 using Prescient.Simulation.Fleet;
@@ -32,12 +33,12 @@ public class SimulationEngineTests
 
     private static SimulationSetup Setup(IReadOnlyList<(VmSpec, string)> placement, EngineOptions? options = null, double destinationMemoryMb = 65536) =>
         new("test", "test", [new HostSpec("a", 8, 65536, PowerModel.Linear(100, 200), TimeSpan.FromMinutes(1)), new HostSpec("b", 16, destinationMemoryMb, PowerModel.Linear(100, 200), TimeSpan.FromMinutes(1))],
-            placement, new MigrationSettings(), Day, [Day.AddDays(-1)], "a", options ?? new EngineOptions(), []);
+            placement, new MigrationCostSettings(), Day, [Day.AddDays(-1)], "a", options ?? new EngineOptions(), []);
 
     private static PolicyResult Run(SimulationSetup setup)
     {
         var engine = new SimulationEngine(setup);
-        var reactive = new PolicyDefinition("reactive", "", true, _ => new CoreHostControl(HostSettings.Default with { ControllerMode = ControllerModeSetting.Reactive }));
+        var reactive = new PolicyDefinition("reactive", "", true, HostSettings.Default with { ControllerMode = ControllerModeSetting.Reactive });
         return engine.Run(reactive, setup.Placement.ToDictionary(p => p.Item1.Id, _ => (IVmForecaster)new LastValue()));
     }
 
@@ -81,7 +82,7 @@ public class SimulationEngineTests
         var setup = Setup([(Vm("pinned", _ => 0.2, auto: false), "a"), (Vm("free", _ => 0.2), "a"), (Vm("other", _ => 4), "b")]);
         var result = Run(setup);
         Assert.Empty(result.MigrationLog);
-        Assert.Contains(result.Decisions, d => d.Outcome.StartsWith("cannot evacuate", StringComparison.Ordinal));
+        Assert.Contains(result.Decisions, d => d.Outcome.Contains("stays on", StringComparison.Ordinal) && d.Outcome.Contains("automatic migration is off", StringComparison.Ordinal));
         Assert.Equal(0, result.HostHoursPoweredDown);
     }
 
@@ -91,7 +92,7 @@ public class SimulationEngineTests
         var setup = Setup([(Vm("v1", _ => 0.2, memoryMb: 6000), "a"), (Vm("v2", _ => 0.2, memoryMb: 6000), "a"), (Vm("other", _ => 4, memoryMb: 1000), "b")], destinationMemoryMb: 8000);
         var result = Run(setup);
         Assert.Empty(result.MigrationLog);
-        Assert.Contains(result.Decisions, d => d.Outcome.StartsWith("no destination fits", StringComparison.Ordinal));
+        Assert.Contains(result.Decisions, d => d.Outcome.Contains("no running host fits", StringComparison.Ordinal) && d.Outcome.Contains("nothing moves", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -99,7 +100,7 @@ public class SimulationEngineTests
     {
         var setup = Setup([(Vm("v1", h => h is >= 9 and < 17 ? 10 : 2), "a"), (Vm("other", _ => 4), "b")]) with { Days = 2 };
         var engine = new SimulationEngine(setup);
-        var none = new PolicyDefinition("none", "", false, _ => new NoMigrationControl(0.15, 0.80));
+        var none = new PolicyDefinition("none", "", false, HostSettings.Default);
         var result = engine.Run(none, setup.Placement.ToDictionary(p => p.Item1.Id, _ => (IVmForecaster)new LastValue()));
         Assert.Empty(result.MigrationLog);
         Assert.All(result.Hosts, h => Assert.Equal(2 * 288, h.Points.Count));

@@ -14,7 +14,7 @@ public class SimulatedFleetTests
     private static HostSpec Host(string id, double cores = 8, double memoryMb = 32768, TimeSpan? wake = null) =>
         new(id, cores, memoryMb, PowerModel.Linear(100, 200, 10), wake ?? TimeSpan.FromMinutes(2));
 
-    private static MigrationSettings Settings => new()
+    private static MigrationCostSettings Settings => new()
     {
         BandwidthMbitPerSecond = 1000, LinkEfficiency = 1, HandshakeTime = TimeSpan.Zero, SourceCpuCores = 1, DestinationCpuCores = 0.5,
     };

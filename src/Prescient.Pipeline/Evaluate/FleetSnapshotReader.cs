@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Prescient.Core.Calendar;
+using Prescient.Core.Controller;
+using Prescient.Core.Migration;
+using Prescient.Core.Network;
+using Prescient.Core.Planning;
+using Prescient.Core.Settings;
+using Prescient.Pipeline.Forecasts;
+using Prescient.Pipeline.Migration;
+using Prescient.Pipeline.Storage;
+
+namespace Prescient.Pipeline.Evaluate;
+
+/// <summary>
+/// Reads what one evaluation cycle needs into a <see cref="FleetSnapshot"/>: per host its stored state, settings,
+/// the last measured windows (load and VMs), its model's forecast; the VMs' last moves; the migrations in flight.
+/// </summary>
+public sealed partial class FleetSnapshotReader(
+    WindowStore windows,
+    ModelStore models,
+    HostStateStore hosts,
+    SettingsStore settings,
+    IMigrationScheduler scheduler,
+    IMigrationRecordStore? records,
+    ILogger<FleetSnapshotReader> logger,
+    EvaluateOptions options,
+    HostForecastReader? forecasts = null)
+{
+    private readonly HostForecastReader _forecasts = forecasts ?? new HostForecastReader(windows, models, new FleetModelCache(models));
+
+    /// <summary>Not a valid host id, so it resolves to the global settings: the fleet-wide caps.</summary>
+    public const string FleetScope = "(fleet)";
+
+    private PeriodCalendar Calendar => windows.Calendar;
+
+    /// <summary>Reads the fleet for the cycle of <paramref name="now"/>.</summary>
+    public async Task<FleetRead> ReadAsync(DateTimeOffset now, string cycleId, CancellationToken cancellationToken)
+    {
+        var (document, _) = await settings.GetAsync(cancellationToken);
+        var hostIds = await hosts.ListHostIdsAsync(cancellationToken);
+        var busy = await scheduler.GetBusyVmIdsAsync(cancellationToken);
+        var running = records is null ? [] : await records.ListRunningAsync(cancellationToken);
+        var lastMoved = await hosts.GetVmMovesAsync(cancellationToken);
+
+        var read = new HostRead[hostIds.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, hostIds.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
+            async (i, ct) => read[i] = await ReadHostAsync(hostIds[i], document, now, cycleId, lastMoved, ct));
+
+        // Evacuation moves carry their evacuation's id ("evacuate-{host}-{cycle}.{unit}", see EvaluateService).
+        var inFlight = running.Select(r => new InFlightMove(r.MigrationId, r.VmIds, r.SourceHostId, r.DestinationHostId)
+        {
+            Evacuation = r.MigrationId.StartsWith("evacuate-", StringComparison.Ordinal),
+        }).ToList();
+        var covered = inFlight.SelectMany(m => m.VmIds).ToHashSet(StringComparer.Ordinal);
+        var vmHost = read.SelectMany(h => h.Vms).ToDictionary(v => v.VmId, v => v.HostId, StringComparer.Ordinal);
+        foreach (var vmId in busy.Where(v => !covered.Contains(v) && vmHost.ContainsKey(v)).Order(StringComparer.Ordinal))
+        {
+            // Leased without a running record (an evacuation about to start it): busy, nothing reserved.
+            inFlight.Add(new InFlightMove("lease:" + vmId, [vmId], vmHost[vmId], vmHost[vmId]));
+        }
+
+        var snapshot = new FleetSnapshot(now, [.. read.Select(h => h.Host)], [.. read.SelectMany(h => h.Vms)], inFlight)
+        {
+            PeriodLength = Calendar.PeriodLength,
+        };
+        return new FleetRead(
+            snapshot,
+            document,
+            read.ToDictionary(h => h.Host.HostId, h => h.State, StringComparer.Ordinal),
+            read.Where(h => h.NotEvaluated is not null).ToDictionary(h => h.Host.HostId, h => h.NotEvaluated!, StringComparer.Ordinal));
+    }
+
+    private async Task<HostRead> ReadHostAsync(
+        string hostId, SettingsDocument document, DateTimeOffset now, string cycleId, IReadOnlyDictionary<string, DateTimeOffset> lastMoved, CancellationToken cancellationToken)
+    {
+        var state = await hosts.GetAsync(hostId, cancellationToken);
+        var current = Calendar.PeriodOf(now);
+        HostSettings hostSettings;
+        DayCategorizer categorizer;
+        string? notEvaluated = null;
+        try
+        {
+            categorizer = document.DayCategorizer();
+            hostSettings = document.ResolveHost(hostId, categorizer.CategoryOf(current.Date));
+        }
+        catch (SettingsValidationException exception)
+        {
+            // Invalid settings for this host: it is neither evaluated nor a destination.
+            var unavailable = new HostSnapshot(hostId, options.DefaultCpuCapacity, 0, PowerState.Unavailable, HostSettings.Default);
+            return new HostRead(unavailable, [], state, "invalid settings: " + string.Join(" ", exception.Errors));
+        }
+
+        var power = StoredPowerOf(state);
+        var last = Calendar.Previous(current);
+        var beforeLast = Calendar.Previous(last);
+        var recent = await windows.GetAsync(hostId, beforeLast, current, cancellationToken);
+        var measuredWindow = recent.FirstOrDefault(w => w.Period == last && w.Count > 0);
+        var capacity = state?.CpuCapacity ?? options.DefaultCpuCapacity;
+        var host = new HostSnapshot(hostId, capacity, state?.MemoryMb ?? options.DefaultMemoryMb, PowerState.On, hostSettings)
+        {
+            ControllerState = ControllerStateOf(state) ?? ControllerState.Initial,
+            IndicationSince = state?.IndicationSince,
+        };
+        if (state?.LastCycleId == cycleId)
+        {
+            notEvaluated = "already evaluated in cycle " + cycleId;
+            host = host with { Evaluate = false };
+        }
+
+        if (measuredWindow is null)
+        {
+            // A host that sends no telemetry is asleep (when it was powered down) or unheard of this period.
+            host = host with { PowerState = power is PowerState.Reduced or PowerState.Unavailable ? power.Value : PowerState.On };
+            return new HostRead(host, [], state, notEvaluated ?? (power == PowerState.Reduced ? SleepingNote : $"no measurement for period {last}"));
+        }
+
+        // A host that sends telemetry is running, whatever an older power-state write said; only an operator's
+        // Unavailable keeps it from receiving VMs.
+        var measured = measuredWindow.Mean;
+        var (forecast, error) = await ForecastAsync(hostId, hostSettings, categorizer, current, last, measured, recent.FirstOrDefault(w => w.Period == beforeLast && w.Count > 0), cancellationToken);
+        host = host with
+        {
+            PowerState = power == PowerState.Unavailable ? PowerState.Unavailable : PowerState.On,
+            MeasuredLoad = measured,
+            Forecast = forecast,
+            PredictionError = error,
+        };
+        var vms = (recent.Where(w => w.Vms is not null).MaxBy(w => w.VmsSequence)?.Vms ?? [])
+            .Select(v => new VmSnapshot(v.VmId, hostId, v.Cpu * capacity, v.MemoryMb, v.DirtyRateMbps)
+            {
+                Settings = document.ResolveVm(v.VmId),
+                LastMovedAt = lastMoved.TryGetValue(v.VmId, out var at) ? at : null,
+            })
+            .ToList();
+        return new HostRead(host, vms, state, notEvaluated);
+    }
+
+    /// <summary>
+    /// The selected model's forecast for the coming periods (mean and upper quantile; <see cref="HostForecastReader"/>)
+    /// and its error on the period just measured (the autostart gate's input).
+    /// </summary>
+    private async Task<(HostForecast? Forecast, double? Error)> ForecastAsync(
+        string hostId, HostSettings hostSettings, DayCategorizer categorizer, PeriodKey current, PeriodKey last, double measured, StoredWindow? previous, CancellationToken cancellationToken)
+    {
+        if (hostSettings.NetworkMode == NetworkMode.Disabled)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            var outcome = await _forecasts.ForecastAsync(hostId, categorizer, current, cancellationToken);
+            if (outcome is null)
+            {
+                return (null, null);
+            }
+
+            var forecast = outcome.Forecast;
+            var periods = Math.Min(options.LookaheadPeriods, forecast.Mean.Count);
+            return (new HostForecast([.. forecast.Mean.Take(periods)], [.. forecast.Upper.Take(periods)]) { Model = forecast.Model, RecentError = forecast.RecentError }, outcome.PreviousError);
+        }
+        catch (FormatException exception)
+        {
+            LogUnreadableModel(logger, hostId, exception.Message);
+            return (null, null);
+        }
+    }
+
+    /// <summary>The note of a host asleep: no controller run, but a destination to wake.</summary>
+    public const string SleepingNote = "sleeping: no telemetry; available as a destination to wake";
+
+    /// <summary>The stored power state: null when none was stored or it is not one the planner knows.</summary>
+    internal static PowerState? StoredPowerOf(HostState? state) => state?.PowerState?.Trim().ToUpperInvariant() switch
+    {
+        "ON" or "RUNNING" => PowerState.On,
+        "SLEEPING" or "REDUCED" or "REDUCEDPOWER" => PowerState.Reduced,
+        "UNAVAILABLE" => PowerState.Unavailable,
+        _ => null,
+    };
+
+    internal static ControllerState? ControllerStateOf(HostState? state)
+    {
+        if (state?.ControllerStateJson is not { } json)
+        {
+            return null;
+        }
+
+        try
+        {
+            return ControllerState.FromJson(Encoding.UTF8.GetBytes(json));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record HostRead(HostSnapshot Host, IReadOnlyList<VmSnapshot> Vms, HostState? State, string? NotEvaluated);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The model of host {HostId} cannot be read ({Message}); evaluating without a prediction")]
+    private static partial void LogUnreadableModel(ILogger logger, string hostId, string message);
+}
