@@ -102,6 +102,24 @@ public sealed class EvaluateTests(AzuriteFixture fixture)
     }
 
     [Fact]
+    public async Task A_vm_still_listed_by_the_host_it_left_is_planned_once_and_not_moved_again()
+    {
+        var (harness, scheduler, service, _, _) = await SetUpAsync(fixture);
+        var calendar = PeriodCalendar.Default;
+        var start = calendar.StartOf(calendar.Previous(calendar.PeriodOf(PipelineHarness.Now)));
+        // hot-vm0 just moved to cool1: cool1's samples list it too (hot's last window still does).
+        var samples = Enumerable.Range(0, 3).Select(i => new TelemetrySample(
+            100 + i, start.AddMinutes(15 + i), 0.30, 0.3, 0.01, [new VmSample("cool1-vm0", 0.27, 4096, 5), new VmSample("hot-vm0", 0.18, 4096, 5)])).ToList();
+        await harness.NewWindowStore().ApplyAsync("cool1", samples, CancellationToken.None);
+
+        var cycle = await service.RunCycleAsync(CancellationToken.None);
+
+        Assert.Equal(4, cycle.Decisions.Count);
+        Assert.DoesNotContain(scheduler.Started, r => r.VmIds.Contains("hot-vm0"));
+        Assert.Equal(Indication.Offload, Assert.Single(cycle.Plan!.Hosts, h => h.HostId == "hot").Decision!.Indication);
+    }
+
+    [Fact]
     public async Task Dry_run_records_decisions_only_and_busy_vms_are_never_selected()
     {
         var (_, scheduler, service, _, settings) = await SetUpAsync(fixture);

@@ -55,15 +55,26 @@ public sealed partial class FleetSnapshotReader(
         {
             Evacuation = r.MigrationId.StartsWith("evacuate-", StringComparison.Ordinal),
         }).ToList();
+
+        // A VM that just moved can still be listed by its old host's last window: it runs where it was seen last, and
+        // it is busy and holds its memory on the other host for this cycle.
+        var vms = new List<VmSnapshot>();
+        foreach (var copies in read.SelectMany(h => h.Vms.Select(v => (Vm: v, h.VmsAt))).GroupBy(x => x.Vm.VmId, StringComparer.Ordinal))
+        {
+            var ordered = copies.OrderByDescending(c => c.VmsAt).ThenBy(c => c.Vm.HostId, StringComparer.Ordinal).ToList();
+            vms.Add(ordered[0].Vm);
+            inFlight.AddRange(ordered.Skip(1).Select(c => new InFlightMove("seen-twice:" + c.Vm.VmId, [c.Vm.VmId], ordered[0].Vm.HostId, c.Vm.HostId)));
+        }
+
         var covered = inFlight.SelectMany(m => m.VmIds).ToHashSet(StringComparer.Ordinal);
-        var vmHost = read.SelectMany(h => h.Vms).ToDictionary(v => v.VmId, v => v.HostId, StringComparer.Ordinal);
+        var vmHost = vms.ToDictionary(v => v.VmId, v => v.HostId, StringComparer.Ordinal);
         foreach (var vmId in busy.Where(v => !covered.Contains(v) && vmHost.ContainsKey(v)).Order(StringComparer.Ordinal))
         {
             // Leased without a running record (an evacuation about to start it): busy, nothing reserved.
             inFlight.Add(new InFlightMove("lease:" + vmId, [vmId], vmHost[vmId], vmHost[vmId]));
         }
 
-        var snapshot = new FleetSnapshot(now, [.. read.Select(h => h.Host)], [.. read.SelectMany(h => h.Vms)], inFlight)
+        var snapshot = new FleetSnapshot(now, [.. read.Select(h => h.Host)], vms, inFlight)
         {
             PeriodLength = Calendar.PeriodLength,
         };
@@ -91,7 +102,7 @@ public sealed partial class FleetSnapshotReader(
         {
             // Invalid settings for this host: it is neither evaluated nor a destination.
             var unavailable = new HostSnapshot(hostId, options.DefaultCpuCapacity, 0, PowerState.Unavailable, HostSettings.Default);
-            return new HostRead(unavailable, [], state, "invalid settings: " + string.Join(" ", exception.Errors));
+            return new HostRead(unavailable, [], default, state, "invalid settings: " + string.Join(" ", exception.Errors));
         }
 
         var power = StoredPowerOf(state);
@@ -115,7 +126,7 @@ public sealed partial class FleetSnapshotReader(
         {
             // A host that sends no telemetry is asleep (when it was powered down) or unheard of this period.
             host = host with { PowerState = power is PowerState.Reduced or PowerState.Unavailable ? power.Value : PowerState.On };
-            return new HostRead(host, [], state, notEvaluated ?? (power == PowerState.Reduced ? SleepingNote : $"no measurement for period {last}"));
+            return new HostRead(host, [], default, state, notEvaluated ?? (power == PowerState.Reduced ? SleepingNote : $"no measurement for period {last}"));
         }
 
         // A host that sends telemetry is running, whatever an older power-state write said; only an operator's
@@ -129,14 +140,15 @@ public sealed partial class FleetSnapshotReader(
             Forecast = forecast,
             PredictionError = error,
         };
-        var vms = (recent.Where(w => w.Vms is not null).MaxBy(w => w.VmsSequence)?.Vms ?? [])
+        var listed = recent.Where(w => w.Vms is not null).MaxBy(w => w.VmsSequence);
+        var vms = (listed?.Vms ?? [])
             .Select(v => new VmSnapshot(v.VmId, hostId, v.Cpu * capacity, v.MemoryMb, v.DirtyRateMbps)
             {
                 Settings = document.ResolveVm(v.VmId),
                 LastMovedAt = lastMoved.TryGetValue(v.VmId, out var at) ? at : null,
             })
             .ToList();
-        return new HostRead(host, vms, state, notEvaluated);
+        return new HostRead(host, vms, listed?.Start ?? default, state, notEvaluated);
     }
 
     /// <summary>
@@ -199,7 +211,7 @@ public sealed partial class FleetSnapshotReader(
         }
     }
 
-    private sealed record HostRead(HostSnapshot Host, IReadOnlyList<VmSnapshot> Vms, HostState? State, string? NotEvaluated);
+    private sealed record HostRead(HostSnapshot Host, IReadOnlyList<VmSnapshot> Vms, DateTimeOffset VmsAt, HostState? State, string? NotEvaluated);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The model of host {HostId} cannot be read ({Message}); evaluating without a prediction")]
     private static partial void LogUnreadableModel(ILogger logger, string hostId, string message);

@@ -81,7 +81,7 @@ public static class ConsolidationBenchmark
     {
         ArgumentNullException.ThrowIfNull(prescientExtensions);
         _ = new PrescientPolicyOptions { Name = "check" }.WithExtensions(prescientExtensions);
-        return [.. BaselinePolicy.Standard, PrescientPolicy.Oracle, .. PrescientPolicy.StandardWith(o => o.WithExtensions(prescientExtensions))];
+        return [.. BaselinePolicy.Standard, PrescientPolicy.OracleWith(o => o.WithExtensions(prescientExtensions)), .. PrescientPolicy.StandardWith(o => o.WithExtensions(prescientExtensions))];
     }
 
     public static IReadOnlyList<string> ResolveDays(string tracesDirectory, IReadOnlyList<string> requested)

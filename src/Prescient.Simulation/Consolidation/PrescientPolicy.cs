@@ -36,10 +36,17 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
     private Dictionary<string, int> _hostIndex = [];
     private Dictionary<string, int> _vmIndex = [];
     private DateOnly _date;
+    private FutureDemand? _future;
 
     public string Name => options.Name;
 
     public string Settings => options.Describe();
+
+    /// <summary>CloudSim's receiver evacuation (<see cref="ConsolidationSetup.EvacuateReceivers"/>) is the planner's <see cref="PlannerOptions.MayEvacuateReceivers"/>.</summary>
+    public PolicySwitches Honours => PolicySwitches.EvacuateReceivers;
+
+    /// <summary>The oracle's view of the future (<see cref="PrescientOracle"/>); other Prescient policies get none.</summary>
+    internal void Foresee(FutureDemand future) => _future = future;
 
     /// <summary>The plan of the last step (for tests and diagnostics).</summary>
     public CyclePlan? LastPlan { get; private set; }
@@ -64,13 +71,13 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
         _vmIds = [.. Enumerable.Range(0, v).Select(i => "vm" + i.ToString(CultureInfo.InvariantCulture))];
         _hostIndex = _hostIds.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i, StringComparer.Ordinal);
         _vmIndex = _vmIds.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i, StringComparer.Ordinal);
-        _date = fleet.Day.Date ?? DateOnly.FromDateTime(Epoch.UtcDateTime);
+        _date = fleet.Date ?? DateOnly.FromDateTime(Epoch.UtcDateTime);
         var predictorOptions = new PredictorOptions { Network = options.Network, AccuracyWindow = options.Settings.AutostartWindow, TrainingDeadlinePeriods = int.MaxValue };
         if (options.Forecast == PrescientForecastSource.HostNetwork)
         {
             for (var i = 0; i < h; i++)
             {
-                _hostNets[i] = new WorkloadPredictor(predictorOptions with { Network = options.Network with { Seed = (ulong)(i + 1) } }, Categories, fleet.Day.Steps);
+                _hostNets[i] = new WorkloadPredictor(predictorOptions with { Network = options.Network with { Seed = (ulong)(i + 1) } }, Categories, fleet.Steps);
             }
         }
         else if (options.Forecast == PrescientForecastSource.HostForecaster)
@@ -85,7 +92,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
         {
             for (var i = 0; i < v; i++)
             {
-                _vmNets[i] = new WorkloadPredictor(predictorOptions with { Network = options.Network with { Seed = (ulong)(i + 1) } }, Categories, fleet.Day.Steps);
+                _vmNets[i] = new WorkloadPredictor(predictorOptions with { Network = options.Network with { Seed = (ulong)(i + 1) } }, Categories, fleet.Steps);
             }
         }
 
@@ -98,7 +105,12 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
         ArgumentNullException.ThrowIfNull(plan);
         var now = Epoch + TimeSpan.FromSeconds(fleet.Step * fleet.Setup.StepSeconds);
         LearnVms(fleet.Step);
-        var cycle = FleetPlanner.Plan(Snapshot(now), options.Planner with { MaxMigrationsPerCycle = options.Settings.MaxMigrationsPerCycle });
+        var planner = options.Planner with
+        {
+            MaxMigrationsPerCycle = options.Settings.MaxMigrationsPerCycle,
+            MayEvacuateReceivers = options.Planner.MayEvacuateReceivers || fleet.Setup.EvacuateReceivers,
+        };
+        var cycle = FleetPlanner.Plan(Snapshot(now), planner);
         LastPlan = cycle;
         foreach (var outcome in cycle.Hosts.Where(o => o.State is not null))
         {
@@ -126,7 +138,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
             return;
         }
 
-        var next = Math.Min(k + 1, _fleet.Day.Steps - 1);
+        var next = Math.Min(k + 1, _fleet.Steps - 1);
         for (var v = 0; v < _fleet.VmCount; v++)
         {
             var u = _fleet.Util(v, k);
@@ -190,12 +202,10 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
             case PrescientForecastSource.VmNetworks:
                 return [Math.Max(_fleet.Util(v, k), Math.Clamp(_vmPredNext[v], 0, 1)) * mips];
             case PrescientForecastSource.Oracle:
-                var row = _fleet.Day.Util[v];
-                var steps = Math.Max(1, Math.Min(options.OracleLookaheadSteps, _fleet.Day.Steps - 1 - k));
-                var future = new double[steps];
-                for (var i = 0; i < steps; i++)
+                var future = new double[options.OracleLookaheadSteps];
+                for (var a = 1; a <= future.Length; a++)
                 {
-                    future[i] = row[Math.Min(k + 1 + i, row.Length - 1)] * mips;
+                    future[a - 1] = _future!.Util(v, a) * mips;
                 }
 
                 return future;
@@ -218,7 +228,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
                 }
 
                 double? error = double.IsNaN(_hostPredForNow[h]) ? null : Math.Abs(measured - _hostPredForNow[h]);
-                var predicted = net.Predict(_date, Math.Min(k + 1, _fleet.Day.Steps - 1), measured);
+                var predicted = net.Predict(_date, Math.Min(k + 1, _fleet.Steps - 1), measured);
                 _hostLast[h] = measured;
                 _hostPredForNow[h] = predicted ?? double.NaN;
                 return (predicted is { } p ? Core.Planning.HostForecast.FromMean([Math.Clamp(p, 0, 1)]) : null, error);
@@ -272,8 +282,9 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
         ArgumentNullException.ThrowIfNull(configure);
         return () =>
         {
+            // prescient-proactive-vm's options, proactive from the start, with perfect per-VM forecasts.
             var o = configure(new PrescientPolicyOptions { Name = "oracle", Forecast = PrescientForecastSource.Oracle });
-            return new PrescientPolicy(o with { Settings = o.Settings with { ControllerMode = ControllerModeSetting.Proactive } });
+            return new PrescientOracle(new PrescientPolicy(o with { Settings = o.Settings with { ControllerMode = ControllerModeSetting.Proactive } }), o.OracleLookaheadSteps);
         };
     }
 
