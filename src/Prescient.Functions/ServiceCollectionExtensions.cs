@@ -4,17 +4,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Prescient.Functions.Dashboard;
 using Prescient.Functions.Durable;
 using Prescient.Functions.Migration;
-using Prescient.Functions.Storage;
 using Prescient.Pipeline.Api;
 using Prescient.Pipeline.Api.Auth;
-using Prescient.Pipeline.Api.Decisions;
-using Prescient.Pipeline.Api.Hosts;
-using Prescient.Pipeline.Api.Migrations;
-using Prescient.Pipeline.Api.Settings;
 using Prescient.Pipeline.Configuration;
-using Prescient.Pipeline.Hypervisor;
 using Prescient.Pipeline.Migration;
-using Prescient.Pipeline.Storage;
 
 namespace Prescient.Functions;
 
@@ -22,9 +15,11 @@ namespace Prescient.Functions;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// The pipeline (stores, ingest, retrain, evaluate; Event Hubs ingest when a hub is configured), the migration
-    /// workflows' services (when the hypervisor endpoints are configured), the operations API with the Azure
-    /// authoriser (function keys or Entra ID), and the dashboard's files.
+    /// The same registrations as every host (<c>AddPrescientPipeline</c>, <c>AddPrescientMigrations</c>,
+    /// <c>AddPrescientOperationsApi</c>; Event Hubs ingest when a hub is configured; the migration activities when the
+    /// hypervisor endpoints are), overriding what Azure does differently: the durable client comes from each
+    /// invocation's binding, migrations are refused with the reason when no hypervisor is configured, and the API
+    /// is authorised by function keys or Entra ID. Plus the dashboard's files.
     /// </summary>
     public static IServiceCollection AddPrescientFunctions(this IServiceCollection services, IConfiguration configuration)
     {
@@ -38,27 +33,14 @@ public static class ServiceCollectionExtensions
             services.AddPrescientEventHubIngest(configuration);
         }
 
-        services.AddMigrationServices(configuration);
-        services.AddOperationsApi();
-        services.AddHostedService<StorageInitializer>();
-        services.TryAddSingleton(new StaticFileStore(Path.Combine(AppContext.BaseDirectory, "wwwroot")));
-        return services;
-    }
-
-    private static IServiceCollection AddMigrationServices(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.TryAddSingleton<IMigrationRecordStore>(sp => new MigrationRecordStore(sp.GetRequiredService<PrescientStorage>().Tables));
-        services.TryAddSingleton<IVmLeaseStore>(sp => new VmLeaseStore(sp.GetRequiredService<PrescientStorage>().Tables, sp.GetRequiredService<TimeProvider>()));
-        services.AddOptions<MigrationOptions>().Bind(configuration.GetSection(MigrationOptions.SectionName));
-        services.TryAddSingleton<IHostDirectory, HostStateDirectory>();
-        services.TryAddSingleton<IMigrationScheduler, FunctionsMigrationScheduler>();
+        services.AddPrescientMigrations(configuration);
         var status = HypervisorSettings.Inspect(configuration);
         services.TryAddSingleton(status);
         services.AddHostedService<HypervisorSettingsReporter>();
         if (status.Enabled)
         {
             var hypervisor = configuration.GetSection(AppSettingNames.Hypervisor.Section);
-            services.AddHypervisorClient(options =>
+            services.AddPrescientMigrationActivities(options =>
             {
                 hypervisor.Bind(options);
                 // Azure sets the fleet URI setting even when empty (per-host URIs only): no fleet then.
@@ -67,29 +49,15 @@ public static class ServiceCollectionExtensions
                     options.FleetBaseUri = null;
                 }
             });
-            services.TryAddSingleton<IHostPowerStateRecorder>(sp => new HostStatePowerRecorder(sp.GetRequiredService<HostStateStore>()));
-            services.TryAddSingleton<MigrationActivities>();
         }
 
-        return services;
-    }
+        services.AddPrescientOperationsApi();
 
-    private static IServiceCollection AddOperationsApi(this IServiceCollection services)
-    {
-        services.TryAddSingleton<IApiAuthorizer>(new FunctionsHostAuthorizer(protectReads: true));
-        services.TryAddSingleton<ISettingsAuditLog>(sp =>
-        {
-            var storage = sp.GetRequiredService<PrescientStorage>();
-            return new SettingsAuditLog(
-                sp.GetRequiredService<SettingsStore>(), storage.Tables.GetTableClient(storage.Names.Prefix + SettingsAuditLog.EarlierTableSuffix));
-        });
-        services.TryAddSingleton<SettingsHandler>();
-        services.TryAddSingleton<IDecisionLog, StoreDecisionLog>();
-        services.TryAddSingleton<IHostReadModel, StoreHostReadModel>();
-        services.TryAddSingleton<IMigrationControl>(sp => new DurableMigrationControl(
-            sp.GetRequiredService<IMigrationRecordStore>(), () => DurableClientScope.Current));
-        services.TryAddSingleton<IMigrationHistory, StoreMigrationHistory>();
-        services.TryAddSingleton<OperationsApi>();
+        // What Azure does differently.
+        services.Replace(ServiceDescriptor.Singleton<IDurableClientProvider, InvocationDurableClient>());
+        services.Replace(ServiceDescriptor.Singleton<IMigrationScheduler, FunctionsMigrationScheduler>());
+        services.Replace(ServiceDescriptor.Singleton<IApiAuthorizer>(new FunctionsHostAuthorizer(protectReads: true)));
+        services.TryAddSingleton(new StaticFileStore(Path.Combine(AppContext.BaseDirectory, "wwwroot")));
         return services;
     }
 }

@@ -61,6 +61,23 @@ public sealed class CompositionAzuriteTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public void Migration_options_are_bound_and_validated_at_start_up()
+    {
+        using var provider = Build(new Dictionary<string, string?>
+        {
+            ["Hypervisor:FleetBaseUri"] = "http://127.0.0.1:9/",
+            ["Hypervisor:FleetSecret"] = "test-secret-test-secret",
+            ["Migration:EvacuationConcurrency"] = "0",
+            ["Migration:Policy:PollInterval"] = "00:00:00",
+        });
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Pipeline.Migration.MigrationOptions>>().Value);
+        Assert.Contains(error.Failures, f => f.Contains("EvacuationConcurrency", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("PollInterval", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void With_the_bicep_defaults_the_migration_activities_are_not_registered_and_the_status_says_why()
     {
         // As Azure sets them: the fleet URI empty and the secret's Key Vault reference not resolved yet.

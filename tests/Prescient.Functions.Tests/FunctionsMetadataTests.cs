@@ -45,7 +45,6 @@ public sealed class FunctionsMetadataTests
         { MigrationTaskNames.Resume, "activityTrigger" },
         { MigrationTaskNames.Finish, "activityTrigger" },
         { MigrationTaskNames.Abort, "activityTrigger" },
-        { MigrationTaskNames.PlanEvacuation, "activityTrigger" },
     };
 
     [Fact]

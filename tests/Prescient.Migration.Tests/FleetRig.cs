@@ -72,7 +72,6 @@ internal static class FleetRig
                     configureServices?.Invoke(services);
                     services.AddPrescientMigrationsInMemory(
                         o => Hypervisor(o, fleet),
-                        hostList.Select(h => h.HostId),
                         o => o.Policy = policy ?? FastPolicy());
                 },
             });

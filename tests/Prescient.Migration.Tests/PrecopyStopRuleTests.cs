@@ -76,7 +76,7 @@ public sealed class MigrationOptionsTests
         {
             o.FleetBaseUri = new Uri("http://127.0.0.1:1/");
             o.FleetSecret = "secret-secret-secret";
-        }, ["h1"], o => o.Policy = new MigrationPolicy { PollInterval = TimeSpan.Zero });
+        }, o => o.Policy = new MigrationPolicy { PollInterval = TimeSpan.Zero });
         using var services = collection.BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<MigrationOptions>>().Value);

@@ -137,4 +137,22 @@ public sealed class EvaluateTests(AzuriteFixture fixture)
         Assert.Equal("dry run: not started", planned.Outcome);
         Assert.Contains(hot.Notes, n => n.Contains("already migrating", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Through_the_live_evaluate_path_a_host_asked_to_reduce_power_keeps_a_vm_with_automatic_migration_off_and_its_decision_says_why()
+    {
+        var (_, scheduler, service, decisions, settings) = await SetUpAsync(fixture);
+        var vm = new SettingsScope(SettingsScopeKind.Vm, "idle-vm0");
+        Assert.Equal(SettingsWriteStatus.Saved, (await settings.SetAsync(vm, "{\"autoMigrate\":false}", null, CancellationToken.None)).Status);
+
+        var cycle = await service.RunCycleAsync(CancellationToken.None);
+
+        var idle = cycle.Decisions.Single(d => d.HostId == "idle");
+        Assert.Equal(Indication.ReducePower, idle.Decision!.Indication);
+        Assert.Empty(scheduler.Evacuations);
+        Assert.Empty(idle.Migrations);
+        var stored = Assert.Single(await decisions.ListAsync("idle", 10, CancellationToken.None));
+        Assert.Contains("stays on", stored.Summary, StringComparison.Ordinal);
+        Assert.Contains("idle-vm0", stored.Summary, StringComparison.Ordinal);
+    }
 }

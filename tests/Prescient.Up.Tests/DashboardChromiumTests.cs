@@ -74,7 +74,7 @@ public sealed class DashboardChromiumTests(UpRunFixture run, ITestOutputHelper o
     [ChromiumFact]
     public async Task Fleet_page_draws_measured_and_predicted_points_from_the_api()
     {
-        var url = new Uri(run.Pipeline.Api.BaseAddress, "api/dashboard/#fleet").ToString();
+        var url = new Uri(run.Pipeline.ApiAddress, "api/dashboard/#fleet").ToString();
         var dom = await Chromium.RunAsync(url, "--dump-dom", TimeSpan.FromSeconds(20));
         var points = Chromium.Attribute(dom, "data-fleet-points");
         output.WriteLine($"fleet chart: {points} points");
@@ -97,7 +97,7 @@ public sealed class DashboardChromiumTests(UpRunFixture run, ITestOutputHelper o
     {
         var migrations = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(run.Api, "api/migrations?status=completed&limit=1");
         var host = migrations.GetArrayLength() > 0 ? migrations[0].GetProperty("sourceHostId").GetString()! : run.Pipeline.Fleet.HostIds[0];
-        var url = new Uri(run.Pipeline.Api.BaseAddress, $"api/dashboard/#host/{host}").ToString();
+        var url = new Uri(run.Pipeline.ApiAddress, $"api/dashboard/#host/{host}").ToString();
         var dom = await Chromium.RunAsync(url, "--dump-dom", TimeSpan.FromSeconds(20));
         var points = Chromium.Attribute(dom, "data-host-points");
         output.WriteLine($"{host} chart: {points} points");

@@ -30,7 +30,7 @@ public sealed class UpRunFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _pipeline = await LocalPipeline.StartAsync(new LocalPipelineOptions { Speed = Speed, ApiPort = 0 });
-        Api = new HttpClient { BaseAddress = Pipeline.Api.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Api = new HttpClient { BaseAddress = Pipeline.ApiAddress, Timeout = TimeSpan.FromSeconds(60) };
         var started = DateTimeOffset.UtcNow;
         while (DateTimeOffset.UtcNow - started < MaxRun)
         {
@@ -46,7 +46,8 @@ public sealed class UpRunFixture : IAsyncLifetime
 
         RanFor = DateTimeOffset.UtcNow - started;
         await Pipeline.StopDecidingAsync(TimeSpan.FromSeconds(45));
-        Summary = await UpSummary.ReadAsync(Api, Pipeline.Clock.Epoch - TimeSpan.FromDays(Pipeline.Options.HistoryDays), Pipeline.Clock.GetUtcNow(), CancellationToken.None);
+        Summary = await UpSummary.ReadAsync(Api, Pipeline.RunStartedAt - TimeSpan.FromDays(Pipeline.Options.HistoryDays), Pipeline.RunStartedAt,
+            Pipeline.Clock.GetUtcNow(), Pipeline.Activity.PeriodsBehind, CancellationToken.None);
     }
 
     public async Task DisposeAsync()

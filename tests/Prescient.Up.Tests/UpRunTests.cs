@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Prescient.Up.Tests;
@@ -54,6 +55,24 @@ public sealed class UpRunTests(UpRunFixture run, ITestOutputHelper output)
     }
 
     [Fact]
+    public void Up_is_composed_with_the_Functions_app_registrations_overriding_only_storage_clock_durable_runtime_fleet_and_authoriser()
+    {
+        var services = run.Pipeline.Services;
+        // The shared registrations: the store-backed read models, the durable scheduler, the reconciler.
+        Assert.IsType<Pipeline.Api.Hosts.StoreHostReadModel>(services.GetRequiredService<Pipeline.Api.Hosts.IHostReadModel>());
+        Assert.IsType<Pipeline.Api.Migrations.StoreMigrationHistory>(services.GetRequiredService<Pipeline.Api.Migrations.IMigrationHistory>());
+        Assert.IsType<Pipeline.Api.Decisions.StoreDecisionLog>(services.GetRequiredService<Pipeline.Api.Decisions.IDecisionLog>());
+        Assert.IsType<Pipeline.Migration.DurableMigrationScheduler>(services.GetRequiredService<Pipeline.Migration.IMigrationScheduler>());
+        Assert.NotNull(services.GetRequiredService<Pipeline.Migration.MigrationReconciler>());
+        // What differs on one machine.
+        Assert.Same(run.Pipeline.Clock, services.GetRequiredService<TimeProvider>());
+        Assert.IsType<Pipeline.Migration.DeferredDurableClientProvider>(services.GetRequiredService<Pipeline.Migration.IDurableClientProvider>());
+        Assert.IsType<Pipeline.Api.Auth.BearerTokenAuthorizer>(services.GetRequiredService<Pipeline.Api.Auth.IApiAuthorizer>());
+        Assert.Equal(run.Pipeline.FleetService.BaseAddress,
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Pipeline.Hypervisor.HypervisorClientOptions>>().Value.FleetBaseUri);
+    }
+
+    [Fact]
     public async Task Changes_without_the_token_are_refused_and_with_it_are_applied()
     {
         using var refused = await run.Api.PutAsync(new Uri("api/decisions/dry-run", UriKind.Relative),
@@ -69,7 +88,7 @@ public sealed class UpRunTests(UpRunFixture run, ITestOutputHelper output)
             {
                 Content = new StringContent($"{{\"enabled\":{(enabled ? "true" : "false")}}}", Encoding.UTF8, "application/json"),
             };
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", run.Pipeline.Api.Token);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", run.Pipeline.ApiToken);
             using var accepted = await run.Api.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
             var now = await run.Api.GetFromJsonAsync<JsonElement>("api/decisions/dry-run");

@@ -50,6 +50,9 @@ public sealed class AgentOptions
     public string VmSlice { get; set; } = "machine.slice";
 
     public TransportOptions Transport { get; set; } = new();
+
+    /// <summary>The hypervisor endpoint Prescient migrates VMs through (off unless a backend is chosen).</summary>
+    public AgentHypervisorOptions Hypervisor { get; set; } = new();
 }
 
 public enum TransportKind

@@ -82,7 +82,7 @@ internal static class AgentOptionsBinder
     private static void CheckKnownKeys(IConfigurationSection section, Type type)
     {
         var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite)
+            .Where(p => p.CanWrite || (p.PropertyType.IsGenericType && p.PropertyType.GetGenericTypeDefinition() == typeof(Dictionary<,>)))
             .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
         foreach (var child in section.GetChildren())
         {
@@ -93,8 +93,25 @@ internal static class AgentOptionsBinder
             }
 
             var propertyType = property.PropertyType;
-            var isNested = propertyType.IsClass && propertyType != typeof(string) && propertyType != typeof(Uri);
-            if (isNested)
+            var map = propertyType.IsGenericType && propertyType.GetGenericTypeDefinition() == typeof(Dictionary<,>) ? propertyType.GetGenericArguments()[1] : null;
+            var isList = propertyType.IsArray || (propertyType.IsGenericType && propertyType.GetGenericTypeDefinition() == typeof(IReadOnlyList<>));
+            var isNested = propertyType.IsClass && propertyType != typeof(string) && propertyType != typeof(Uri) && !isList;
+            if (map is not null)
+            {
+                // A map: any key; a value that is itself a settings class is checked like a section.
+                if (map.IsClass && map != typeof(string) && map != typeof(Uri))
+                {
+                    foreach (var entry in child.GetChildren())
+                    {
+                        CheckKnownKeys(entry, map);
+                    }
+                }
+            }
+            else if (isList)
+            {
+                // A list: children 0, 1, ... each a single value.
+            }
+            else if (isNested)
             {
                 CheckKnownKeys(child, propertyType);
             }

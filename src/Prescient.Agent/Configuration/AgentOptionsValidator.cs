@@ -25,10 +25,75 @@ public sealed partial class AgentOptionsValidator(AgentRunMode mode) : IValidate
         {
             ValidateBuffer(options, errors);
             ValidateTransport(options.Transport, errors);
+            ValidateHypervisor(options.Hypervisor, errors);
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    private static void ValidateHypervisor(AgentHypervisorOptions o, List<string> errors)
+    {
+        const string H = P + "Hypervisor:";
+        if (o.Backend == HypervisorBackendKind.None)
+        {
+            return;
+        }
+
+        if (!System.Net.IPAddress.TryParse(o.ListenAddress, out _))
+        {
+            errors.Add($"{H}ListenAddress must be an IP address (got '{o.ListenAddress}').");
+        }
+
+        if (o.Port is < 1 or > 65535)
+        {
+            errors.Add($"{H}Port must be 1-65535 (got {o.Port}).");
+        }
+
+        foreach (var (name, file, required) in new[] { ("TokenFile", o.TokenFile, true), ("PeerTokenFile", o.PeerTokenFile, o.Peers.Count > 0) })
+        {
+            if (file is null)
+            {
+                if (required)
+                {
+                    errors.Add($"{H}{name} is required: a root-only file holding the token{(name == "TokenFile" ? " Prescient presents for this host" : " the agents of the migration domain share")}.");
+                }
+            }
+            else if (!File.Exists(file))
+            {
+                errors.Add($"{H}{name}: '{file}' does not exist.");
+            }
+            else if (File.ReadAllText(file).Trim().Length < 16)
+            {
+                errors.Add($"{H}{name}: the token in '{file}' must be at least 16 characters.");
+            }
+        }
+
+        foreach (var problem in o.Backend == HypervisorBackendKind.Qemu ? o.Qemu.Problems() : o.Libvirt.Problems())
+        {
+            errors.Add($"{H}{o.Backend}: {problem}");
+        }
+
+        if (o.Power.ReduceCommand.Count == 0 || string.IsNullOrWhiteSpace(o.Power.ReduceCommand[0]))
+        {
+            errors.Add($"{H}Power:ReduceCommand must name a command (default: systemctl suspend).");
+        }
+
+        foreach (var (hostId, target) in o.Power.Peers)
+        {
+            if (target.Mac is not null && !MacPattern().IsMatch(target.Mac))
+            {
+                errors.Add($"{H}Power:Peers:{hostId}:Mac must be six hex bytes such as aa:bb:cc:dd:ee:ff (got '{target.Mac}').");
+            }
+
+            if (target.Mac is null && target.RedfishSystem is null && target.IpmiHost is null)
+            {
+                errors.Add($"{H}Power:Peers:{hostId} needs a Mac, a RedfishSystem or an IpmiHost.");
+            }
+        }
+    }
+
+    [GeneratedRegex("^[0-9A-Fa-f]{2}([:-]?[0-9A-Fa-f]{2}){5}$")]
+    private static partial Regex MacPattern();
 
     private static void ValidateSampling(AgentOptions o, List<string> errors)
     {

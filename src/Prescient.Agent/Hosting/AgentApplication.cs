@@ -176,6 +176,7 @@ public static class AgentApplication
         // Stopped in reverse order: sampling stops and seals its open batch first, then publishing flushes.
         services.AddHostedService<PublishingService>();
         services.AddHostedService<SamplingService>();
+        services.AddHostedService<HypervisorEndpointService>();
         services.AddSystemd();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(75));
         return services;

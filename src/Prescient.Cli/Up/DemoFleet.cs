@@ -1,3 +1,4 @@
+using Prescient.Core.Migration;
 using Prescient.Simulation.FleetService;
 using Prescient.Simulation.Traces;
 
@@ -62,10 +63,33 @@ public sealed class DemoFleet
         return new DemoFleet(hostIds, vms);
     }
 
-    public IEnumerable<SimHostSpec> HostSpecs() => HostIds.Select(id => new SimHostSpec(id, CoresPerHost, HostMemoryMb));
+    /// <summary>
+    /// The real demo's layout (<c>--hypervisor qemu</c>): three one-core hosts with two small guests each. qemu-1's guests
+    /// peak in the afternoon above the range (offload), qemu-2's are quiet in the evening (evacuation and power-down),
+    /// qemu-3 runs night batch work and receives VMs. Loads are fractions of one core (the guests' vCPU busy share).
+    /// </summary>
+    public static DemoFleet CreateQemu()
+    {
+        var hosts = new[] { "qemu-1", "qemu-2", "qemu-3" };
+        var vms = new List<DemoVm>
+        {
+            new("web-1", "qemu-1", 128, 2, new DiurnalProfile(Night: 0.03, Peak: 0.45, PeakHour: 15.5, WidthHours: 3.0, WeekendFactor: 1), 1),
+            new("web-2", "qemu-1", 128, 2, new DiurnalProfile(Night: 0.03, Peak: 0.42, PeakHour: 16, WidthHours: 3.0, WeekendFactor: 1), 2),
+            new("app-1", "qemu-2", 128, 2, new DiurnalProfile(Night: 0.02, Peak: 0.22, PeakHour: 14, WidthHours: 3.0, WeekendFactor: 1), 3),
+            new("app-2", "qemu-2", 128, 2, new DiurnalProfile(Night: 0.02, Peak: 0.2, PeakHour: 13.5, WidthHours: 3.0, WeekendFactor: 1), 4),
+            new("batch-1", "qemu-3", 128, 2, new DiurnalProfile(Night: 0.12, Peak: 0.25, PeakHour: 1.5, WidthHours: 4.5, WeekendFactor: 1), 5),
+            new("batch-2", "qemu-3", 128, 2, new DiurnalProfile(Night: 0.1, Peak: 0.22, PeakHour: 2.5, WidthHours: 4.5, WeekendFactor: 1), 6),
+        };
+        return new DemoFleet(hosts, vms);
+    }
 
-    public IEnumerable<SimVmSpec> VmSpecs(DateTimeOffset at) =>
-        Vms.Select(vm => new SimVmSpec(vm.VmId, vm.HostId, CpuCores(vm, at), vm.MemoryMb, vm.DirtyRateMBps));
+    /// <summary>The hosts, powered as <paramref name="power"/> says (a restart) or all on.</summary>
+    public IEnumerable<SimHostSpec> HostSpecs(IReadOnlyDictionary<string, PowerState>? power = null) =>
+        HostIds.Select(id => new SimHostSpec(id, CoresPerHost, HostMemoryMb, PowerState: power?.GetValueOrDefault(id, PowerState.On) ?? PowerState.On));
+
+    /// <summary>The VMs, each where <paramref name="placement"/> says it runs (a restart) or on its first host.</summary>
+    public IEnumerable<SimVmSpec> VmSpecs(DateTimeOffset at, IReadOnlyDictionary<string, string>? placement = null) =>
+        Vms.Select(vm => new SimVmSpec(vm.VmId, placement?.GetValueOrDefault(vm.VmId) ?? vm.HostId, CpuCores(vm, at), vm.MemoryMb, vm.DirtyRateMBps));
 
     /// <summary>The VM's demand at a moment, in cores: its daily profile plus deterministic noise.</summary>
     public static double CpuCores(DemoVm vm, DateTimeOffset at) => Load(vm, at) * CoresPerHost;

@@ -1,96 +1,58 @@
+using System.Globalization;
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Prescient.Core.Calendar;
-using Prescient.Core.Migration;
-using Prescient.Core.Workload;
-using Prescient.Pipeline.Api.Auth;
-using Prescient.Pipeline.Api.Settings;
+using Microsoft.Extensions.Options;
+using Prescient.Local.Azurite;
 using Prescient.Local.Durable;
+using Prescient.Pipeline.Api.Auth;
+using Prescient.Pipeline.Configuration;
 using Prescient.Pipeline.Evaluate;
 using Prescient.Pipeline.Hypervisor;
 using Prescient.Pipeline.Ingest;
-using Prescient.Local.Azurite;
 using Prescient.Pipeline.Migration;
 using Prescient.Pipeline.Retrain;
 using Prescient.Pipeline.Storage;
-using Prescient.Telemetry;
 using Prescient.Simulation.FleetService;
+using Prescient.Telemetry;
 
 namespace Prescient.Cli.Up;
 
-/// <summary>Settings of the local pipeline (<c>prescient up</c>).</summary>
-public sealed record LocalPipelineOptions
-{
-    /// <summary>Simulated seconds per wall-clock second: 240 makes a 20-minute period pass in 5 s.</summary>
-    public double Speed { get; init; } = 240;
-
-    public int Hosts { get; init; } = 16;
-
-    public int Seed { get; init; } = 7;
-
-    /// <summary>A storage account's connection string; null starts Azurite (in memory).</summary>
-    public string? StorageConnectionString { get; init; }
-
-    /// <summary>Azurite's data folder (kept between runs); null keeps everything in memory.</summary>
-    public string? AzuriteDataDirectory { get; init; }
-
-    /// <summary>Simulated time of day the run starts at (UTC), on the most recent weekday.</summary>
-    public TimeOnly StartTime { get; init; } = new(17, 0);
-
-    /// <summary>Days of telemetry history written before the start, so the networks are trained from the first period.</summary>
-    public int HistoryDays { get; init; } = 7;
-
-    /// <summary>Simulated time between retrain runs.</summary>
-    public TimeSpan RetrainEvery { get; init; } = TimeSpan.FromHours(6);
-
-    /// <summary>Wall-clock time between two telemetry samples of every host.</summary>
-    public TimeSpan AgentInterval { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>Port of the API and dashboard on 127.0.0.1; 0 picks a free one.</summary>
-    public int ApiPort { get; init; }
-
-    /// <summary>The API token; null generates one.</summary>
-    public string? ApiToken { get; init; }
-
-    /// <summary>Folder the dashboard's files are served from.</summary>
-    public string DashboardRoot { get; init; } = Path.Combine(AppContext.BaseDirectory, "wwwroot");
-}
-
-/// <summary>What the pipeline is doing, for the progress display (counters of the loops, not the summary).</summary>
-public sealed record PipelineActivity(DateTimeOffset SimulatedNow, long SamplesPublished, long SamplesIngested, int Cycles, int MigrationsStarted, int Evacuations, int Retrains, string? LastError);
-
 /// <summary>
-/// The whole pipeline on one machine (DESIGN.md section 4): Azurite (unless a storage account is given), the durable
-/// runtime on it, the fleet simulator service serving the hypervisor endpoints, simulated agents publishing the
-/// fleet's telemetry to the Storage queue, ingest / retrain / evaluate loops on a simulated clock, migrations as
-/// durable orchestrations, and the operations API with the dashboard on 127.0.0.1.
+/// The whole pipeline on one machine (DESIGN.md section 4), composed by <see cref="UpServices"/> with the Functions
+/// app's registrations: Azurite (unless a storage account is given), the fleet simulator serving the hypervisor
+/// endpoints, the local durable runtime, simulated agents, ingest / retrain / evaluate loops on a simulated clock,
+/// migrations and evacuations as durable workflows, and the operations API with the dashboard on 127.0.0.1. With a
+/// data folder a restart resumes the run: the same tables and task hub (workflows resume from their checkpoints), the
+/// simulated hosts as they were, the simulated time where it stopped; what no workflow will finish is reconciled.
 /// </summary>
 public sealed partial class LocalPipeline : IAsyncDisposable
 {
-    private readonly List<Func<ValueTask>> _cleanup = [];
+    private const string TaskHub = "prescientup";
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _deciding = new();
-    private SequentialEvacuationScheduler? _scheduler;
+    private CancellationTokenSource? _decidingOrStopping;
     private readonly List<Task> _loops = [];
     private readonly List<Task> _deciders = [];
     private readonly ILogger _logger;
+    private readonly Action<string> _notice;
+    private AzuriteProcess? _azurite;
+    private WebApplication? _app;
+    private LocalDurableRuntime? _durable;
+    private UpStateFile? _state;
+    private PipelineLoops? _pipelineLoops;
+    private SimulatedAgents? _agents;
+    private int _stopped;
 
-    // Ingest touches the host rows that evaluate updates with their ETag: the two take turns, so an evaluation cycle
-    // is not lost to a concurrent ingest batch.
-    private readonly SemaphoreSlim _hostRows = new(1, 1);
-    private long _published;
-    private long _ingested;
-    private int _cycles;
-    private int _migrationsStarted;
-    private int _evacuations;
-    private int _retrains;
-    private string? _lastError;
-
-    private LocalPipeline(LocalPipelineOptions options, ILoggerFactory loggerFactory)
+    private LocalPipeline(LocalPipelineOptions options, ILoggerFactory loggerFactory, Action<string> notice)
     {
         Options = options;
         LoggerFactory = loggerFactory;
+        _notice = notice;
         _logger = loggerFactory.CreateLogger<LocalPipeline>();
     }
 
@@ -102,40 +64,56 @@ public sealed partial class LocalPipeline : IAsyncDisposable
 
     public DemoFleet Fleet { get; private set; } = null!;
 
+    /// <summary>The fleet simulator service (simulated hypervisors only).</summary>
     public FleetSimulatorService FleetService { get; private set; } = null!;
 
-    public LocalDurableRuntime Durable { get; private set; } = null!;
+    /// <summary>The real hosts (<see cref="DemoHypervisor.Qemu"/> only).</summary>
+    public QemuDemoFleet? QemuFleet { get; private set; }
 
-    public PrescientStorage Storage { get; private set; } = null!;
+    /// <summary>The composed services (the same registrations as the Functions app).</summary>
+    public IServiceProvider Services => _app!.Services;
 
-    public LocalApiHost Api { get; private set; } = null!;
+    /// <summary>The API's address, e.g. http://127.0.0.1:7071/.</summary>
+    public Uri ApiAddress { get; private set; } = null!;
+
+    public string ApiToken { get; private set; } = null!;
 
     /// <summary>The dashboard's address (the API token travels in the fragment, which is never sent to the server).</summary>
-    public Uri DashboardUri => new(Api.BaseAddress, "api/dashboard/#token=" + Uri.EscapeDataString(Api.Token));
+    public Uri DashboardUri => new(ApiAddress, "api/dashboard/#token=" + Uri.EscapeDataString(ApiToken));
 
-    /// <summary>True when Azurite was started for this run.</summary>
-    public bool UsesAzurite { get; private set; }
+    /// <summary>Azurite's endpoints and where it keeps its data, or null with a storage account.</summary>
+    public string? StorageDescription { get; private set; }
+
+    /// <summary>When the run began (simulated): this start, or the first start of a resumed run.</summary>
+    public DateTimeOffset RunStartedAt { get; private set; }
+
+    /// <summary>True when this start resumed an earlier run from the data folder.</summary>
+    public bool Resumed { get; private set; }
+
+    /// <summary>What the start-up reconciliation found (after a crash: workflows resumed, records settled, leases released).</summary>
+    public ReconcileResult? Reconciled { get; private set; }
 
     public PipelineActivity Activity => new(
-        Clock.GetUtcNow(), Interlocked.Read(ref _published), Interlocked.Read(ref _ingested), _cycles, _migrationsStarted, _evacuations, _retrains, _lastError);
+        Clock.GetUtcNow(), _agents?.Published ?? 0, _pipelineLoops?.Ingested ?? 0, _pipelineLoops?.Cycles ?? 0, _pipelineLoops?.MigrationsStarted ?? 0,
+        _pipelineLoops?.Evacuations ?? 0, _pipelineLoops?.Retrains ?? 0, _pipelineLoops?.PeriodsBehind ?? 0, _pipelineLoops?.LastError);
 
-    internal WindowStore Windows { get; private set; } = null!;
-
-    internal HostStateStore HostStates { get; private set; } = null!;
-
-    /// <summary>Starts everything; <paramref name="stage"/> hears each start-up stage.</summary>
+    /// <summary>Starts everything; <paramref name="stage"/> hears each start-up stage, <paramref name="notice"/> what happens later (falling behind).</summary>
     public static async Task<LocalPipeline> StartAsync(
-        LocalPipelineOptions options, ILoggerFactory? loggerFactory = null, Action<string>? stage = null, CancellationToken cancellationToken = default)
+        LocalPipelineOptions options,
+        ILoggerFactory? loggerFactory = null,
+        Action<string>? stage = null,
+        Action<string>? notice = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (stage is not null)
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var report = stage;
-            stage = s => report(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"[{watch.Elapsed.TotalSeconds,5:F1} s] {s}"));
+            stage = s => report(string.Create(CultureInfo.InvariantCulture, $"[{watch.Elapsed.TotalSeconds,5:F1} s] {s}"));
         }
 
-        var pipeline = new LocalPipeline(options, loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var pipeline = new LocalPipeline(options, loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, notice ?? (_ => { }));
         try
         {
             await pipeline.StartCoreAsync(stage ?? (_ => { }), cancellationToken);
@@ -151,130 +129,167 @@ public sealed partial class LocalPipeline : IAsyncDisposable
     private async Task StartCoreAsync(Action<string> stage, CancellationToken cancellationToken)
     {
         var connection = Options.StorageConnectionString;
-        var runId = DateTimeOffset.UtcNow.ToString("MMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
-        var names = new StorageNames();
-        var taskHub = "prescientup";
+        var prefix = "";
         if (connection is null)
         {
             stage("Starting Azurite (installs it with npm on first use)");
-            var azurite = await AzuriteProcess.StartAsync(Options.AzuriteDataDirectory, cancellationToken: cancellationToken);
-            _cleanup.Add(() => azurite.DisposeAsync());
-            connection = azurite.ConnectionString;
-            UsesAzurite = true;
-            if (Options.AzuriteDataDirectory is not null)
-            {
-                // A kept data folder: every run starts on fresh tables and a fresh task hub.
-                names = new StorageNames("up" + runId);
-                taskHub = "up" + runId;
-            }
+            _azurite = await AzuriteProcess.StartAsync(Options.AzuriteDataDirectory, cancellationToken: cancellationToken);
+            connection = _azurite.ConnectionString;
+            StorageDescription = $"Azurite ({_azurite.Endpoints}), data {(Options.AzuriteDataDirectory is { } data ? "in " + data : "in memory")}" +
+                (_azurite.OrphanStopped is { } orphan ? $"; stopped Azurite pid {orphan} left on the folder by a run that crashed" : "");
         }
         else
         {
-            names = new StorageNames("up" + runId);
-            taskHub = "up" + runId;
+            // A shared account: this run's tables, queue, blobs and task hub get a prefix of their own.
+            prefix = "up" + DateTimeOffset.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
         }
 
-        Clock = new SimClock(TimeProvider.System, Options.Speed, StartOf(DateTimeOffset.UtcNow, Options.StartTime));
-        Fleet = DemoFleet.Create(Options.Hosts, Options.Seed);
+        var previous = Options.AzuriteDataDirectory is { } folder && Options.StorageConnectionString is null ? UpStateFile.Load(folder) : null;
+        if (previous is not null && (previous.Hosts != Options.Hosts || previous.Seed != Options.Seed))
+        {
+            throw new InvalidOperationException(
+                $"The data folder holds a run of {previous.Hosts} hosts (seed {previous.Seed}); start it with --hosts {previous.Hosts}, or use another --data folder.");
+        }
 
-        stage("Creating tables, queue and blob container");
-        Storage = PrescientStorage.FromConnectionString(connection, names);
-        await Storage.EnsureCreatedAsync(cancellationToken);
-        var calendar = PeriodCalendar.Default;
-        Windows = new WindowStore(Storage.Table(n => n.Windows), calendar, WorkloadMeasure.Cpu);
-        HostStates = new HostStateStore(Storage.Table(n => n.Hosts));
-        var settings = new SettingsStore(Storage.Table(n => n.Settings), Clock);
-        var decisions = new DecisionStore(Storage.Table(n => n.Decisions));
-        var models = new ModelStore(Storage.Blobs.GetBlobContainerClient(Storage.Names.ModelContainer), Storage.Table(n => n.Models));
-        var deadLetters = new DeadLetterStore(Storage.Table(n => n.DeadLetters), Clock);
-        var queue = Storage.Queues.GetQueueClient(Storage.Names.TelemetryQueue);
-
-        stage($"Writing {Options.HistoryDays} days of telemetry history for {Fleet.HostIds.Count} hosts");
-        await BootstrapHistoryAsync(cancellationToken);
-
-        stage("Training every host's network on its history");
-        var retrain = new RetrainService(Windows, models, HostStates, settings, Clock, LoggerFactory.CreateLogger<RetrainService>());
-        await retrain.RetrainFleetAsync(cancellationToken);
-        _retrains++;
-
-        stage("Starting the fleet simulator service (hypervisor endpoints on 127.0.0.1)");
+        Resumed = previous is not null;
+        var epoch = previous?.SimulatedNow ?? StartOf(DateTimeOffset.UtcNow, Options.StartTime);
+        RunStartedAt = previous?.RunStartedAt ?? epoch;
+        Clock = new SimClock(TimeProvider.System, Options.Speed, epoch);
+        var qemu = Options.Hypervisor == DemoHypervisor.Qemu;
+        Fleet = qemu ? DemoFleet.CreateQemu() : DemoFleet.Create(Options.Hosts, Options.Seed);
         var fleetSecret = Secret();
-        FleetService = await FleetSimulatorService.StartAsync(
-            new FleetServiceOptions
+        Action<HypervisorClientOptions> hypervisors;
+        IDemoHosts demoHosts;
+        if (qemu)
+        {
+            stage("Starting one agent endpoint per host on 127.0.0.1 (QEMU over QMP)");
+            QemuFleet = await QemuDemoFleet.StartAsync(Fleet, Options.GuestDirectory ?? QemuDemoFleet.DefaultGuestDirectory(), fleetSecret, LoggerFactory, cancellationToken);
+            demoHosts = QemuFleet;
+            hypervisors = o =>
             {
-                Acceleration = Options.Speed,
-                FleetSecret = fleetSecret,
-                AdminToken = Secret(),
-                DestinationReplyTimeout = TimeSpan.FromMilliseconds(500),
-                MaxHang = TimeSpan.FromSeconds(10),
-            },
-            Fleet.HostSpecs(),
-            Fleet.VmSpecs(Clock.GetUtcNow()),
-            cancellationToken: cancellationToken);
-        _cleanup.Add(() => FleetService.DisposeAsync());
+                foreach (var (hostId, uri) in QemuFleet.BaseUris)
+                {
+                    o.HostBaseUris[hostId] = uri;
+                }
+
+                o.FleetSecret = fleetSecret;
+                o.AttemptTimeout = TimeSpan.FromSeconds(60);
+            };
+        }
+        else
+        {
+            stage(Resumed ? "Starting the fleet simulator with the hosts as the last run left them" : "Starting the fleet simulator service (hypervisor endpoints on 127.0.0.1)");
+            FleetService = await FleetSimulatorService.StartAsync(
+                new FleetServiceOptions
+                {
+                    Acceleration = Options.Speed,
+                    FleetSecret = fleetSecret,
+                    AdminToken = Secret(),
+                    DestinationReplyTimeout = TimeSpan.FromMilliseconds(500),
+                    MaxHang = TimeSpan.FromSeconds(10),
+                },
+                Fleet.HostSpecs(previous?.HostPower),
+                Fleet.VmSpecs(epoch, previous?.VmHosts),
+                cancellationToken: cancellationToken);
+            demoHosts = new SimulatorDemoHosts(Fleet, FleetService);
+            var simulator = FleetService.BaseAddress;
+            hypervisors = o =>
+            {
+                o.FleetBaseUri = simulator;
+                o.FleetSecret = fleetSecret;
+                o.AttemptTimeout = TimeSpan.FromSeconds(5);
+            };
+            if (Options.AzuriteDataDirectory is { } dataDirectory && Options.StorageConnectionString is null)
+            {
+                var (vmHosts, hostPower) = UpStateFile.Placement(FleetService.Model.Snapshot());
+                _state = new UpStateFile(dataDirectory, new UpState(Options.Hosts, Options.Seed, RunStartedAt, epoch, vmHosts, hostPower));
+                FleetService.Model.PlacementChanged = _state.SavePlacement;
+            }
+        }
+
+        stage("Composing the pipeline (the Functions app's registrations; options validated)");
+        var durable = new DeferredDurableClientProvider();
+        ApiToken = Options.ApiToken ?? BearerTokenAuthorizer.GenerateToken();
+        _app = UpServices.Build(Options, connection, prefix, Clock, hypervisors, ApiToken, durable, LoggerFactory);
+        var services = _app.Services;
+        var pipelineOptions = services.GetRequiredService<IOptions<PipelineOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<MigrationOptions>>().Value;
+        await services.GetRequiredService<PrescientStorage>().EnsureCreatedAsync(cancellationToken);
+        var retrain = services.GetRequiredService<RetrainService>();
+        if (!Resumed)
+        {
+            stage($"Writing {Options.HistoryDays} days of telemetry history for {Fleet.HostIds.Count} hosts");
+            await HistoryBootstrap.WriteAsync(Fleet, services.GetRequiredService<WindowStore>(), services.GetRequiredService<HostStateStore>(), epoch, Options.HistoryDays, cancellationToken);
+            stage("Training every host's network on its history");
+            await retrain.RetrainFleetAsync(cancellationToken);
+        }
+        else
+        {
+            stage(string.Create(CultureInfo.InvariantCulture, $"Resuming the run from {epoch:ddd HH:mm} (simulated; begun {RunStartedAt:ddd HH:mm})"));
+        }
 
         stage("Starting the durable runtime (task hub on Azure Storage, gRPC sidecar on 127.0.0.1)");
-        var tables = Storage.Tables;
-        Durable = await LocalDurableRuntime.StartAsync(
-            new LocalDurableRuntimeOptions { StorageConnectionString = connection, TaskHubName = taskHub },
+        _durable = await LocalDurableRuntime.StartAsync(
+            new LocalDurableRuntimeOptions
+            {
+                StorageConnectionString = connection,
+                TaskHubName = prefix.Length == 0 ? TaskHub : prefix + "hub",
+                // After a crash, interrupted work runs again this much later: within the migration steps' timeouts
+                // (bookkeeping 60 s), and longer than any one activity (one hypervisor call, or a table write).
+                WorkItemVisibilityTimeout = TimeSpan.FromSeconds(40),
+                ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(30),
+            },
             registry => registry.AddMigrationTasks(),
-            services => services
-                .AddSingleton<IHostPowerStateRecorder>(new HostStatePowerRecorder(HostStates))
-                .AddPrescientMigrations(
-                    tables,
-                    o =>
-                    {
-                        o.FleetBaseUri = FleetService.BaseAddress;
-                        o.FleetSecret = fleetSecret;
-                        o.AttemptTimeout = TimeSpan.FromSeconds(5);
-                    },
-                    Fleet.HostIds,
-                    o => o.Policy = MigrationPolicy()),
+            worker => worker.AddSingleton(services.GetRequiredService<MigrationActivities>()),
             LoggerFactory,
             cancellationToken);
-        _cleanup.Add(() => Durable.DisposeAsync());
-        var hypervisor = Durable.Services.GetRequiredService<IHypervisorClient>();
-        var scheduler = new SequentialEvacuationScheduler(
-            Durable.Services.GetRequiredService<IMigrationScheduler>(),
-            Durable.Client,
-            hypervisor,
-            LoggerFactory.CreateLogger<SequentialEvacuationScheduler>(),
-            _stopping.Token);
-        _scheduler = scheduler;
-        var records = Durable.Services.GetRequiredService<IMigrationRecordStore>();
+        durable.Set(_durable.Client);
+        if (Resumed)
+        {
+            stage("Reconciling migrations with the hosts (workflows in flight resume from their checkpoints)");
+            Reconciled = await services.GetRequiredService<MigrationReconciler>().ReconcileAsync(cancellationToken);
+        }
 
         stage("Starting the operations API and the dashboard on 127.0.0.1");
-        var readModels = new LocalReadModels(this, decisions, models, records, hypervisor, settings, Storage.Tables.GetTableClient(MigrationRecordStore.DefaultTableName));
-        Api = await LocalApiHost.StartAsync(
-            readModels,
-            new SettingsHandler(settings, new SettingsAuditLog(settings)),
-            Options.ApiToken ?? BearerTokenAuthorizer.GenerateToken(),
-            Clock,
-            Options.DashboardRoot,
-            Options.ApiPort,
-            LoggerFactory,
-            cancellationToken);
-        _cleanup.Add(() => Api.DisposeAsync());
+        await _app.StartAsync(cancellationToken);
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        ApiAddress = new Uri(address.TrimEnd('/') + "/");
 
-        var ingestor = new TelemetryIngestor(new TelemetryValidator(Clock), Windows, deadLetters, HostStates, Clock, LoggerFactory.CreateLogger<TelemetryIngestor>());
-        var drainer = new QueueTelemetryDrainer(queue, ingestor, LoggerFactory.CreateLogger<QueueTelemetryDrainer>());
-        var reader = new FleetSnapshotReader(Windows, models, HostStates, settings, scheduler, records, LoggerFactory.CreateLogger<FleetSnapshotReader>(), new EvaluateOptions());
-        var evaluate = new EvaluateService(reader, HostStates, decisions, scheduler, calendar, Clock, LoggerFactory.CreateLogger<EvaluateService>());
-        var publisher = new QueueTelemetryPublisher(queue);
-
-        stage("Starting agents, ingest, evaluate and retrain");
-        var token = _stopping.Token;
-        Clock.Start();
-        _loops.Add(Task.Run(() => AgentsLoopAsync(publisher, token), CancellationToken.None));
-        _loops.Add(Task.Run(() => IngestLoopAsync(drainer, token), CancellationToken.None));
-        var deciding = CancellationTokenSource.CreateLinkedTokenSource(token, _deciding.Token);
-        _cleanup.Add(() =>
+        if (QemuFleet is not null)
         {
-            deciding.Dispose();
-            return ValueTask.CompletedTask;
-        });
-        _deciders.Add(Task.Run(() => EvaluateLoopAsync(evaluate, calendar, deciding.Token, token), CancellationToken.None));
-        _deciders.Add(Task.Run(() => RetrainLoopAsync(retrain, deciding.Token, token), CancellationToken.None));
+            // The guests' loads follow the simulated clock from its start on.
+            stage("Booting the guests (QEMU, TCG) and starting agents, ingest, evaluate and retrain");
+            Clock.Start();
+            await QemuFleet.BootGuestsAsync(Fleet, Clock.GetUtcNow(), Clock.Speed, cancellationToken);
+        }
+        else
+        {
+            stage("Starting agents, ingest, evaluate and retrain");
+        }
+
+        _pipelineLoops = null;
+        var hosts = services.GetRequiredService<HostStateStore>();
+        _agents = new SimulatedAgents(Fleet, demoHosts, hosts, services.GetRequiredService<ITelemetryPublisher>(), Clock, Options.AgentInterval,
+            (loop, e) => _pipelineLoops?.Failed(loop, e), now => _state?.SaveTime(now));
+        await _agents.SyncPowerAsync(cancellationToken);
+        _pipelineLoops = new PipelineLoops(
+            services.GetRequiredService<QueueTelemetryDrainer>(), services.GetRequiredService<EvaluateService>(), retrain,
+            services.GetRequiredService<MigrationReconciler>(), _agents, Clock, pipelineOptions.Calendar(), Options.RetrainEvery, _notice,
+            LoggerFactory.CreateLogger<PipelineLoops>());
+        if (!Resumed)
+        {
+            _pipelineLoops.CountRetrain();
+        }
+
+        var token = _stopping.Token;
+        _decidingOrStopping = CancellationTokenSource.CreateLinkedTokenSource(token, _deciding.Token);
+        var deciding = _decidingOrStopping.Token;
+        Clock.Start();
+        _loops.Add(Task.Run(() => _agents.RunAsync(token), CancellationToken.None));
+        _loops.Add(Task.Run(() => _pipelineLoops.IngestAsync(token), CancellationToken.None));
+        _deciders.Add(Task.Run(() => _pipelineLoops.EvaluateAsync(deciding, token), CancellationToken.None));
+        _deciders.Add(Task.Run(() => _pipelineLoops.RetrainAsync(deciding, token), CancellationToken.None));
+        _deciders.Add(Task.Run(() => _pipelineLoops.ReconcileAsync(deciding), CancellationToken.None));
     }
 
     /// <summary>The run's simulated start: the given time of day on the most recent weekday (so a day of work is ahead).</summary>
@@ -289,300 +304,5 @@ public sealed partial class LocalPipeline : IAsyncDisposable
         return new DateTimeOffset(date.ToDateTime(timeOfDay), TimeSpan.Zero);
     }
 
-    /// <summary>Migration timeouts and polling sized for a simulated fleet on loopback.</summary>
-    public static MigrationPolicy MigrationPolicy() => new()
-    {
-        Timeouts = new StepTimeouts
-        {
-            Bookkeeping = TimeSpan.FromSeconds(30),
-            Prepare = TimeSpan.FromSeconds(10),
-            RoundCall = TimeSpan.FromSeconds(10),
-            Round = TimeSpan.FromSeconds(60),
-            Quiesce = TimeSpan.FromSeconds(10),
-            Resume = TimeSpan.FromSeconds(10),
-            Finish = TimeSpan.FromSeconds(30),
-            Abort = TimeSpan.FromSeconds(20),
-        },
-        Retry = new RetrySettings { MaxAttempts = 5, FirstRetryInterval = TimeSpan.FromMilliseconds(200), BackoffCoefficient = 2, MaxRetryInterval = TimeSpan.FromSeconds(2) },
-        PollInterval = TimeSpan.FromMilliseconds(500),
-        MinPollInterval = TimeSpan.FromMilliseconds(100),
-        LeaseDuration = TimeSpan.FromMinutes(30),
-    };
-
-    private async Task BootstrapHistoryAsync(CancellationToken cancellationToken)
-    {
-        var calendar = Windows.Calendar;
-        var start = Clock.Epoch - TimeSpan.FromDays(Options.HistoryDays);
-        var first = calendar.PeriodOf(start);
-        var last = calendar.PeriodOf(Clock.Epoch);
-        await HostStates.TouchAsync(Fleet.HostIds, Clock.Epoch, cancellationToken);
-        await Parallel.ForEachAsync(
-            Fleet.HostIds,
-            new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
-            async (hostId, ct) =>
-            {
-                var vms = Fleet.Vms.Where(v => v.HostId == hostId).ToList();
-                var samples = new List<TelemetrySample>();
-                long sequence = 0;
-                for (var period = first; period != last; period = calendar.Next(period))
-                {
-                    var at = calendar.StartOf(period) + (calendar.PeriodLength / 2);
-                    samples.Add(Sample(++sequence, at, vms.Select(v => (v, DemoFleet.Load(v, at))).ToList()));
-                }
-
-                await Windows.ApplyAsync(hostId, samples, ct);
-                await HostStates.SetInventoryAsync(hostId, 1.0, DemoFleet.HostMemoryMb, ct);
-            });
-    }
-
-    private static TelemetrySample Sample(long sequence, DateTimeOffset at, IReadOnlyList<(DemoVm Vm, double Load)> running, double extra = 0)
-    {
-        var cpu = Math.Clamp(running.Sum(r => r.Load) + extra, 0, 1);
-        var memory = Math.Clamp(running.Sum(r => r.Vm.MemoryMb) / DemoFleet.HostMemoryMb, 0, 1);
-        return new TelemetrySample(sequence, at, cpu, memory, 0.05,
-            running.Select(r => new VmSample(r.Vm.VmId, Math.Clamp(r.Load, 0, 1), r.Vm.MemoryMb, r.Vm.DirtyRateMBps)).ToList());
-    }
-
-    /// <summary>
-    /// The simulated agents: every tick, each VM's demand follows its trace in the fleet simulator, and each powered
-    /// host publishes one sample (host load as the simulator measures it, with its running VMs) to the telemetry queue.
-    /// A host in reduced power has no running agent and publishes nothing.
-    /// </summary>
-    private async Task AgentsLoopAsync(QueueTelemetryPublisher publisher, CancellationToken cancellationToken)
-    {
-        var byId = Fleet.Vms.ToDictionary(v => v.VmId, StringComparer.Ordinal);
-        var sequences = Fleet.HostIds.ToDictionary(h => h, _ => 1_000_000L, StringComparer.Ordinal);
-        var powered = Fleet.HostIds.ToDictionary(h => h, _ => PowerState.On, StringComparer.Ordinal);
-        using var timer = new PeriodicTimer(Options.AgentInterval);
-        do
-        {
-            try
-            {
-                var now = Clock.GetUtcNow();
-                foreach (var vm in Fleet.Vms)
-                {
-                    FleetService.Model.UpdateVm(vm.VmId, new VmUpdate(null, DemoFleet.CpuCores(vm, now)));
-                }
-
-                var batches = new List<TelemetryBatch>();
-                foreach (var hostId in Fleet.HostIds)
-                {
-                    var status = FleetService.Model.Status(hostId).Value!;
-                    if (status.PowerState != powered[hostId])
-                    {
-                        powered[hostId] = status.PowerState;
-                        await HostStates.SetPowerStateAsync(hostId, status.PowerState == PowerState.On ? "On" : "Sleeping", cancellationToken);
-                    }
-
-                    if (status.PowerState != PowerState.On)
-                    {
-                        continue;
-                    }
-
-                    var running = status.Vms.Where(v => v.State == VmRunState.Running && byId.ContainsKey(v.VmId))
-                        .Select(v => (byId[v.VmId], v.Cpu / status.CpuCapacity)).ToList();
-                    var sample = Sample(++sequences[hostId], now, running);
-                    // The simulator's measured load includes the cost of migrations in flight.
-                    batches.Add(TelemetryBatch.Create(hostId, [sample with { Cpu = Math.Clamp(status.MeasuredLoad, 0, 1) }]));
-                }
-
-                await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
-                    async (batch, ct) => await publisher.PublishAsync(batch, ct));
-                Interlocked.Add(ref _published, batches.Count);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Failed("agents", e);
-            }
-        }
-        while (await Tick(timer, cancellationToken));
-    }
-
-    private async Task IngestLoopAsync(QueueTelemetryDrainer drainer, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(300));
-        do
-        {
-            try
-            {
-                await _hostRows.WaitAsync(cancellationToken);
-                try
-                {
-                    var result = await drainer.DrainAsync(500, cancellationToken);
-                    Interlocked.Add(ref _ingested, result.Accepted);
-                }
-                finally
-                {
-                    _hostRows.Release();
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Failed("ingest", e);
-            }
-        }
-        while (await Tick(timer, cancellationToken));
-    }
-
-    /// <summary>
-    /// One evaluation cycle per period, shortly after it starts (so the closed period's last samples are ingested):
-    /// the controller per host, decisions, migrations and evacuations handed to the durable scheduler.
-    /// </summary>
-    private async Task EvaluateLoopAsync(EvaluateService evaluate, PeriodCalendar calendar, CancellationToken deciding, CancellationToken cancellationToken)
-    {
-        var grace = TimeSpan.FromSeconds(Math.Max(1.5, Options.AgentInterval.TotalSeconds * 2));
-        PeriodKey? done = null;
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
-        while (await Tick(timer, deciding))
-        {
-            var now = Clock.GetUtcNow();
-            var current = calendar.PeriodOf(now);
-            if (done == current || now - calendar.StartOf(current) < grace * Clock.Speed)
-            {
-                continue;
-            }
-
-            try
-            {
-                EvaluationCycleResult result;
-                await _hostRows.WaitAsync(cancellationToken);
-                try
-                {
-                    result = await evaluate.RunCycleAsync(cancellationToken);
-                }
-                finally
-                {
-                    _hostRows.Release();
-                }
-
-                done = current;
-                _cycles++;
-                _migrationsStarted += result.MigrationsStarted;
-                _evacuations += result.EvacuationsStarted;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Failed("evaluate", e);
-            }
-        }
-    }
-
-    private async Task RetrainLoopAsync(RetrainService retrain, CancellationToken deciding, CancellationToken cancellationToken)
-    {
-        var next = Clock.GetUtcNow() + Options.RetrainEvery;
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
-        while (await Tick(timer, deciding))
-        {
-            if (Clock.GetUtcNow() < next)
-            {
-                continue;
-            }
-
-            try
-            {
-                await retrain.RetrainFleetAsync(cancellationToken);
-                _retrains++;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Failed("retrain", e);
-            }
-
-            next = Clock.GetUtcNow() + Options.RetrainEvery;
-        }
-    }
-
-    private static async Task<bool> Tick(PeriodicTimer timer, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    private void Failed(string loop, Exception e)
-    {
-        if (_stopping.IsCancellationRequested)
-        {
-            return;
-        }
-
-        _lastError = $"{loop}: {e.GetType().Name}: {e.Message}";
-        LogLoopFailed(_logger, e, loop);
-    }
-
     private static string Secret() => Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
-
-    /// <summary>
-    /// Stops deciding (no new evaluation cycles, so no new migrations) and waits, at most <paramref name="timeout"/>,
-    /// for evacuations and migrations in flight to finish, so that what the API reports next is a settled fleet.
-    /// Agents and ingest keep running.
-    /// </summary>
-    public async Task StopDecidingAsync(TimeSpan timeout)
-    {
-        await _deciding.CancelAsync();
-        try
-        {
-            await Task.WhenAll(_deciders);
-        }
-        catch (OperationCanceledException)
-        {
-            // The run is stopping altogether.
-        }
-
-        var records = Durable.Services.GetRequiredService<IMigrationRecordStore>();
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        while (DateTimeOffset.UtcNow < deadline)
-        {
-            var running = (await records.ListAsync(5000)).Any(r => r.Result == MigrationResult.Running);
-            if (!running && _scheduler?.Evacuating == 0)
-            {
-                return;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(500));
-        }
-    }
-
-    /// <summary>Stops the loops, then the API, the durable runtime (in-flight work finishes), the fleet and Azurite.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync();
-        await _deciding.CancelAsync();
-        try
-        {
-            await Task.WhenAll(_loops.Concat(_deciders)).WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
-        {
-            // Stopping regardless.
-        }
-
-        for (var i = _cleanup.Count - 1; i >= 0; i--)
-        {
-            try
-            {
-                await _cleanup[i]();
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                LogStopFailed(_logger, e);
-            }
-        }
-
-        _cleanup.Clear();
-        _stopping.Dispose();
-        _deciding.Dispose();
-        _hostRows.Dispose();
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The {Loop} loop failed; it tries again at its next tick")]
-    private static partial void LogLoopFailed(ILogger logger, Exception exception, string loop);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A component failed to stop cleanly")]
-    private static partial void LogStopFailed(ILogger logger, Exception exception);
 }

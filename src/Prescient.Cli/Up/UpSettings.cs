@@ -40,6 +40,11 @@ public sealed class UpSettings : CommandSettings
     [DefaultValue("17:00")]
     public string Start { get; init; } = "17:00";
 
+    [CommandOption("--hypervisor <KIND>")]
+    [Description("simulated (default): the fleet simulator. qemu: 3 hosts on this machine, each an agent endpoint owning real QEMU guests (needs QEMU >= 9 and the test guest; it says what to install).")]
+    [DefaultValue("simulated")]
+    public string Hypervisor { get; init; } = "simulated";
+
     [CommandOption("--json")]
     [Description("On exit, print one JSON line summarising the run (read back through the API).")]
     public bool Json { get; init; }
@@ -61,6 +66,16 @@ public sealed class UpSettings : CommandSettings
         if (Port is < 0 or > 65535)
         {
             return ValidationResult.Error($"--port must be between 0 and 65535, not {Port}.");
+        }
+
+        if (Hypervisor is not ("simulated" or "qemu"))
+        {
+            return ValidationResult.Error($"--hypervisor must be simulated or qemu, not '{Hypervisor}'.");
+        }
+
+        if (Hypervisor == "qemu" && Data is not null)
+        {
+            return ValidationResult.Error("--data resumes simulated hosts only: real QEMU guests stop with up (run --hypervisor qemu without --data).");
         }
 
         if (Hosts is < 4 or > 200)

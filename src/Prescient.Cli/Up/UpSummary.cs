@@ -8,7 +8,10 @@ namespace Prescient.Cli.Up;
 /// <summary>
 /// What a run of the local pipeline achieved, read back through its own operations API (HTTP), never from the
 /// command's own counters: windows stored, models trained, hosts in proactive mode (and how many got there by
-/// autostart), migrations completed and aborted, hosts powered down, and VMs found running on two hosts at once.
+/// autostart), migrations completed and aborted, hosts powered down, VMs found running on two hosts at once, and how
+/// long powered hosts spent above their high threshold during the run (from each host's series: measured workload and
+/// the range in force per period). <see cref="PeriodsBehind"/> is the one figure the command counts itself: periods
+/// for which its simulated clock had to wait for the pipeline.
 /// </summary>
 public sealed record UpSummary(
     [property: JsonPropertyName("windows")] int Windows,
@@ -21,14 +24,18 @@ public sealed record UpSummary(
     [property: JsonPropertyName("migrationsRunning")] int MigrationsRunning,
     [property: JsonPropertyName("hostsPoweredDown")] int HostsPoweredDown,
     [property: JsonPropertyName("vmsOnTwoHosts")] int VmsOnTwoHosts,
+    [property: JsonPropertyName("hostHoursAboveHigh")] double HostHoursAboveHigh,
+    [property: JsonPropertyName("longestOverloadPeriods")] int LongestOverloadPeriods,
+    [property: JsonPropertyName("periodsBehind")] int PeriodsBehind,
     [property: JsonPropertyName("simulatedFrom")] DateTimeOffset SimulatedFrom,
     [property: JsonPropertyName("simulatedTo")] DateTimeOffset SimulatedTo)
 {
-    public static async Task<UpSummary> ReadAsync(HttpClient api, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    /// <summary>Reads the summary: windows from <paramref name="from"/> (the history included), overload over the run (<paramref name="runFrom"/> to <paramref name="to"/>).</summary>
+    public static async Task<UpSummary> ReadAsync(HttpClient api, DateTimeOffset from, DateTimeOffset runFrom, DateTimeOffset to, int periodsBehind, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(api);
         using var hosts = await GetAsync(api, "api/hosts", cancellationToken);
-        int windows = 0, models = 0, proactive = 0, autostart = 0, poweredDown = 0;
+        int windows = 0, models = 0, proactive = 0, autostart = 0, poweredDown = 0, periodsAbove = 0, longestAbove = 0;
         var vmHosts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var host in hosts.RootElement.EnumerateArray())
         {
@@ -44,14 +51,40 @@ public sealed record UpSummary(
             }
 
             // The series API takes at most 31 days per call.
+            var switched = false;
+            var run = 0;
+            DateTimeOffset? previous = null;
             for (var start = from; start < to; start += TimeSpan.FromDays(30))
             {
                 var end = start + TimeSpan.FromDays(30) < to ? start + TimeSpan.FromDays(30) : to;
                 using var series = await GetAsync(api, $"api/hosts/{Uri.EscapeDataString(id)}/series?from={Iso(start)}&to={Iso(end)}", cancellationToken);
-                windows += series.RootElement.GetProperty("points").EnumerateArray().Count(p => p.TryGetProperty("measured", out var m) && m.ValueKind == JsonValueKind.Number);
-                autostart += series.RootElement.GetProperty("modeChanges").EnumerateArray()
-                    .Any(c => c.GetProperty("to").GetString() == "proactive" && c.GetProperty("reason").GetString()!.StartsWith("Autostart", StringComparison.Ordinal)) ? 1 : 0;
+                foreach (var point in series.RootElement.GetProperty("points").EnumerateArray())
+                {
+                    if (!(point.TryGetProperty("measured", out var m) && m.ValueKind == JsonValueKind.Number))
+                    {
+                        continue;
+                    }
+
+                    windows++;
+                    var at = point.GetProperty("periodStart").GetDateTimeOffset();
+                    if (at < runFrom)
+                    {
+                        continue;
+                    }
+
+                    // A measured period is a powered one; a gap (asleep, or no telemetry) ends a run of overloaded periods.
+                    var above = m.GetDouble() > point.GetProperty("high").GetDouble();
+                    run = above ? (previous is { } p && at - p <= Period ? run + 1 : 1) : 0;
+                    previous = at;
+                    periodsAbove += above ? 1 : 0;
+                    longestAbove = Math.Max(longestAbove, run);
+                }
+
+                switched |= series.RootElement.GetProperty("modeChanges").EnumerateArray()
+                    .Any(c => c.GetProperty("to").GetString() == "proactive" && c.GetProperty("reason").GetString()!.StartsWith("Autostart", StringComparison.Ordinal));
             }
+
+            autostart += switched ? 1 : 0;
         }
 
         using var migrations = await GetAsync(api, "api/migrations?limit=1000", cancellationToken);
@@ -68,9 +101,14 @@ public sealed record UpSummary(
             statuses.Count(s => s is "running" or "pending"),
             poweredDown,
             vmHosts.Count(p => p.Value > 1),
+            Math.Round(periodsAbove * Period.TotalHours, 2),
+            longestAbove,
+            periodsBehind,
             from,
             to);
     }
+
+    private static readonly TimeSpan Period = TimeSpan.FromMinutes(20);
 
     private static string Iso(DateTimeOffset t) => Uri.EscapeDataString(t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
 

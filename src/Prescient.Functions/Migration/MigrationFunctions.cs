@@ -62,9 +62,6 @@ public sealed class MigrationFunctions(MigrationActivities activities)
     [Function(MigrationTaskNames.Abort)]
     public Task<AbortResponse> AbortAsync([ActivityTrigger] VmStepInput input) => activities.AbortAsync(input);
 
-    [Function(MigrationTaskNames.PlanEvacuation)]
-    public Task<EvacuationPlan> PlanEvacuationAsync([ActivityTrigger] EvacuationPlanInput input) => activities.PlanEvacuationAsync(input);
-
     private static T Input<T>(TaskOrchestrationContext context)
         where T : class =>
         context.GetInput<T>() ?? throw new InvalidOperationException($"The orchestration {context.Name} ({context.InstanceId}) was started without its {typeof(T).Name} input.");

@@ -63,14 +63,16 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
     private readonly WebApplication _sidecar;
     private readonly IHost _worker;
     private readonly GrpcChannel _channel;
-    private readonly AzureStorageOrchestrationService _service;
-    private bool _stopped;
+    private readonly AzureStorageOrchestrationService _backend;
+    private readonly StopOnceOrchestrationService _service;
+    private int _stopped;
 
-    private LocalDurableRuntime(WebApplication sidecar, IHost worker, GrpcChannel channel, AzureStorageOrchestrationService service, Uri address)
+    private LocalDurableRuntime(WebApplication sidecar, IHost worker, GrpcChannel channel, AzureStorageOrchestrationService backend, StopOnceOrchestrationService service, Uri address)
     {
         _sidecar = sidecar;
         _worker = worker;
         _channel = channel;
+        _backend = backend;
         _service = service;
         SidecarAddress = address;
     }
@@ -108,15 +110,17 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
             MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestrations,
             LoggerFactory = loggerFactory,
         };
-        var service = new AzureStorageOrchestrationService(settings);
+        var backend = new AzureStorageOrchestrationService(settings);
 
         // The sidecar never creates the task hub itself.
-        await service.CreateIfNotExistsAsync();
+        await backend.CreateIfNotExistsAsync();
+        var service = new StopOnceOrchestrationService(backend);
 
         // Port 0: the kernel picks a free port as Kestrel binds it (no window for another process to take it).
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IHostLifetime, CallerControlledLifetime>();
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<IOrchestrationService>(service);
@@ -133,6 +137,7 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
         var address = new Uri(bound.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
         var channel = GrpcChannel.ForAddress(address);
         var workerBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        workerBuilder.Services.AddSingleton<IHostLifetime, CallerControlledLifetime>();
         workerBuilder.Services.AddSingleton(loggerFactory);
         workerBuilder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         configureServices?.Invoke(workerBuilder.Services);
@@ -144,20 +149,20 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
         workerBuilder.Services.AddDurableTaskClient(b => b.UseGrpc(channel));
         var worker = workerBuilder.Build();
         await worker.StartAsync(cancellationToken);
-        return new LocalDurableRuntime(sidecar, worker, channel, service, address);
+        return new LocalDurableRuntime(sidecar, worker, channel, backend, service, address);
     }
 
     /// <summary>The history of the instance's latest execution, as the backend stored it.</summary>
     public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string instanceId)
     {
-        var states = await _service.GetOrchestrationStateAsync(instanceId, allExecutions: false);
+        var states = await _backend.GetOrchestrationStateAsync(instanceId, allExecutions: false);
         var executionId = states.FirstOrDefault()?.OrchestrationInstance?.ExecutionId;
         if (executionId is null)
         {
             return [];
         }
 
-        var json = await _service.GetOrchestrationHistoryAsync(instanceId, executionId);
+        var json = await _backend.GetOrchestrationHistoryAsync(instanceId, executionId);
         using var document = JsonDocument.Parse(json);
         var entries = new List<HistoryEntry>();
         foreach (var e in document.RootElement.EnumerateArray())
@@ -173,18 +178,25 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
         return entries;
     }
 
-    /// <summary>Graceful stop: in-flight work finishes, partitions are released.</summary>
-    public async Task StopAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Stops within <paramref name="timeout"/>: the worker (no new work; in-flight work gets what is left of the
+    /// time), the sidecar, then the backend once (its partitions released). Against storage that no longer answers the
+    /// backend's stop retries for good: it is abandoned at the deadline (what was checkpointed resumes at the next
+    /// start; interrupted activities run again). Later calls do nothing.
+    /// </summary>
+    /// <returns>False when a part did not stop in time and was abandoned.</returns>
+    public async Task<bool> StopAsync(TimeSpan timeout)
     {
-        if (_stopped)
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
         {
-            return;
+            return true;
         }
 
-        _stopped = true;
-        await _worker.StopAsync(cancellationToken);
-        await _sidecar.StopAsync(cancellationToken);
-        await _service.StopAsync(isForced: false);
+        using var deadline = new CancellationTokenSource(timeout);
+        var clean = await BoundedAsync(() => _worker.StopAsync(deadline.Token), deadline.Token);
+        clean &= await BoundedAsync(() => _sidecar.StopAsync(deadline.Token), deadline.Token);
+        clean &= await BoundedAsync(() => _service.StopAsync(isForced: false), deadline.Token);
+        return clean;
     }
 
     /// <summary>
@@ -194,50 +206,46 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
     /// </summary>
     public async Task KillAsync()
     {
-        if (_stopped)
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
         {
             return;
         }
 
-        _stopped = true;
         using var now = new CancellationTokenSource();
         await now.CancelAsync();
         _channel.Dispose();
-        try
-        {
-            await _worker.StopAsync(now.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // Expected: nothing waits.
-        }
-
-        try
-        {
-            await _sidecar.StopAsync(now.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // Expected: nothing waits.
-        }
-
-        await _service.StopAsync(isForced: true);
+        await BoundedAsync(() => _worker.StopAsync(now.Token), now.Token);
+        await BoundedAsync(() => _sidecar.StopAsync(now.Token), now.Token);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await BoundedAsync(() => _service.StopAsync(isForced: true), deadline.Token);
     }
 
     public async ValueTask DisposeAsync()
     {
+        await StopAsync(TimeSpan.FromSeconds(10));
+        _worker.Dispose();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await BoundedAsync(async () => await _sidecar.DisposeAsync(), deadline.Token);
+        _channel.Dispose();
+    }
+
+    /// <summary>Runs a stop step until it ends, fails, or the deadline passes.</summary>
+    private static async Task<bool> BoundedAsync(Func<Task> step, CancellationToken deadline)
+    {
         try
         {
-            await StopAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
+            await step().WaitAsync(deadline);
+            return true;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (!deadline.IsCancellationRequested)
         {
-            // Shutting down regardless.
+            return true; // It ended by being cancelled.
         }
-
-        _worker.Dispose();
-        await _sidecar.DisposeAsync();
-        _channel.Dispose();
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Out of time (the step goes on, or not, on its own), or it failed: either way the stop goes on.
+            return false;
+        }
     }
 
     private static int? Int(JsonElement e, string name) =>

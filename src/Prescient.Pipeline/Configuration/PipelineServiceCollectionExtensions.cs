@@ -24,9 +24,10 @@ public static class PipelineServiceCollectionExtensions
     public const string Section = "Prescient:Pipeline";
 
     /// <summary>
-    /// Registers storage, stores, the telemetry validator, ingest (with the queue drainer), retrain and evaluate.
-    /// Storage comes from <see cref="AppSettingNames.Storage"/>; tuning from the <see cref="Section"/> section.
-    /// Options are validated at start-up. Evaluate needs an <c>IMigrationScheduler</c> (the migrations' registration).
+    /// Registers storage (created at start-up by a hosted service), stores, the telemetry validator, ingest (with the
+    /// queue drainer), retrain and evaluate. Storage comes from <see cref="AppSettingNames.Storage"/>; tuning from the
+    /// <see cref="Section"/> section. Options are validated at start-up. Evaluate needs an <c>IMigrationScheduler</c>
+    /// (<c>AddPrescientMigrations</c>). Every host calls this, then overrides only what differs.
     /// </summary>
     public static IServiceCollection AddPrescientPipeline(this IServiceCollection services, IConfiguration configuration, Action<PipelineOptions>? configure = null)
     {
@@ -53,6 +54,7 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, StorageInitializer>());
 
         services.TryAddSingleton(sp =>
         {

@@ -1,67 +1,17 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 
 namespace Prescient.Pipeline.Migration;
 
-/// <summary>Settings of migrations started by the pipeline.</summary>
-public sealed class MigrationOptions
-{
-    public const string SectionName = "Migration";
-
-    public MigrationPolicy Policy { get; set; } = new();
-
-    /// <summary>VM migrations an evacuation runs at once.</summary>
-    [Range(1, 64)]
-    public int EvacuationConcurrency { get; set; } = 2;
-
-    /// <summary>Destinations of an evacuation must stay at or under this load after the arrivals.</summary>
-    [Range(0.05, 1.0)]
-    public double EvacuationLoadCeiling { get; set; } = 0.8;
-}
-
-/// <summary>Which hosts exist (destinations for evacuations). The pipeline's hosts table implements it in Azure.</summary>
-public interface IHostDirectory
-{
-    Task<IReadOnlyList<string>> GetHostIdsAsync(CancellationToken cancellationToken);
-}
-
-/// <summary>A fixed list of hosts (configuration, the simulator, tests).</summary>
-public sealed class StaticHostDirectory(IEnumerable<string> hostIds) : IHostDirectory
-{
-    private readonly IReadOnlyList<string> _hostIds = hostIds.ToList();
-
-    public Task<IReadOnlyList<string>> GetHostIdsAsync(CancellationToken cancellationToken) => Task.FromResult(_hostIds);
-}
-
-/// <summary>Deterministic orchestration instance ids: one per VM group, so a VM is never in two migrations.</summary>
-public static class MigrationInstanceIds
-{
-    public static string ForRequest(MigrationRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var key = request.GroupId is { Length: > 0 } group
-            ? "group-" + group
-            : "vm-" + string.Join("+", request.VmIds.Order(StringComparer.Ordinal));
-        return "migrate-" + Sanitise(key);
-    }
-
-    public static string ForEvacuation(string hostId) => "evacuate-" + Sanitise(hostId);
-
-    private static string Sanitise(string value) =>
-        string.Concat(value.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '+' ? c : '-'));
-}
-
 /// <summary>
 /// <see cref="IMigrationScheduler"/> on Durable Task: one orchestration per VM group under a deterministic instance id,
-/// guarded by the VM leases (taken here before scheduling, so of two simultaneous requests for a VM exactly one
-/// starts; the orchestration re-takes them idempotently and releases them on every path).
+/// one per host for its evacuation, guarded by the VM leases (taken here before scheduling, so of two simultaneous
+/// requests for a VM exactly one starts; the workflow re-takes them idempotently and releases them on every path).
 /// </summary>
 public sealed class DurableMigrationScheduler(
-    DurableTaskClient client,
+    IDurableClientProvider durable,
     IVmLeaseStore leases,
-    IHostDirectory hosts,
     IOptions<MigrationOptions> options) : IMigrationScheduler
 {
     private static readonly OrchestrationRuntimeStatus[] Active =
@@ -76,6 +26,7 @@ public sealed class DurableMigrationScheduler(
             return new MigrationStartResult(request.MigrationId ?? "", false, invalid);
         }
 
+        var client = durable.Client;
         var instanceId = MigrationInstanceIds.ForRequest(request);
         var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
         if (existing is not null && Active.Contains(existing.RuntimeStatus))
@@ -110,8 +61,13 @@ public sealed class DurableMigrationScheduler(
     public async Task<MigrationStartResult> StartEvacuationAsync(EvacuationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentException.ThrowIfNullOrWhiteSpace(request.EvacuationId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(request.HostId);
+        var invalid = Validate(request);
+        if (invalid is not null)
+        {
+            return new MigrationStartResult(request.EvacuationId ?? "", false, invalid);
+        }
+
+        var client = durable.Client;
         var instanceId = MigrationInstanceIds.ForEvacuation(request.HostId);
         var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
         if (existing is not null && Active.Contains(existing.RuntimeStatus))
@@ -119,25 +75,37 @@ public sealed class DurableMigrationScheduler(
             return new MigrationStartResult(request.EvacuationId, false, $"host {request.HostId} is already being evacuated ({instanceId})");
         }
 
+        // Every move's leases first (each keyed by its migration id), all or none.
         var settings = options.Value;
-        var candidates = (await hosts.GetHostIdsAsync(cancellationToken)).Where(h => h != request.HostId).ToList();
-        await client.ScheduleNewOrchestrationInstanceAsync(
-            MigrationTaskNames.EvacuateOrchestrator,
-            new EvacuationWorkflowInput(request.EvacuationId, request.HostId, request.Reason, candidates, settings.EvacuationConcurrency, settings.EvacuationLoadCeiling, settings.Policy)
+        var taken = new List<MigrationRequest>();
+        foreach (var move in request.Moves)
+        {
+            var lease = await leases.AcquireAllAsync(move.VmIds, move.MigrationId, settings.Policy.LeaseDuration, cancellationToken);
+            if (!lease.Acquired)
             {
-                Plan = request.Moves.Count == 0 ? null : PlanOf(request),
-            },
-            new StartOrchestrationOptions { InstanceId = instanceId },
-            cancellationToken);
+                await ReleaseAsync(taken);
+                return new MigrationStartResult(request.EvacuationId, false, $"VM {lease.VmId} is leased by migration {lease.HeldBy}");
+            }
+
+            taken.Add(move);
+        }
+
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(
+                MigrationTaskNames.EvacuateOrchestrator,
+                new EvacuationWorkflowInput(request, settings.Policy, settings.EvacuationConcurrency),
+                new StartOrchestrationOptions { InstanceId = instanceId },
+                cancellationToken);
+        }
+        catch
+        {
+            await ReleaseAsync(taken);
+            throw;
+        }
+
         return new MigrationStartResult(request.EvacuationId, true, null);
     }
-
-    /// <summary>The planner's moves in the evacuation workflow's shape.</summary>
-    public static Core.Migration.EvacuationPlan PlanOf(EvacuationRequest request) => new(
-        request.HostId,
-        [.. request.Moves.Select(m => new Core.Migration.PlannedMove(m.GroupId is null ? "vm:" + m.VmIds[0] : "group:" + m.GroupId, m.GroupId, m.VmIds, m.DestinationHostId))],
-        [.. request.Moves.Where(m => m.WakeDestination).Select(m => m.DestinationHostId).Distinct(StringComparer.Ordinal)],
-        []);
 
     public async Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken)
     {
@@ -145,9 +113,61 @@ public sealed class DurableMigrationScheduler(
         return held.Select(l => l.VmId).ToHashSet(StringComparer.Ordinal);
     }
 
+    private async Task ReleaseAsync(IEnumerable<MigrationRequest> moves)
+    {
+        foreach (var move in moves)
+        {
+            await leases.ReleaseAllAsync(move.VmIds, move.MigrationId, CancellationToken.None);
+        }
+    }
+
+    private static string? Validate(EvacuationRequest request)
+    {
+        if (!IsId(request.EvacuationId))
+        {
+            return "EvacuationId must be non-empty and use only letters, digits, '-', '_' and '.'";
+        }
+
+        if (string.IsNullOrWhiteSpace(request.HostId))
+        {
+            return "HostId is required";
+        }
+
+        if (request.Moves is null)
+        {
+            return "Moves is required (empty when the host holds no VM)";
+        }
+
+        foreach (var move in request.Moves)
+        {
+            if (move is null)
+            {
+                return "a move is missing";
+            }
+
+            if (Validate(move) is { } invalid)
+            {
+                return $"move {move.MigrationId}: {invalid}";
+            }
+
+            if (move.SourceHostId != request.HostId)
+            {
+                return $"move {move.MigrationId} leaves {move.SourceHostId}, not the evacuated host {request.HostId}";
+            }
+        }
+
+        if (request.Moves.Select(m => m.MigrationId).Distinct(StringComparer.Ordinal).Count() != request.Moves.Count)
+        {
+            return "the moves' migration ids must be distinct";
+        }
+
+        var vmIds = request.Moves.SelectMany(m => m.VmIds).ToList();
+        return vmIds.Distinct(StringComparer.Ordinal).Count() != vmIds.Count ? "a VM is in two moves" : null;
+    }
+
     private static string? Validate(MigrationRequest request)
     {
-        if (string.IsNullOrWhiteSpace(request.MigrationId) || request.MigrationId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        if (!IsId(request.MigrationId))
         {
             return "MigrationId must be non-empty and use only letters, digits, '-', '_' and '.'";
         }
@@ -169,4 +189,7 @@ public sealed class DurableMigrationScheduler(
 
         return request.VmIds.Distinct(StringComparer.Ordinal).Count() != request.VmIds.Count ? "VM ids must be distinct" : null;
     }
+
+    private static bool IsId(string? id) =>
+        !string.IsNullOrWhiteSpace(id) && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 }

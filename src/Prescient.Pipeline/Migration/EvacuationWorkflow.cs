@@ -5,9 +5,11 @@ using Prescient.Core.Migration;
 namespace Prescient.Pipeline.Migration;
 
 /// <summary>
-/// Evacuate a host (the reduce-power indication): plan a destination for every VM (groups together), run the
-/// migrations as sub-orchestrations with at most <see cref="EvacuationWorkflowInput.MaxConcurrentMigrations"/> at
-/// once, then power the host down when it is empty, or leave it up and say why.
+/// Evacuate a host (the reduce-power indication) as one durable workflow: run the planned moves inside this one
+/// orchestration, at most <see cref="EvacuationWorkflowInput.MaxConcurrentMigrations"/> at once (each a
+/// <see cref="MigrationMove"/> with its own migration record and VM leases, every step in this orchestration's
+/// history), then ask the host for its status and reduce its power when it is empty, or say why it stays on.
+/// No sub-orchestrations: the local durable runtime cannot run them, and the same code runs in Azure.
 /// </summary>
 public static class EvacuationWorkflow
 {
@@ -21,100 +23,86 @@ public static class EvacuationWorkflow
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
+        var request = input.Request;
         var log = context.CreateReplaySafeLogger(typeof(EvacuationWorkflow));
         var retry = input.Policy.Retry;
         var transient = new TaskOptions(new TaskRetryOptions(
             new RetryPolicy(retry.MaxAttempts, retry.FirstRetryInterval, retry.BackoffCoefficient, retry.MaxRetryInterval)
             {
-                HandleFailure = IsTransient,
+                HandleFailure = MigrationWorkflow.IsTransient,
             }));
 
-        context.SetCustomStatus(new MigrationProgress("plan", null, 0));
-        EvacuationPlan plan;
-        try
-        {
-            plan = input.Plan ?? await context.CallActivityAsync<EvacuationPlan>(MigrationTaskNames.PlanEvacuation,
-                new EvacuationPlanInput(input.HostId, input.CandidateHostIds, input.LoadCeiling), transient);
-        }
-        catch (TaskFailedException e)
-        {
-            return new EvacuationOutcome(input.EvacuationId, input.HostId, false, $"planning failed: {e.FailureDetails.ErrorMessage}", []);
-        }
-
-        if (plan.Unplaced.Count > 0)
-        {
-            var why = "not evacuated, nothing moved: " + string.Join("; ", plan.Unplaced);
-            LogEvacuation(log, input.EvacuationId, input.HostId, why);
-            return new EvacuationOutcome(input.EvacuationId, input.HostId, false, why, []);
-        }
-
-        foreach (var host in plan.WakeHosts)
-        {
-            context.SetCustomStatus(new MigrationProgress("wake", host, 0));
-            await context.CallActivityAsync<PowerResponse>(MigrationTaskNames.SetHostPower, new PowerInput(host, PowerAction.Wake), transient);
-        }
-
-        context.SetCustomStatus(new MigrationProgress("migrate", null, plan.Moves.Count));
+        // Moves inside an evacuation are not cancelled one by one: their cancel never comes.
+        var noCancel = new TaskCompletionSource<CancelMigration>().Task;
         var cap = Math.Max(1, input.MaxConcurrentMigrations);
         var running = new List<Task<MigrationOutcome>>();
         var outcomes = new List<MigrationOutcome>();
-        foreach (var move in plan.Moves)
+        context.SetCustomStatus(new MigrationProgress("migrate", null, 0));
+        foreach (var move in request.Moves)
         {
             if (running.Count >= cap)
             {
                 var done = await Task.WhenAny(running);
                 running.Remove(done);
                 outcomes.Add(await done);
+                context.SetCustomStatus(new MigrationProgress("migrate", null, outcomes.Count));
             }
 
-            var migrationId = $"{input.EvacuationId}.{Sanitise(move.GroupKey)}";
-            var request = new MigrationRequest(migrationId, input.HostId, move.DestinationHostId, move.VmIds, move.GroupId,
-                $"evacuate {input.HostId}: {input.Reason}", new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero));
-            running.Add(context.CallSubOrchestratorAsync<MigrationOutcome>(MigrationTaskNames.MigrateOrchestrator,
-                new MigrationWorkflowInput(request, input.Policy),
-                new SubOrchestrationOptions { InstanceId = $"{context.InstanceId}:{Sanitise(move.GroupKey)}" }));
+            running.Add(RunMoveAsync(context, move, input.Policy, noCancel));
         }
 
         outcomes.AddRange(await Task.WhenAll(running));
 
-        context.SetCustomStatus(new MigrationProgress("power", input.HostId, 0));
-        var status = await context.CallActivityAsync<HostStatus>(MigrationTaskNames.GetHostStatus, new HostInput(input.HostId), transient);
+        context.SetCustomStatus(new MigrationProgress("power", request.HostId, 0));
+        HostStatus status;
+        try
+        {
+            status = await context.CallActivityAsync<HostStatus>(MigrationTaskNames.GetHostStatus, new HostInput(request.HostId), transient);
+        }
+        catch (TaskFailedException e)
+        {
+            return Ended(log, request, false, $"left on: its status is unavailable ({e.FailureDetails.ErrorMessage})", outcomes);
+        }
+
         if (status.Vms.Count > 0)
         {
-            var why = $"host still holds {string.Join(", ", status.Vms.Select(v => $"{v.VmId} ({v.State})"))}; failed moves: " +
-                string.Join("; ", outcomes.Where(o => o.Result is not (MigrationResult.Completed or MigrationResult.CompletedWithWarnings)).Select(o => $"{o.MigrationId}: {o.Result} {o.Reason}"));
-            LogEvacuation(log, input.EvacuationId, input.HostId, why);
-            return new EvacuationOutcome(input.EvacuationId, input.HostId, false, why, outcomes);
+            var failed = outcomes.Where(o => o.Result is not (MigrationResult.Completed or MigrationResult.CompletedWithWarnings)).ToList();
+            var why = $"left on: it still holds {string.Join(", ", status.Vms.Select(v => $"{v.VmId} ({v.State})"))}" +
+                (failed.Count == 0 ? "" : "; moves that did not complete: " + string.Join("; ", failed.Select(o => $"{o.MigrationId}: {o.Result} {o.Reason}")));
+            return Ended(log, request, false, why, outcomes);
         }
 
         try
         {
-            await context.CallActivityAsync<PowerResponse>(MigrationTaskNames.SetHostPower, new PowerInput(input.HostId, PowerAction.Reduce), transient);
+            await context.CallActivityAsync<PowerResponse>(MigrationTaskNames.SetHostPower, new PowerInput(request.HostId, PowerAction.Reduce), transient);
         }
         catch (TaskFailedException e)
         {
-            return new EvacuationOutcome(input.EvacuationId, input.HostId, false, $"empty, but reducing power failed: {e.FailureDetails.ErrorMessage}", outcomes);
+            return Ended(log, request, false, $"empty, but reducing its power failed: {e.FailureDetails.ErrorMessage}", outcomes);
         }
 
-        LogEvacuation(log, input.EvacuationId, input.HostId, "powered down");
-        return new EvacuationOutcome(input.EvacuationId, input.HostId, true, $"{outcomes.Count} migration(s); host powered down", outcomes);
+        return Ended(log, request, true, $"{outcomes.Count} move(s); empty, power reduced", outcomes);
     }
 
-    private static bool IsTransient(TaskFailureDetails failure)
+    /// <summary>One move; a failure of its bookkeeping (the lease step) is its outcome, not the evacuation's end.</summary>
+    private static async Task<MigrationOutcome> RunMoveAsync(TaskOrchestrationContext context, MigrationRequest move, MigrationPolicy policy, Task<CancelMigration> noCancel)
     {
-        for (var current = failure; current is not null; current = current.InnerFailure)
+        var startedAt = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero);
+        try
         {
-            if (current.ErrorType == typeof(Hypervisor.HypervisorTransientException).FullName)
-            {
-                return true;
-            }
+            return await new MigrationMove(context, move, policy, noCancel, reportProgress: false).RunAsync();
         }
-
-        return false;
+        catch (Exception e) when (e is TaskFailedException or StepTimeoutException)
+        {
+            return new MigrationOutcome(move.MigrationId, MigrationResult.Failed, e.Message, [], [], startedAt, new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero));
+        }
     }
 
-    internal static string Sanitise(string value) =>
-        string.Concat(value.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-'));
+    private static EvacuationOutcome Ended(ILogger log, EvacuationRequest request, bool poweredDown, string reason, List<MigrationOutcome> outcomes)
+    {
+        LogEvacuation(log, request.EvacuationId, request.HostId, reason);
+        return new EvacuationOutcome(request.EvacuationId, request.HostId, poweredDown, reason, outcomes);
+    }
 
     private static readonly Action<ILogger, string, string, string, Exception?> LogEvacuationMessage =
         LoggerMessage.Define<string, string, string>(LogLevel.Information, new EventId(10, "Evacuation"), "Evacuation {EvacuationId} of {HostId}: {Outcome}");

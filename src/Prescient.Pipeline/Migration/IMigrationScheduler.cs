@@ -18,8 +18,9 @@ public sealed record MigrationRequest(
 }
 
 /// <summary>
-/// A planned reduce-power evacuation: the planner's moves (each with its destination and whether it wakes it), run by
-/// one durable workflow, after which the host's power is reduced if it is empty. No moves: the host is empty already.
+/// A planned evacuation (the reduce-power indication): the moves that empty <see cref="HostId"/>, each a migration of
+/// its own (its id, destination and <see cref="MigrationRequest.WakeDestination"/> flag), run by one durable workflow
+/// that then checks the host is empty and reduces its power. Planning happens in the evaluator, not in the workflow.
 /// </summary>
 public sealed record EvacuationRequest(
     string EvacuationId,
@@ -39,7 +40,11 @@ public interface IMigrationScheduler
 {
     Task<MigrationStartResult> StartAsync(MigrationRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Starts the evacuation of a host (reduce-power): run the planned moves, then power the host down.</summary>
+    /// <summary>
+    /// Starts the evacuation of a host (reduce-power): run the planned moves (each takes its VMs' leases), then power
+    /// the host down once it is empty, or record why not. Refused (nothing started) when the host is already being
+    /// evacuated or a move's VM is leased by another migration.
+    /// </summary>
     Task<MigrationStartResult> StartEvacuationAsync(EvacuationRequest request, CancellationToken cancellationToken);
 
     Task<IReadOnlySet<string>> GetBusyVmIdsAsync(CancellationToken cancellationToken);

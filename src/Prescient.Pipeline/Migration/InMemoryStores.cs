@@ -22,10 +22,9 @@ public sealed class InMemoryVmLeaseStore(TimeProvider clock) : IVmLeaseStore
 
             foreach (var vmId in vmIds)
             {
-                if (!(_leases.TryGetValue(vmId, out var lease) && lease.Owner == owner))
-                {
-                    _leases[vmId] = new VmLease(vmId, owner, now, now + holdFor);
-                }
+                // Ours already: renewed from now, keeping when it was first taken.
+                var acquiredAt = _leases.TryGetValue(vmId, out var lease) && lease.Owner == owner ? lease.AcquiredAt : now;
+                _leases[vmId] = new VmLease(vmId, owner, acquiredAt, now + holdFor);
             }
 
             return Task.FromResult(LeaseAcquisition.Success);
@@ -55,6 +54,14 @@ public sealed class InMemoryVmLeaseStore(TimeProvider clock) : IVmLeaseStore
         {
             var now = clock.GetUtcNow();
             return Task.FromResult<IReadOnlyList<VmLease>>(_leases.Values.Where(l => l.ExpiresAt > now).ToList());
+        }
+    }
+
+    public Task<IReadOnlyList<VmLease>> ListAllAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<VmLease>>(_leases.Values.ToList());
         }
     }
 }
@@ -89,6 +96,20 @@ public sealed class InMemoryMigrationRecordStore : IMigrationRecordStore
         lock (_gate)
         {
             return Task.FromResult<IReadOnlyList<MigrationRecord>>(_records.Values.OrderByDescending(r => r.StartedAt).Take(max).ToList());
+        }
+    }
+
+    public Task<bool> TryNoteRunningAsync(string migrationId, string note, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_records.TryGetValue(migrationId, out var record) || record.Result != MigrationResult.Running)
+            {
+                return Task.FromResult(false);
+            }
+
+            _records[migrationId] = record with { Outcome = note };
+            return Task.FromResult(true);
         }
     }
 

@@ -15,8 +15,11 @@ public sealed partial class MigrationActivities(
     IVmLeaseStore leases,
     IMigrationRecordStore records,
     ILogger<MigrationActivities> logger,
-    IHostPowerStateRecorder? powerStates = null)
+    IHostPowerStateRecorder? powerStates = null,
+    TimeProvider? clock = null)
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
     public Task<LeaseAcquisition> AcquireLeasesAsync(LeaseInput input) =>
         leases.AcquireAllAsync(input.VmIds, input.Owner, input.HoldFor);
 
@@ -26,9 +29,19 @@ public sealed partial class MigrationActivities(
         return true;
     }
 
+    /// <summary>
+    /// Writes the migration's row. Its start and end are stamped on the pipeline's clock (the timeline the API and the
+    /// decisions use; the local host's is simulated), the start kept from the first write; the steps keep the
+    /// workflow's own times (real durations).
+    /// </summary>
     public async Task<bool> RecordMigrationAsync(MigrationRecord record)
     {
-        await records.UpsertAsync(record);
+        ArgumentNullException.ThrowIfNull(record);
+        var now = _clock.GetUtcNow();
+        var existing = await records.GetAsync(record.MigrationId);
+        var startedAt = existing?.StartedAt ?? now;
+        DateTimeOffset? endedAt = record.EndedAt is null ? null : existing?.EndedAt ?? now;
+        await records.UpsertAsync(record with { StartedAt = startedAt, EndedAt = endedAt });
         return true;
     }
 
@@ -72,8 +85,9 @@ public sealed partial class MigrationActivities(
     public Task<FinishResponse> FinishAsync(VmStepInput input) => hypervisor.FinishAsync(input.SourceHostId, input.HypervisorMigrationId);
 
     /// <summary>
-    /// Aborts on the source. Two answers are not failures: the host never heard of the migration (nothing to undo;
-    /// the VM runs on the source), and resume-started (the destination owns the VM: the workflow must commit).
+    /// Aborts on the source. Two answers are not failures: the host does not know the migration (it never heard of it,
+    /// or its migration service restarted: the hosts are asked where the VM runs, and the workflow commits if the
+    /// destination runs it), and resume-started (the destination owns the VM: the workflow must commit).
     /// </summary>
     public async Task<AbortResponse> AbortAsync(VmStepInput input)
     {
@@ -85,7 +99,10 @@ public sealed partial class MigrationActivities(
         }
         catch (HypervisorRejectedException e) when (e.Code == HypervisorErrorCodes.UnknownMigration)
         {
-            return new AbortResponse(input.HypervisorMigrationId, true, input.SourceHostId);
+            // The source never heard of it, or forgot it (its migration service restarted): ask the hosts where the VM runs.
+            var runningOn = await WhereRunsAsync(input);
+            LogAbortReconciled(logger, input.HypervisorMigrationId, runningOn);
+            return new AbortResponse(input.HypervisorMigrationId, runningOn != input.DestinationHostId, runningOn);
         }
         catch (HypervisorRejectedException e) when (e.Code == HypervisorErrorCodes.ResumeStarted)
         {
@@ -94,23 +111,20 @@ public sealed partial class MigrationActivities(
         }
     }
 
-    public async Task<EvacuationPlan> PlanEvacuationAsync(EvacuationPlanInput input)
+    /// <summary>The host that runs the VM: the source if it does, else the destination if it does; neither is a failure.</summary>
+    private async Task<string> WhereRunsAsync(VmStepInput input)
     {
-        var source = await hypervisor.GetStatusAsync(input.HostId);
-        var candidates = new List<HostStatus>();
-        foreach (var hostId in input.CandidateHostIds.Where(h => h != input.HostId))
+        foreach (var hostId in new[] { input.SourceHostId, input.DestinationHostId })
         {
-            try
+            var status = await hypervisor.GetStatusAsync(hostId);
+            if (status.Vms.Any(v => v.VmId == input.VmId && v.State == VmRunState.Running))
             {
-                candidates.Add(await hypervisor.GetStatusAsync(hostId));
-            }
-            catch (HypervisorException e)
-            {
-                LogCandidateSkipped(logger, hostId, e.Message);
+                return hostId;
             }
         }
 
-        return EvacuationPlanner.Plan(source, candidates, input.LoadCeiling);
+        throw new HypervisorRejectedException(input.SourceHostId, 404, HypervisorErrorCodes.UnknownMigration,
+            $"{input.HypervisorMigrationId}: neither {input.SourceHostId} nor {input.DestinationHostId} knows the migration or runs {input.VmId}");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Power {Action} on {HostId}: now {PowerState}")]
@@ -125,6 +139,6 @@ public sealed partial class MigrationActivities(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Abort of {MigrationId} refused: {Destination} has resumed the VM")]
     private static partial void LogAbortRefused(ILogger logger, string migrationId, string destination);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Evacuation candidate {HostId} skipped: {Reason}")]
-    private static partial void LogCandidateSkipped(ILogger logger, string hostId, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Abort of {MigrationId}: the source does not know the migration (a host restarted); asked the hosts: the VM runs on {Host}")]
+    private static partial void LogAbortReconciled(ILogger logger, string migrationId, string host);
 }

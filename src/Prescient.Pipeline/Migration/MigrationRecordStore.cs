@@ -63,6 +63,12 @@ public interface IMigrationRecordStore
 
     Task<IReadOnlyList<MigrationRecord>> ListAsync(int max = 500, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Sets the outcome text of a migration still recorded as running (for example "interrupted by a stop"); false, and
+    /// nothing written, when it ended meanwhile: an end record is never overwritten.
+    /// </summary>
+    Task<bool> TryNoteRunningAsync(string migrationId, string note, CancellationToken cancellationToken = default);
+
     /// <summary>The migrations still running (the evaluator counts their VMs as busy and their destinations as reserved).</summary>
     Task<IReadOnlyList<MigrationRecord>> ListRunningAsync(CancellationToken cancellationToken = default);
 }
@@ -118,6 +124,27 @@ public sealed class MigrationRecordStore(TableServiceClient tables, string table
         }
 
         return records.OrderByDescending(r => r.StartedAt).ToList();
+    }
+
+    public async Task<bool> TryNoteRunningAsync(string migrationId, string note, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var existing = await _table.GetEntityIfExistsAsync<TableEntity>(Partition, migrationId, cancellationToken: cancellationToken);
+        if (!existing.HasValue || existing.Value!.GetString("Result") != nameof(MigrationResult.Running))
+        {
+            return false;
+        }
+
+        try
+        {
+            await _table.UpdateEntityAsync(new TableEntity(Partition, migrationId) { ["Outcome"] = note }, existing.Value.ETag, TableUpdateMode.Merge, cancellationToken);
+            return true;
+        }
+        catch (Azure.RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Rewritten meanwhile (by its workflow): leave it.
+            return false;
+        }
     }
 
     public async Task<IReadOnlyList<MigrationRecord>> ListRunningAsync(CancellationToken cancellationToken = default)

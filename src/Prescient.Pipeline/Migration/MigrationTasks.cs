@@ -30,7 +30,6 @@ public static class MigrationTasks
         registry.AddActivity(MigrationTaskNames.Resume, sp => Activity<VmStepInput, Core.Migration.ResumeResponse>(sp, (a, i) => a.ResumeAsync(i)));
         registry.AddActivity(MigrationTaskNames.Finish, sp => Activity<VmStepInput, Core.Migration.FinishResponse>(sp, (a, i) => a.FinishAsync(i)));
         registry.AddActivity(MigrationTaskNames.Abort, sp => Activity<VmStepInput, Core.Migration.AbortResponse>(sp, (a, i) => a.AbortAsync(i)));
-        registry.AddActivity(MigrationTaskNames.PlanEvacuation, sp => Activity<EvacuationPlanInput, Core.Migration.EvacuationPlan>(sp, (a, i) => a.PlanEvacuationAsync(i)));
         return registry;
     }
 

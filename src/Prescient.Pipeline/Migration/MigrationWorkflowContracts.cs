@@ -57,7 +57,10 @@ public sealed record MigrationPolicy
     /// <summary>Shortest wait between polls.</summary>
     public TimeSpan MinPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>How long a VM lease lasts if never released (a crashed workflow); longer than any migration.</summary>
+    /// <summary>
+    /// How long a VM lease lasts if never released (a crashed workflow), on the pipeline's clock; longer than any
+    /// migration. Each move renews its leases when it starts (an evacuation's later moves wait for the earlier ones).
+    /// </summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromHours(2);
 
     public void Validate()
@@ -117,18 +120,8 @@ public sealed record CancelMigration(string Reason, string Actor)
     public string Describe() => $"cancelled by {Actor}: {Reason}";
 }
 
-public sealed record EvacuationWorkflowInput(
-    string EvacuationId,
-    string HostId,
-    string Reason,
-    IReadOnlyList<string> CandidateHostIds,
-    int MaxConcurrentMigrations,
-    double LoadCeiling,
-    MigrationPolicy Policy)
-{
-    /// <summary>The planner's moves; when given, the workflow runs them instead of planning the evacuation itself.</summary>
-    public Core.Migration.EvacuationPlan? Plan { get; init; }
-}
+/// <summary>The evacuation workflow's input: the planned evacuation, the policy of its moves and how many run at once.</summary>
+public sealed record EvacuationWorkflowInput(EvacuationRequest Request, MigrationPolicy Policy, int MaxConcurrentMigrations);
 
 public sealed record EvacuationOutcome(
     string EvacuationId,
@@ -155,8 +148,6 @@ public sealed record VmStepInput(
     int Round = 0,
     bool StopAndCopy = false);
 
-public sealed record EvacuationPlanInput(string HostId, IReadOnlyList<string> CandidateHostIds, double LoadCeiling);
-
 /// <summary>Names of the orchestrators and activities (the Functions app's <c>[Function]</c> shims use the same names).</summary>
 public static class MigrationTaskNames
 {
@@ -174,5 +165,4 @@ public static class MigrationTaskNames
     public const string Resume = "ResumeOnDestination";
     public const string Finish = "FinishMigration";
     public const string Abort = "AbortMigration";
-    public const string PlanEvacuation = "PlanEvacuation";
 }

@@ -15,7 +15,8 @@ public sealed record LeaseAcquisition(bool Acquired, string? HeldBy, string? VmI
 /// <summary>
 /// The atomic lock on the pipeline side: one row per VM in an Azure Table, taken and released with ETag-conditional
 /// writes, so two migrations never hold the same VM. The evaluator reads it to skip busy VMs. A lease held past its
-/// expiry (a crashed caller) can be taken over. Taking and releasing are idempotent per owner.
+/// expiry (a crashed caller) can be taken over. Taking and releasing are idempotent per owner; taking a lease its
+/// owner already holds renews it (from now, for the given duration). Expiry is on the pipeline's clock.
 /// </summary>
 public interface IVmLeaseStore
 {
@@ -27,6 +28,9 @@ public interface IVmLeaseStore
 
     /// <summary>Leases currently held (not expired).</summary>
     Task<IReadOnlyList<VmLease>> GetHeldAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Every lease row, expired or not (reconciliation at start).</summary>
+    Task<IReadOnlyList<VmLease>> ListAllAsync(CancellationToken cancellationToken = default);
 }
 
 public sealed class VmLeaseStore(TableServiceClient tables, TimeProvider clock, string tableName = VmLeaseStore.DefaultTableName) : IVmLeaseStore
@@ -109,6 +113,19 @@ public sealed class VmLeaseStore(TableServiceClient tables, TimeProvider clock, 
         return held;
     }
 
+    /// <summary>Every lease row, expired or not.</summary>
+    public async Task<IReadOnlyList<VmLease>> ListAllAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var all = new List<VmLease>();
+        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == Partition, cancellationToken: cancellationToken))
+        {
+            all.Add(ToLease(entity));
+        }
+
+        return all;
+    }
+
     public async Task<VmLease?> GetAsync(string vmId, CancellationToken cancellationToken = default)
     {
         await EnsureTableAsync(cancellationToken);
@@ -145,14 +162,15 @@ public sealed class VmLeaseStore(TableServiceClient tables, TimeProvider clock, 
             }
 
             var current = ToLease(existing.Value!);
-            if (current.Owner == owner)
-            {
-                return null;
-            }
-
-            if (current.ExpiresAt > now)
+            if (current.Owner != owner && current.ExpiresAt > now)
             {
                 return current.Owner;
+            }
+
+            // Expired, or already ours: take it (ours: renew it from now, keeping when it was first taken).
+            if (current.Owner == owner)
+            {
+                entity["AcquiredAt"] = current.AcquiredAt;
             }
 
             try

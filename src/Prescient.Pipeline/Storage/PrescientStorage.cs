@@ -21,6 +21,12 @@ public sealed record StorageNames(string Prefix = "")
 
     public string Checkpoints => Prefix + "checkpoints";
 
+    /// <summary>The migrations table the workflows write and the API reads.</summary>
+    public string Migrations => Prefix + "Migrations";
+
+    /// <summary>The VM leases (one row per VM being migrated).</summary>
+    public string VmLeases => Prefix + "VmLeases";
+
     /// <summary>Blob container of the model snapshots.</summary>
     public string ModelContainer => (Prefix + "models").ToLowerInvariant();
 
@@ -49,7 +55,7 @@ public sealed class PrescientStorage(TableServiceClient tables, BlobServiceClien
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { Names.Windows, Names.Hosts, Names.Settings, Names.Decisions, Names.DeadLetters, Names.Models, Names.Checkpoints })
+        foreach (var table in new[] { Names.Windows, Names.Hosts, Names.Settings, Names.Decisions, Names.DeadLetters, Names.Models, Names.Checkpoints, Names.Migrations, Names.VmLeases })
         {
             await Tables.GetTableClient(table).CreateIfNotExistsAsync(cancellationToken);
         }

@@ -87,6 +87,12 @@ public sealed class EmulatedFleet
 
     public double Acceleration => _options.Acceleration;
 
+    /// <summary>
+    /// Called inside the fleet's lock, in order, each time a VM changes host (resume-started moves its disk lock) or a
+    /// host's power state changes: what a host keeps on disk, for a caller that persists the fleet across restarts.
+    /// </summary>
+    public Action<FleetSnapshot>? PlacementChanged { get; set; }
+
     public void AddHost(SimHostSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -196,6 +202,14 @@ public sealed class EmulatedFleet
         }
     }
 
+    public bool HasHost(string hostId)
+    {
+        lock (_gate)
+        {
+            return _hosts.ContainsKey(hostId);
+        }
+    }
+
     /// <summary>What happens to a call addressed to the host before it reaches the handler.</summary>
     public (bool Exists, bool Unresponsive, int DelayMs, bool Error) Admit(string hostId)
     {
@@ -271,6 +285,7 @@ public sealed class EmulatedFleet
                 host.Power = PowerState.On;
             }
 
+            PlacementChanged?.Invoke(SnapshotLocked());
             return SimResult<PowerResponse>.Ok(new PowerResponse(hostId, host.Power));
         }
     }
@@ -523,6 +538,7 @@ public sealed class EmulatedFleet
             vm.DiskLockHolder = migration.DestinationId;
             destination.Instances[vm.Id] = new Instance(VmRunState.Running, migrationId);
             migration.Phase = HostMigrationPhase.ResumeStarted;
+            PlacementChanged?.Invoke(SnapshotLocked());
             if (destination.ArmedResumeFault is { Kind: FaultKind.UnresponsiveAfterResumeStarted } after)
             {
                 destination.ArmedResumeFault = null;
@@ -631,16 +647,18 @@ public sealed class EmulatedFleet
     {
         lock (_gate)
         {
-            return new FleetSnapshot(
-                _hosts.Values.OrderBy(h => h.Spec.HostId, StringComparer.Ordinal)
-                    .Select(h => new HostSnapshot(h.Spec.HostId, h.Power,
-                        h.Instances.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new InstanceSnapshot(p.Key, p.Value.State, p.Value.MigrationId)).ToList()))
-                    .ToList(),
-                _vms.Values.OrderBy(v => v.Id, StringComparer.Ordinal).Select(v => new VmSnapshot(v.Id, v.GroupId, v.MemoryMb, v.DirtyRateMBps, v.DiskLockHolder)).ToList(),
-                _migrations.Values.Select(ToStatus).ToList(),
-                _lockRefusals);
+            return SnapshotLocked();
         }
     }
+
+    private FleetSnapshot SnapshotLocked() => new(
+        _hosts.Values.OrderBy(h => h.Spec.HostId, StringComparer.Ordinal)
+            .Select(h => new HostSnapshot(h.Spec.HostId, h.Power,
+                h.Instances.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new InstanceSnapshot(p.Key, p.Value.State, p.Value.MigrationId)).ToList()))
+            .ToList(),
+        _vms.Values.OrderBy(v => v.Id, StringComparer.Ordinal).Select(v => new VmSnapshot(v.Id, v.GroupId, v.MemoryMb, v.DirtyRateMBps, v.DiskLockHolder)).ToList(),
+        _migrations.Values.Select(ToStatus).ToList(),
+        _lockRefusals);
 
     private static HostMigrationStatus ToStatus(MigrationState m) => new(m.Id, m.VmId, m.SourceId, m.DestinationId, m.Phase, m.Rounds.Count);
 

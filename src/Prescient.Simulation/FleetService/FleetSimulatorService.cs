@@ -8,8 +8,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prescient.Core.Migration;
+using Prescient.Hypervisor.Contract;
 
 namespace Prescient.Simulation.FleetService;
 
@@ -70,6 +72,8 @@ public sealed class FleetSimulatorService : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
         builder.Logging.ClearProviders();
+        // Started and stopped by its caller: a Ctrl-C is the caller's to handle, not this host's.
+        builder.Services.AddSingleton<IHostLifetime, CallerLifetime>();
         if (loggerFactory is not null)
         {
             builder.Services.AddSingleton(loggerFactory);
@@ -90,30 +94,27 @@ public sealed class FleetSimulatorService : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
+    private sealed class CallerLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
     private static void Map(WebApplication app, EmulatedFleet model, FleetServiceOptions options)
     {
-        var hosts = app.MapGroup("/hosts/{hostId}").AddEndpointFilter(async (context, next) =>
+        // Each host accepts only the token derived for it; unknown hosts are 404 (HypervisorEndpoints).
+        var hosts = app.MapHypervisorContract("/hosts/{hostId}", new HypervisorEndpointOptions
+        {
+            HostIdOf = http => (string)http.Request.RouteValues["hostId"]!,
+            TokenValid = (hostId, presented) => HostTokens.Matches(HostTokens.Derive(options.FleetSecret, hostId), presented),
+            Resolve = hostId => model.HasHost(hostId) ? new EmulatedHost(model, hostId) : null,
+        });
+        hosts.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
             var hostId = (string)http.Request.RouteValues["hostId"]!;
-            var presented = BearerToken(http.Request);
-            if (presented is null)
-            {
-                http.Response.Headers.WWWAuthenticate = "Bearer";
-                return Error(401, HypervisorErrorCodes.Unauthenticated, "A bearer token is required.");
-            }
-
-            if (!HostTokens.Matches(HostTokens.Derive(options.FleetSecret, hostId), presented))
-            {
-                return Error(403, HypervisorErrorCodes.Forbidden, $"The token is not valid for host {hostId}.");
-            }
-
             var admission = model.Admit(hostId);
-            if (!admission.Exists)
-            {
-                return Error(404, HypervisorErrorCodes.UnknownHost, $"Host {hostId} does not exist.");
-            }
-
             if (admission.DelayMs > 0)
             {
                 await Task.Delay(admission.DelayMs, http.RequestAborted);
@@ -140,7 +141,7 @@ public sealed class FleetSimulatorService : IAsyncDisposable
             }
 
             var result = await next(context);
-            if (result is ErrorResult { Error.Code: HypervisorErrorCodes.DestinationUnresponsive })
+            if (result is HypervisorEndpoints.ErrorResult { Error.Code: HypervisorErrorCodes.DestinationUnresponsive })
             {
                 // The source waited for the destination's answer before giving up.
                 await Task.Delay(options.DestinationReplyTimeout, http.RequestAborted);
@@ -149,24 +150,9 @@ public sealed class FleetSimulatorService : IAsyncDisposable
             return result;
         });
 
-        hosts.MapGet("/status", (string hostId) => From(model.Status(hostId)));
-        hosts.MapPost("/power", (string hostId, PowerRequest body) => From(model.Power(hostId, body.Action)));
-        hosts.MapGet("/migrations/{migrationId}", (string hostId, string migrationId) => From(model.MigrationStatus(hostId, migrationId)));
-        hosts.MapPost("/migrations/{migrationId}/prepare", (string hostId, string migrationId, PrepareRequest body) =>
-            From(model.Prepare(hostId, migrationId, body)));
-        hosts.MapPost("/migrations/{migrationId}/precopy/{round:int}", (string hostId, string migrationId, int round, PrecopyRoundRequest body) =>
-            From(model.StartRound(hostId, migrationId, round, body)));
-        hosts.MapGet("/migrations/{migrationId}/precopy/{round:int}", (string hostId, string migrationId, int round) =>
-            From(model.GetRound(hostId, migrationId, round)));
-        hosts.MapPost("/migrations/{migrationId}/quiesce", (string hostId, string migrationId, QuiesceRequest body) =>
-            From(model.Quiesce(hostId, migrationId, body)));
-        hosts.MapPost("/migrations/{migrationId}/resume", (string hostId, string migrationId) => From(model.Resume(hostId, migrationId)));
-        hosts.MapPost("/migrations/{migrationId}/finish", (string hostId, string migrationId) => From(model.Finish(hostId, migrationId)));
-        hosts.MapPost("/migrations/{migrationId}/abort", (string hostId, string migrationId) => From(model.Abort(hostId, migrationId)));
-
         var admin = app.MapGroup("/admin").AddEndpointFilter(async (context, next) =>
         {
-            var presented = BearerToken(context.HttpContext.Request);
+            var presented = HypervisorEndpoints.BearerToken(context.HttpContext.Request);
             if (presented is null || !HostTokens.Matches(options.AdminToken, presented))
             {
                 return Error(401, HypervisorErrorCodes.Unauthenticated, "The admin bearer token is required.");
@@ -183,26 +169,6 @@ public sealed class FleetSimulatorService : IAsyncDisposable
             model.UpdateVm(vmId, body) ? Results.NoContent() : Error(404, HypervisorErrorCodes.UnknownVm, $"VM {vmId} does not exist."));
     }
 
-    private static string? BearerToken(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
-    }
-
-    private static IResult From<T>(SimResult<T> result) =>
-        result.Error is null ? Results.Json(result.Value, Json) : new ErrorResult(result.Status, result.Error);
-
-    private static ErrorResult Error(int status, string code, string message, bool retryable = false) =>
-        new(status, new HypervisorError(code, message, retryable));
-
-    private sealed class ErrorResult(int status, HypervisorError error) : IResult
-    {
-        public HypervisorError Error { get; } = error;
-
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.StatusCode = status;
-            return httpContext.Response.WriteAsJsonAsync(Error, Json);
-        }
-    }
+    private static IResult Error(int status, string code, string message, bool retryable = false) =>
+        HypervisorEndpoints.Error(status, code, message, retryable);
 }

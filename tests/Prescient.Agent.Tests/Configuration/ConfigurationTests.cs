@@ -32,6 +32,14 @@ public sealed class ConfigurationTests : IDisposable
         { ["--Agent:Transport:StorageQueue:Credential", "Password"], "'Agent:Transport:StorageQueue:Credential'" },
         { ["--Agent:RetryInitialDelay", "00:05:00", "--Agent:RetryMaxDelay", "00:01:00"], "Agent:RetryInitialDelay must be positive and at most" },
         { ["--Agent:ProcPath", "/nonexistent-proc"], "Agent:ProcPath" },
+        { ["--Agent:Hypervisor:Backend", "Xen"], "'Agent:Hypervisor:Backend'" },
+        { ["--Agent:Hypervisor:Backend", "Qemu"], "Agent:Hypervisor:TokenFile is required" },
+        { ["--Agent:Hypervisor:Backend", "Qemu", "--Agent:Hypervisor:TokenFile", "/nonexistent-token"], "Agent:Hypervisor:TokenFile: '/nonexistent-token' does not exist" },
+        { ["--Agent:Hypervisor:Qemu:BandwidthMb", "10"], "Unknown setting 'Agent:Hypervisor:Qemu:BandwidthMb'" },
+        { ["--Agent:Hypervisor:Backend", "Qemu", "--Agent:Hypervisor:Qemu:BandwidthMBps", "0"], "Agent:Hypervisor:Qemu: BandwidthMBps must be > 0" },
+        { ["--Agent:Hypervisor:Backend", "Qemu", "--Agent:Hypervisor:Peers:h2", "http://10.0.0.2:7080/"], "Agent:Hypervisor:PeerTokenFile is required" },
+        { ["--Agent:Hypervisor:Backend", "Qemu", "--Agent:Hypervisor:Power:Peers:h2:Mac", "zz:bb"], "Agent:Hypervisor:Power:Peers:h2:Mac must be six hex bytes" },
+        { ["--Agent:Hypervisor:Power:Peers:h2:Mack", "aa:bb:cc:dd:ee:ff"], "Unknown setting 'Agent:Hypervisor:Power:Peers:h2:Mack'" },
     };
 
     [Theory]

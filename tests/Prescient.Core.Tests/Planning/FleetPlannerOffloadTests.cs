@@ -24,6 +24,26 @@ public class FleetPlannerOffloadTests
     }
 
     [Fact]
+    public void A_proactive_host_on_a_rising_load_is_brought_within_its_range_for_the_forecast_periods()
+    {
+        var proactive = ControllerState.Initial with { Mode = ControllerMode.Proactive };
+        var plan = new Fleet()
+            .Host("a", 0.82, with: h => h with
+            {
+                ControllerState = proactive,
+                Settings = h.Settings with { ControllerMode = ControllerModeSetting.Autostart },
+                Forecast = new HostForecast([0.82, 0.88, 0.95], [0.82, 0.9, 0.97]),
+            })
+            .Vm("a1", "a", 0.1).Vm("a2", "a", 0.1).Vm("a3", "a", 0.3).Vm("a4", "a", 0.32)
+            .Host("b", 0.1).Host("c", 0.1)
+            .Plan();
+
+        Assert.Equal(ControllerMode.Proactive, plan.Host("a")!.Decision!.ModeAfter);
+        // 0.97 at the peak: 0.17 must go, not the 0.02 that the period under way needs.
+        Assert.True(plan.Moves.Sum(m => m.SourceLoadShare) >= 0.17 - 1e-9, string.Join(" | ", plan.Moves.Select(m => m.Reason)));
+    }
+
+    [Fact]
     public void A_VM_in_cooldown_is_skipped_and_the_next_candidate_moves()
     {
         var plan = new Fleet()

@@ -18,7 +18,7 @@ public sealed class DurableMigrationTests(AzuriteFixture fixture, ITestOutputHel
     public async Task A_migration_completes_end_to_end_and_its_history_lists_every_step_with_timings()
     {
         await using var fleet = await DurableRig.StartFleetAsync(TwoHosts, [new SimVmSpec("vm1", "h1", 2, 4096, 100)], acceleration: 20);
-        await using var runtime = await DurableRig.StartRuntimeAsync(fixture.ConnectionString, DurableRig.NewHubName(), fleet, ["h1", "h2"]);
+        await using var runtime = await DurableRig.StartRuntimeAsync(fixture.ConnectionString, DurableRig.NewHubName(), fleet);
         var scheduler = runtime.Services.GetRequiredService<IMigrationScheduler>();
         var request = DurableRig.Request("e2e-1", "h1", "h2", "vm1");
 
@@ -63,7 +63,7 @@ public sealed class DurableMigrationTests(AzuriteFixture fixture, ITestOutputHel
         // 4 GB over 20 MB/s: the first pre-copy round takes about 10 s at 20x.
         await using var fleet = await DurableRig.StartFleetAsync(
             [new SimHostSpec("h1", BandwidthMBps: 20), new SimHostSpec("h2", BandwidthMBps: 20)], [new SimVmSpec("vm1", "h1", 2, 4096, 1)], acceleration: 20);
-        await using var runtime = await DurableRig.StartRuntimeAsync(fixture.ConnectionString, DurableRig.NewHubName(), fleet, ["h1", "h2"]);
+        await using var runtime = await DurableRig.StartRuntimeAsync(fixture.ConnectionString, DurableRig.NewHubName(), fleet);
         var scheduler = runtime.Services.GetRequiredService<IMigrationScheduler>();
         var records = runtime.Services.GetRequiredService<IMigrationRecordStore>();
         var control = new DurableMigrationControl(records, () => runtime.Client);
@@ -101,7 +101,7 @@ public sealed class DurableMigrationTests(AzuriteFixture fixture, ITestOutputHel
         var hub = DurableRig.NewHubName();
         var request = DurableRig.Request("kill-1", "h1", "h2", "vm1");
         var instanceId = MigrationInstanceIds.ForRequest(request);
-        var first = await DurableRig.StartRuntimeAsync(fixture.ConnectionString, hub, fleet, ["h1", "h2"]);
+        var first = await DurableRig.StartRuntimeAsync(fixture.ConnectionString, hub, fleet);
         try
         {
             Assert.True((await first.Services.GetRequiredService<IMigrationScheduler>().StartAsync(request, CancellationToken.None)).Started);
@@ -118,7 +118,7 @@ public sealed class DurableMigrationTests(AzuriteFixture fixture, ITestOutputHel
         output.WriteLine($"killed with the host-side migration in {phaseAtKill}");
         Assert.Equal(Core.Migration.HostMigrationPhase.Precopy, phaseAtKill);
 
-        await using var second = await DurableRig.StartRuntimeAsync(fixture.ConnectionString, hub, fleet, ["h1", "h2"]);
+        await using var second = await DurableRig.StartRuntimeAsync(fixture.ConnectionString, hub, fleet);
         var state = await DurableRig.WaitAsync(second.Client, instanceId, TimeSpan.FromSeconds(120));
 
         output.WriteLine($"{state.RuntimeStatus} {state.FailureDetails?.ErrorType} {state.FailureDetails?.ErrorMessage} {state.FailureDetails?.StackTrace}");
@@ -140,6 +140,40 @@ public sealed class DurableMigrationTests(AzuriteFixture fixture, ITestOutputHel
         Assert.Empty(await second.Services.GetRequiredService<IMigrationScheduler>().GetBusyVmIdsAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task An_evacuation_runs_on_the_local_runtime_without_sub_orchestrations_with_every_move_step_in_its_history()
+    {
+        var hosts = new SimHostSpec[] { new("h1"), new("h2"), new("h3") };
+        await using var fleet = await DurableRig.StartFleetAsync(hosts, [new SimVmSpec("vm1", "h1", 2, 4096, 100), new SimVmSpec("vm2", "h1", 1, 2048, 50)], acceleration: 20);
+        await using var runtime = await DurableRig.StartRuntimeAsync(fixture.ConnectionString, DurableRig.NewHubName(), fleet);
+        var request = new EvacuationRequest("ev-1", "h1", "integration test",
+            [DurableRig.Request("ev-1.vm1", "h1", "h2", "vm1"), DurableRig.Request("ev-1.vm2", "h1", "h3", "vm2")], DateTimeOffset.UtcNow);
+
+        Assert.True((await runtime.Services.GetRequiredService<IMigrationScheduler>().StartEvacuationAsync(request, CancellationToken.None)).Started);
+        var instanceId = MigrationInstanceIds.ForEvacuation("h1");
+        var state = await DurableRig.WaitAsync(runtime.Client, instanceId, TimeSpan.FromSeconds(120));
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, state.RuntimeStatus);
+        var outcome = state.ReadOutputAs<EvacuationOutcome>()!;
+        Assert.True(outcome.PoweredDown, outcome.Reason);
+        var snapshot = fleet.Model.Snapshot();
+        Assert.Empty(snapshot.Violations());
+        Assert.Equal(("h2", "h3"), (snapshot.RunningOn("vm1"), snapshot.RunningOn("vm2")));
+        Assert.Equal(Core.Migration.PowerState.Reduced, snapshot.Hosts.Single(h => h.HostId == "h1").PowerState);
+
+        // One orchestration: no sub-orchestration, every step of both moves and the power-down in its history.
+        var history = await runtime.GetHistoryAsync(instanceId);
+        Assert.DoesNotContain(history, e => e.EventType.StartsWith("SubOrchestration", StringComparison.Ordinal));
+        var scheduled = history.Where(e => e.EventType == "TaskScheduled").Select(e => e.Name).ToList();
+        Assert.Equal(2, scheduled.Count(n => n == MigrationTaskNames.Resume));
+        Assert.Equal(2, scheduled.Count(n => n == MigrationTaskNames.ReleaseLeases));
+        Assert.Contains(MigrationTaskNames.SetHostPower, scheduled);
+        var records = runtime.Services.GetRequiredService<IMigrationRecordStore>();
+        Assert.Equal(MigrationResult.Completed, (await records.GetAsync("ev-1.vm1"))!.Result);
+        Assert.Equal(MigrationResult.Completed, (await records.GetAsync("ev-1.vm2"))!.Result);
+        Assert.Empty(await runtime.Services.GetRequiredService<IMigrationScheduler>().GetBusyVmIdsAsync(CancellationToken.None));
+    }
+
     [BenchmarkFact]
     public async Task Migrations_per_minute_through_the_Azurite_backed_runtime()
     {
@@ -147,7 +181,7 @@ public sealed class DurableMigrationTests(AzuriteFixture fixture, ITestOutputHel
         var hosts = Enumerable.Range(1, 6).Select(i => new SimHostSpec($"h{i}")).ToList();
         var vms = Enumerable.Range(1, count).Select(i => new SimVmSpec($"vm{i:00}", hosts[i % hosts.Count].HostId, 1, 2048, 50)).ToList();
         await using var fleet = await DurableRig.StartFleetAsync(hosts, vms, acceleration: 50);
-        await using var runtime = await DurableRig.StartRuntimeAsync(fixture.ConnectionString, DurableRig.NewHubName(), fleet, hosts.Select(h => h.HostId));
+        await using var runtime = await DurableRig.StartRuntimeAsync(fixture.ConnectionString, DurableRig.NewHubName(), fleet);
         var scheduler = runtime.Services.GetRequiredService<IMigrationScheduler>();
 
         var clock = Stopwatch.StartNew();

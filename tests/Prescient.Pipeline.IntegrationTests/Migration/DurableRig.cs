@@ -55,11 +55,11 @@ internal static class DurableRig
         PartitionCount = 4,
     };
 
-    public static Task<LocalDurableRuntime> StartRuntimeAsync(string connectionString, string taskHub, FleetSimulatorService fleet, IEnumerable<string> hostIds) =>
+    public static Task<LocalDurableRuntime> StartRuntimeAsync(string connectionString, string taskHub, FleetSimulatorService fleet) =>
         LocalDurableRuntime.StartAsync(
             RuntimeOptions(connectionString, taskHub),
             registry => registry.AddMigrationTasks(),
-            services => services.AddPrescientMigrations(
+            services => services.AddPrescientMigrationsOnTables(
                 new TableServiceClient(connectionString),
                 o =>
                 {
@@ -67,7 +67,6 @@ internal static class DurableRig
                     o.FleetSecret = Secret;
                     o.AttemptTimeout = TimeSpan.FromSeconds(5);
                 },
-                hostIds,
                 o => o.Policy = Policy()));
 
     public static string NewHubName() => "mig" + Guid.NewGuid().ToString("N")[..10];

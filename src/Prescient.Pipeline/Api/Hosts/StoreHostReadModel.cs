@@ -7,14 +7,16 @@ namespace Prescient.Pipeline.Api.Hosts;
 
 /// <summary>
 /// Hosts and their series from the pipeline's stores: host state (mode, network mode, accuracy, power state, last
-/// decision), the windows (measured workload per period), the decisions (predicted workload, range and mode in force,
-/// mode changes with reasons) and the migrations table.
+/// decision), the windows (measured workload per period; the VMs of the latest sample of a powered host, with their
+/// settings), the decisions (predicted workload, range and mode in force, mode changes with reasons) and the
+/// migrations table. Every host reads the same: the Functions app and <c>up</c>.
 /// </summary>
 public sealed class StoreHostReadModel(
     HostStateStore hosts,
     WindowStore windows,
     DecisionStore decisions,
     IMigrationRecordStore migrations,
+    SettingsStore settings,
     TimeProvider time,
     ModelStore? models = null) : IHostReadModel
 {
@@ -24,12 +26,14 @@ public sealed class StoreHostReadModel(
     public async Task<IReadOnlyList<HostSummary>> ListAsync(CancellationToken cancellationToken)
     {
         var states = await hosts.ListAsync(cancellationToken);
-        var summaries = new List<HostSummary>(states.Count);
-        foreach (var state in states.OrderBy(s => s.HostId, StringComparer.Ordinal))
-        {
-            summaries.Add(await SummaryAsync(state, cancellationToken));
-        }
-
+        var summaries = new HostSummary[states.Count];
+        var ordered = states.OrderBy(s => s.HostId, StringComparer.Ordinal).ToList();
+        await Parallel.ForEachAsync(Enumerable.Range(0, ordered.Count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (i, ct) =>
+            {
+                var vms = await LatestVmsAsync(ordered[i], ct);
+                summaries[i] = (await SummaryAsync(ordered[i], ct)) with { VmCount = vms.Count };
+            });
         return summaries;
     }
 
@@ -42,10 +46,12 @@ public sealed class StoreHostReadModel(
         }
 
         var summary = await SummaryAsync(state, cancellationToken);
-        var now = time.GetUtcNow();
-        var latest = (await windows.GetSinceAsync(hostId, now.AddDays(-1), now.AddHours(1), cancellationToken))
-            .OrderByDescending(w => w.Start).FirstOrDefault();
-        var vms = latest?.Vms?.Select(v => new HostVm(v.VmId, null, 0, true, v.Cpu, v.MemoryMb)).ToList() ?? [];
+        var document = (await settings.GetAsync(cancellationToken)).Document;
+        var vms = (await LatestVmsAsync(state, cancellationToken)).Select(v =>
+        {
+            var vm = document.ResolveVm(v.VmId);
+            return new HostVm(v.VmId, vm.GroupId, vm.Priority, vm.AutoMigrate, v.Cpu, v.MemoryMb);
+        }).ToList();
         var detail = new HostDetail(summary with { VmCount = vms.Count }, vms, state.AccuracyAt);
         return models is null ? detail : detail.WithModel(await models.GetCurrentMetadataAsync(hostId, cancellationToken));
     }
@@ -57,33 +63,46 @@ public sealed class StoreHostReadModel(
             return null;
         }
 
+        var calendar = windows.Calendar;
         var measured = await windows.GetSinceAsync(hostId, from, to, cancellationToken);
         var rows = (await decisions.ListAsync(hostId, MaxDecisionsPerSeries, cancellationToken))
-            .Where(r => r.At >= from && r.At < to && r.Decision is not null)
+            .Where(r => r.Decision is not null && r.At < to)
             .OrderBy(r => r.At)
             .ToList();
 
-        // One point per period: the measured mean, and the last decision taken in that period (prediction, range, mode).
-        var calendar = windows.Calendar;
+        // One point per period: the measured mean, the prediction made in that period, and the range and mode in force
+        // (the latest decision up to that period; before any, the host's settings).
         var byPeriod = rows.GroupBy(r => calendar.PeriodOf(r.At)).ToDictionary(g => g.Key, g => g.Last());
+        var range = (await settings.GetAsync(cancellationToken)).Document.ResolveHost(hostId).ReactiveRange;
         var points = new List<SeriesPoint>();
         var periods = measured.Select(w => w.Period).Union(byPeriod.Keys).Order().ToList();
+        var inForce = rows.LastOrDefault(r => r.At < from);
         foreach (var period in periods)
         {
+            var start = calendar.StartOf(period);
+            if (byPeriod.TryGetValue(period, out var own))
+            {
+                inForce = own;
+            }
+
+            if (start < from - calendar.PeriodLength || start >= to)
+            {
+                continue;
+            }
+
             var window = measured.FirstOrDefault(w => w.Period == period);
-            byPeriod.TryGetValue(period, out var row);
-            var decision = row?.Decision;
+            var decision = inForce?.Decision;
             points.Add(new SeriesPoint(
-                calendar.StartOf(period),
+                start,
                 window is null || window.Count == 0 ? null : window.Mean,
-                decision?.Predicted,
-                decision?.Range.Low ?? 0,
-                decision?.Range.High ?? 0,
+                own?.Decision?.Predicted,
+                decision?.Range.Low ?? range.Low,
+                decision?.Range.High ?? range.High,
                 StoreDecisionLog.Mode(decision?.ModeAfter)));
         }
 
         var modeChanges = rows
-            .Where(r => r.Decision!.ModeBefore != r.Decision.ModeAfter)
+            .Where(r => r.At >= from && r.Decision!.ModeBefore != r.Decision.ModeAfter)
             .Select(r => new ModeChange(r.At, StoreDecisionLog.Mode(r.Decision!.ModeBefore), StoreDecisionLog.Mode(r.Decision.ModeAfter), r.Decision.Reason))
             .ToList();
 
@@ -98,6 +117,23 @@ public sealed class StoreHostReadModel(
             })
             .ToList();
         return new HostSeries(hostId, from, to, points, modeChanges, moves);
+    }
+
+    /// <summary>
+    /// The VMs of the host's latest sample in the current or previous period; none for a host in reduced power (its
+    /// agent sends nothing, and its last sample may predate the moves that emptied it).
+    /// </summary>
+    private async Task<IReadOnlyList<Telemetry.VmSample>> LatestVmsAsync(HostState state, CancellationToken cancellationToken)
+    {
+        if (ParsePowerState(state.PowerState) == PowerState.ReducedPower)
+        {
+            return [];
+        }
+
+        var calendar = windows.Calendar;
+        var current = calendar.PeriodOf(time.GetUtcNow());
+        var recent = await windows.GetAsync(state.HostId, calendar.Previous(current), current, cancellationToken);
+        return recent.Where(w => w.Vms is not null).MaxBy(w => w.VmsSequence)?.Vms ?? [];
     }
 
     private async Task<HostSummary> SummaryAsync(HostState state, CancellationToken cancellationToken)
@@ -123,7 +159,7 @@ public sealed class StoreHostReadModel(
     {
         null or "" => PowerState.Unknown,
         "ON" or "RUNNING" or "POWEREDON" => PowerState.On,
-        "REDUCEDPOWER" or "SLEEPING" or "OFF" or "STANDBY" => PowerState.ReducedPower,
+        "REDUCEDPOWER" or "REDUCED" or "SLEEPING" or "OFF" or "STANDBY" => PowerState.ReducedPower,
         "WAKING" => PowerState.Waking,
         _ => PowerState.Unknown,
     };

@@ -64,7 +64,7 @@ public sealed class StoreMigrationHistory(IMigrationRecordStore records, IMigrat
 
     private static MigrationStatus Status(MigrationRecord row) => row.Result switch
     {
-        MigrationResult.Running when row.Steps.Count == 0 => MigrationStatus.Pending,
+        // The workflow writes its row when it starts (before its first step) and when it ends: started is running.
         MigrationResult.Running => MigrationStatus.Running,
         MigrationResult.Completed or MigrationResult.CompletedWithWarnings => MigrationStatus.Completed,
         MigrationResult.PartiallyCompleted => MigrationStatus.PartiallyCompleted,

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
-using Prescient.Pipeline.Storage;
 
-namespace Prescient.Functions.Storage;
+namespace Prescient.Pipeline.Storage;
 
 /// <summary>
 /// Creates Prescient's tables, containers and queues at start-up (idempotent). The settings audit trail lives in the

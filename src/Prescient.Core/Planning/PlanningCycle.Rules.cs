@@ -1,0 +1,149 @@
+using System.Globalization;
+using Prescient.Core.Controller;
+using static Prescient.Core.Planning.FleetPlanner;
+
+namespace Prescient.Core.Planning;
+
+/// <summary>The planning cycle's rules: where a unit may go, which unit goes first, and what blocks a move.</summary>
+internal sealed partial class PlanningCycle
+{
+    private (PlanningHost? Host, string Refusals) FindDestination(PlanningUnit unit, PlanningHost source, bool allowWake)
+    {
+        PlanningHost? best = null;
+        var bestScore = double.NegativeInfinity;
+        var refusals = new List<string>();
+        foreach (var asleep in allowWake ? [false, true] : new[] { false })
+        {
+            var candidates = asleep
+                ? Hosts.Where(h => h.IsAsleep).OrderBy(h => h.Snapshot.WakeOrder).ThenBy(h => h.Id, StringComparer.Ordinal)
+                : Hosts.Where(h => h.IsOn);
+            double? wakeOrder = null;
+            foreach (var host in candidates)
+            {
+                if (ReferenceEquals(host, source) || !host.CanReceive || (wakeOrder is { } w && host.Snapshot.WakeOrder > w))
+                {
+                    continue;
+                }
+
+                if (host.Arrivals >= host.Settings.MaxMigrationsPerHostPerCycle)
+                {
+                    refusals.Add($"{host.Id}: already receives {host.Arrivals} this cycle (its cap)");
+                    continue;
+                }
+
+                if (host.Snapshot.CoreCapacity is { } core && unit.PeakPerVcpuCores > core + Epsilon)
+                {
+                    refusals.Add($"{host.Id}: a vCPU needs {F(unit.PeakPerVcpuCores)}, one core has {F(core)}");
+                    continue;
+                }
+
+                var memory = host.MemoryUsedMb + unit.MemoryMb;
+                if (memory > host.Snapshot.MemoryMb + Epsilon)
+                {
+                    refusals.Add(string.Create(CultureInfo.InvariantCulture, $"{host.Id}: memory {memory:0} MB > {host.Snapshot.MemoryMb:0} MB"));
+                    continue;
+                }
+
+                var peak = 0.0;
+                for (var i = 0; i < host.LoadCores.Length; i++)
+                {
+                    peak = Math.Max(peak, (host.LoadCores[i] + unit.CpuCores[i]) / host.Capacity);
+                }
+
+                var high = host.Range.High;
+                if (peak > high + Epsilon)
+                {
+                    refusals.Add($"{host.Id}: peak {F(peak)} > {F(high)}");
+                    continue;
+                }
+
+                var score = Math.Max(peak / high, host.Snapshot.MemoryMb <= 0 ? 1 : memory / host.Snapshot.MemoryMb);
+                if (score > bestScore)
+                {
+                    (best, bestScore) = (host, score);
+                    wakeOrder = asleep ? host.Snapshot.WakeOrder : null;
+                }
+            }
+
+            if (best is not null)
+            {
+                break;
+            }
+        }
+
+        var text = refusals.Count == 0 ? "no candidate host"
+            : string.Join("; ", refusals.Take(5)) + (refusals.Count > 5 ? $"; and {refusals.Count - 5} more" : string.Empty);
+        return (best, text);
+    }
+
+    /// <summary>Lowest priority level first; in it, the cheapest unit that covers the need alone, otherwise the largest.</summary>
+    private static PlanningUnit? Choose(List<PlanningUnit> candidates, double needCores)
+    {
+        if (candidates.Count == 0)
+        {
+            return null;
+        }
+
+        var level = candidates.Min(u => u.Priority);
+        var inLevel = candidates.Where(u => u.Priority == level).ToList();
+        var covering = inLevel.Where(u => u.PeakCores >= needCores - Epsilon).ToList();
+        return covering.Count > 0
+            ? covering.OrderBy(u => u.Cost.Total).ThenBy(u => u.PeakCores).ThenBy(u => u.Id, StringComparer.Ordinal).First()
+            : inLevel.OrderByDescending(u => u.PeakCores).ThenBy(u => u.Cost.Total).ThenBy(u => u.Id, StringComparer.Ordinal).First();
+    }
+
+    private (SkipRule Rule, string Reason)? Blocked(PlanningHost host, PlanningUnit unit) =>
+        unit.Pinned is { } pinned ? (SkipRule.AutoMigrateOff, $"'{unit.Id}' may not move: {pinned}.")
+        : unit.Busy ? (SkipRule.Busy, $"'{unit.Id}' is already migrating.")
+        : Cooling(host, unit) is { } cooling ? (SkipRule.Cooldown, cooling)
+        : null;
+
+    private string? Cooling(PlanningHost host, PlanningUnit unit) =>
+        unit.LastMovedAt is { } moved && Now - moved < host.Settings.VmCooldown
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"'{unit.Id}' moved {(Now - moved).TotalMinutes:0} min ago; the cooldown is {host.Settings.VmCooldown.TotalMinutes:0} min.")
+            : null;
+
+    private string? HoldPending(PlanningHost host)
+    {
+        var hold = host.Settings.HoldDuration;
+        var since = host.IndicationSince ?? Now;
+        return hold > TimeSpan.Zero && Now - since < hold
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"'{host.Id}' has shown {host.Indication} for {(Now - since).TotalMinutes:0} min; the hold is {hold.TotalMinutes:0} min.")
+            : null;
+    }
+
+    /// <summary>No migration for an overload the host's forecast expects to end before the migration would (proactive hosts only).</summary>
+    private string? CostBenefit(PlanningHost host, PlanningUnit unit, double high)
+    {
+        if (host.Mode != ControllerMode.Proactive || host.Snapshot.Forecast is not { } forecast)
+        {
+            return null;
+        }
+
+        var periods = 0;
+        while (periods < forecast.Upper.Count &&
+               (periods == 0 ? Math.Max(forecast.Upper[0], host.Snapshot.Measured ?? 0) : forecast.Upper[periods]) > high)
+        {
+            periods++;
+        }
+
+        var overload = _snapshot.PeriodLength * periods;
+        return overload < unit.Cost.Total
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"The overload of '{host.Id}' is expected to last {overload.TotalSeconds:0} s, shorter than moving '{unit.Id}' ({unit.Cost.Total.TotalSeconds:0} s).")
+            : null;
+    }
+
+    private void Skip(PlanningHost host, PlanningUnit unit, SkipRule rule, string reason) => Skip(host, unit.VmIds, rule, reason);
+
+    private void Skip(PlanningHost host, IReadOnlyList<string> vmIds, SkipRule rule, string reason) =>
+        _skipped.Add(new SkippedCandidate(host.Id, vmIds, rule, reason));
+
+    /// <summary>A host's skipped candidates in words: each reason, or, for many of one rule, the count and the first.</summary>
+    private IEnumerable<string> SkipNotes(string hostId) =>
+        _skipped.Where(s => s.HostId == hostId).GroupBy(s => s.Rule).SelectMany(g => g.Count() <= 3
+            ? g.Select(s => $"Skipped ({s.Rule}): {s.Reason}")
+            : [$"Skipped ({g.Key}): {g.Count()} candidates, for example: {g.First().Reason}"]);
+}
