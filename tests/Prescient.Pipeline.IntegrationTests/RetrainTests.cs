@@ -4,6 +4,7 @@ using Prescient.Core.Settings;
 using Prescient.Forecasting.Hosts;
 using Prescient.Forecasting.Models;
 using Prescient.Pipeline.Forecasts;
+using Prescient.Pipeline.Migration;
 using Prescient.Pipeline.Retrain;
 using Prescient.Pipeline.Storage;
 using Prescient.Telemetry;
@@ -95,6 +96,13 @@ public sealed class RetrainTests(AzuriteFixture fixture)
         Assert.NotNull(bundle.TreeVersion);
         var state = await harness.Hosts.GetAsync("cycle", CancellationToken.None);
         Assert.Equal((cycle.Version, cycle.HoldoutMae), (state!.ModelVersion, state.Accuracy));
+
+        // The host page's read (the Functions app and up): the model in use, its recent error and last value's.
+        var page = new Api.Hosts.StoreHostReadModel(harness.Hosts, windows, new DecisionStore(harness.Storage.Table(n => n.Decisions)),
+            new InMemoryMigrationRecordStore(), new SettingsStore(harness.Storage.Table(n => n.Settings), harness.Time), harness.Time, models);
+        var detail = await page.GetAsync("cycle", CancellationToken.None);
+        Assert.Equal((cycle.Model, cycle.HoldoutMae, cycle.BaselineMae), (detail!.ForecastModel, detail.ForecastMae, detail.LastValueMae));
+        Assert.Equal(ModelNames.LastValue, (await page.GetAsync("walk", CancellationToken.None))!.ForecastModel);
 
         // Loaded: evaluate's one call gives the selected model's forecast of the running period and the next two.
         var reader = new HostForecastReader(windows, models, new FleetModelCache(models));
