@@ -82,6 +82,10 @@ internal sealed class ForecastCommand : Command<ForecastCommand.Settings>
                     falseAlarmRate = r.FalseAlarmRate,
                     onsets = r.Onsets,
                     onsetRecall = r.OnsetRecall,
+                    upperMissRate = r.UpperMissRate,
+                    highLoadPeriods = r.HighLoadPeriods,
+                    highLoadMissRate = r.HighLoadMissRate,
+                    highLoadMissRateVsLastValue = r.HighLoadMissRateVsLastValue,
                 }),
                 selections = report.Selections.Select(s => new { family = s.Family, model = s.Model, chosenShare = s.ChosenShare }),
             };
@@ -93,8 +97,8 @@ internal sealed class ForecastCommand : Command<ForecastCommand.Settings>
             foreach (var group in report.Rows.GroupBy(r => (r.Family, r.Horizon)))
             {
                 var first = group.First();
-                var table = new Table().Title($"{group.Key.Family}, {group.Key.Horizon} period(s) ahead: {first.Series} series, {first.Points} test periods, {first.OverloadPeriods} overloaded, {first.Onsets} onsets").Border(TableBorder.Simple);
-                foreach (var c in new[] { "model", "MAE", "MAE / last", "pinball90", "pinball / last", "overload recall", "false alarms", "onset recall", "chosen" })
+                var table = new Table().Title($"{group.Key.Family}, {group.Key.Horizon} period(s) ahead: {first.Series} series, {first.Points} test periods, {first.OverloadPeriods} overloaded, {first.Onsets} onsets, {first.HighLoadPeriods} high-load").Border(TableBorder.Simple);
+                foreach (var c in new[] { "model", "MAE", "MAE / last", "pinball90", "pinball / last", "overload recall", "false alarms", "onset recall", "upper misses", "high-load misses", "chosen" })
                 {
                     table.AddColumn(new TableColumn(c).RightAligned());
                 }
@@ -111,6 +115,8 @@ internal sealed class ForecastCommand : Command<ForecastCommand.Settings>
                         Pct(r.OverloadRecall),
                         Pct(r.FalseAlarmRate),
                         Pct(r.OnsetRecall),
+                        Pct(r.UpperMissRate),
+                        Pct(r.HighLoadMissRate),
                         chosen.Model is null ? "-" : Pct(chosen.ChosenShare));
                 }
 

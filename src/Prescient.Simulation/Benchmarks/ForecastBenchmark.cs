@@ -35,6 +35,9 @@ public sealed record ForecastBenchmarkOptions
 
     public double OverloadThreshold { get; init; } = 0.8;
 
+    /// <summary>A test period is high load when its measured load is at least this quantile of the series' training part.</summary>
+    public double HighLoadQuantile { get; init; } = 0.9;
+
     /// <summary>Periods ahead forecast from each origin (rows for 1 and this).</summary>
     public int Horizon { get; init; } = 3;
 
@@ -66,7 +69,11 @@ public sealed record ForecastRow(
     double? OverloadRecall,
     double? FalseAlarmRate,
     int Onsets,
-    double? OnsetRecall);
+    double? OnsetRecall,
+    double UpperMissRate,
+    int HighLoadPeriods,
+    double? HighLoadMissRate,
+    double? HighLoadMissRateVsLastValue);
 
 public sealed record ForecastReport(IReadOnlyList<ForecastRow> Rows, IReadOnlyList<(string Family, string Model, double ChosenShare)> Selections);
 
@@ -173,7 +180,9 @@ public static class ForecastBenchmark
                 yield return new ForecastRow(
                     family, ForecastSeriesRun.RowModels[r], h, runs.Count, t.Points,
                     mae, Ratio(t.AbsoluteError, last.AbsoluteError), pinball, Ratio(t.Pinball, last.Pinball),
-                    t.Overloads, Share(t.OverloadsForecast, t.Overloads), Share(t.FalseAlarms, t.Calm), t.Onsets, Share(t.OnsetsForecast, t.Onsets));
+                    t.Overloads, Share(t.OverloadsForecast, t.Overloads), Share(t.FalseAlarms, t.Calm), t.Onsets, Share(t.OnsetsForecast, t.Onsets),
+                    Share(t.UpperMisses, t.Points) ?? 0, t.HighLoad, Share(t.HighLoadMisses, t.HighLoad),
+                    t.HighLoad == 0 || last.HighLoadMisses == 0 ? null : (double)t.HighLoadMisses / last.HighLoadMisses);
             }
         }
     }

@@ -18,6 +18,9 @@ internal sealed class ForecastTally
     public int FalseAlarms;
     public int Onsets;
     public int OnsetsForecast;
+    public int UpperMisses;
+    public int HighLoad;
+    public int HighLoadMisses;
 
     public void Add(ForecastTally other)
     {
@@ -30,6 +33,9 @@ internal sealed class ForecastTally
         FalseAlarms += other.FalseAlarms;
         Onsets += other.Onsets;
         OnsetsForecast += other.OnsetsForecast;
+        UpperMisses += other.UpperMisses;
+        HighLoad += other.HighLoad;
+        HighLoadMisses += other.HighLoadMisses;
     }
 }
 
@@ -150,6 +156,7 @@ internal sealed class ForecastSeriesRun
         }
 
         var thr = o.OverloadThreshold;
+        var high = HighLoadLevel(s, TrainEnd, o.HighLoadQuantile);
         for (var t = TestStart; t < n; t++)
         {
             var y = s[t];
@@ -177,6 +184,13 @@ internal sealed class ForecastSeriesRun
                     tally.Points++;
                     tally.AbsoluteError += Math.Abs(y - mean);
                     tally.Pinball += y > upper ? o.Quantile * (y - upper) : (1 - o.Quantile) * (upper - y);
+                    tally.UpperMisses += y > upper ? 1 : 0;
+                    if (y >= high)
+                    {
+                        tally.HighLoad++;
+                        tally.HighLoadMisses += y > upper ? 1 : 0;
+                    }
+
                     if (y > thr)
                     {
                         tally.Overloads++;
@@ -198,6 +212,16 @@ internal sealed class ForecastSeriesRun
         }
 
         Tallies = tallies;
+    }
+
+    /// <summary>
+    /// The series' high-load level: the <paramref name="quantile"/> of its training part (known before the test part,
+    /// as a host's usual peak is), at least 0.05 so an idle series' noise is not called high load.
+    /// </summary>
+    internal static double HighLoadLevel(LoadSeries s, int end, double quantile)
+    {
+        var values = Enumerable.Range(0, end).Select(t => s[t]).Where(v => !double.IsNaN(v)).Order().ToArray();
+        return values.Length == 0 ? double.PositiveInfinity : Math.Max(0.05, values[Math.Clamp((int)Math.Ceiling(quantile * values.Length) - 1, 0, values.Length - 1)]);
     }
 
     /// <summary>Correlation of the training part with itself one day later (0 when too short).</summary>
