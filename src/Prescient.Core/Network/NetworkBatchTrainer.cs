@@ -13,7 +13,7 @@ namespace Prescient.Core.Network;
 /// </summary>
 public static class NetworkBatchTrainer
 {
-    /// <summary>Trains each predictor on its observations for its epochs.</summary>
+    /// <summary>Trains each predictor on its observations for its epochs (<paramref name="parallelism"/> groups at once; 0 = as the thread pool allows).</summary>
     public static void Train(IReadOnlyList<(WorkloadPredictor Predictor, IReadOnlyList<PeriodObservation> Observations, int Epochs)> jobs, int parallelism = 0)
     {
         ArgumentNullException.ThrowIfNull(jobs);
@@ -46,7 +46,7 @@ public static class NetworkBatchTrainer
             .ToList();
         Parallel.ForEach(
             groups,
-            new ParallelOptions { MaxDegreeOfParallelism = parallelism > 0 ? parallelism : Environment.ProcessorCount },
+            new ParallelOptions { MaxDegreeOfParallelism = parallelism > 0 ? parallelism : -1 },
             group => TrainGroup(group));
     }
 
