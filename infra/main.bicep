@@ -71,8 +71,8 @@ param ingestSchedule string = '0 */1 * * * *'
 @description('NCRONTAB schedule of the evaluate timer (a minute after each 20-minute period closes).')
 param evaluateSchedule string = '0 1,21,41 * * * *'
 
-@description('NCRONTAB schedule of the retrain timer.')
-param retrainSchedule string = '0 30 2 * * *'
+@description('NCRONTAB schedule of the retrain timer (hourly: incremental retrains; a full one when the fleet tree model is a day old).')
+param retrainSchedule string = '0 5 * * * *'
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName, application: 'prescient' }

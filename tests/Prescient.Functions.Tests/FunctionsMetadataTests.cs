@@ -24,6 +24,8 @@ public sealed class FunctionsMetadataTests
         { "RetrainFleet", "orchestrationTrigger" },
         { "RetrainListHosts", "activityTrigger" },
         { "RetrainHost", "activityTrigger" },
+        { "RetrainHosts", "activityTrigger" },
+        { "RetrainFleetModel", "activityTrigger" },
         { "ApiHosts", "httpTrigger" },
         { "ApiSettings", "httpTrigger" },
         { "ApiDecisions", "httpTrigger" },

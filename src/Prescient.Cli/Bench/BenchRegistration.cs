@@ -2,7 +2,7 @@ using Spectre.Console.Cli;
 
 namespace Prescient.Cli.Bench;
 
-/// <summary>Registers the <c>bench</c> branch: consolidation, forecast, throughput, pipeline, api.</summary>
+/// <summary>Registers the <c>bench</c> branch: consolidation, forecast, retrain, throughput, pipeline, api.</summary>
 public static class BenchRegistration
 {
     public static void AddBenchCommands(this IConfigurator config)
@@ -13,7 +13,9 @@ public static class BenchRegistration
             bench.AddCommand<ConsolidationCommand>("consolidation")
                 .WithDescription("Replay PlanetLab days on 800 hosts (or Bitbrains, Alibaba, Azure V1 fleet-days, --family): baselines (THR/IQR/MAD/LR/LRR-MMT), the oracle and Prescient's policies.");
             bench.AddCommand<ForecastCommand>("forecast")
-                .WithDescription("Next-period (20-minute) forecast accuracy per trace family: baselines, the patent's network, FastTree, a selection rule.");
+                .WithDescription("Forecast accuracy 1 and 3 periods ahead per trace family: mean error, upper-quantile loss and overload anticipation of last value, seasonal naive, the patent's network, FastTree and the per-host selection.");
+            bench.AddCommand<RetrainCommand>("retrain")
+                .WithDescription("The compute of a full and an incremental retrain of a synthetic fleet (default 10,000 hosts x 28 days), in memory, next to training one network at a time.");
             bench.AddCommand<ThroughputCommand>("throughput")
                 .WithDescription("Aggregation, training, controller and simulation throughput, each next to a naive baseline measured in the same run.");
             bench.AddCommand<PipelineCommand>("pipeline")

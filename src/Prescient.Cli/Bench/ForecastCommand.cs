@@ -24,7 +24,7 @@ internal sealed class ForecastCommand : Command<ForecastCommand.Settings>
         public int? PlanetLabPerDay { get; init; }
 
         [CommandOption("--epochs <N>")]
-        [Description("Bulk-training epochs of the networks (default 50).")]
+        [Description("Bulk-training epochs of the network on each training part (default 30).")]
         public int? Epochs { get; init; }
 
         [CommandOption("--parallel <N>")]
@@ -46,7 +46,7 @@ internal sealed class ForecastCommand : Command<ForecastCommand.Settings>
             DataDirectory = settings.Data is { } d ? Path.GetFullPath(d) : BenchPaths.SharedData(),
             Families = BenchPaths.SplitList(settings.Families),
             PlanetLabPerDay = settings.PlanetLabPerDay ?? 40,
-            Epochs = settings.Epochs ?? 50,
+            Epochs = settings.Epochs ?? 30,
             Parallelism = settings.Parallel ?? Environment.ProcessorCount,
         };
         var started = System.Diagnostics.Stopwatch.StartNew();
@@ -66,33 +66,58 @@ internal sealed class ForecastCommand : Command<ForecastCommand.Settings>
         {
             var json = new
             {
-                scores = report.Scores.Select(s => new { family = s.Family, model = s.Model, series = s.Series, points = s.Points, mae = s.Mae, rmse = s.Rmse, overloadPeriods = s.OverloadPeriods, overloadsAnticipated = s.OverloadsAnticipated, overloadRecall = s.OverloadRecall }),
-                selections = report.Selections.Select(s => new { family = s.Family, model = s.Model, chosen = s.Chosen }),
+                rows = report.Rows.Select(r => new
+                {
+                    family = r.Family,
+                    model = r.Model,
+                    horizon = r.Horizon,
+                    series = r.Series,
+                    points = r.Points,
+                    mae = r.Mae,
+                    maeVsLastValue = r.MaeVsLastValue,
+                    pinball90 = r.Pinball90,
+                    pinball90VsLastValue = r.Pinball90VsLastValue,
+                    overloadPeriods = r.OverloadPeriods,
+                    overloadRecall = r.OverloadRecall,
+                    falseAlarmRate = r.FalseAlarmRate,
+                    onsets = r.Onsets,
+                    onsetRecall = r.OnsetRecall,
+                    upperMissRate = r.UpperMissRate,
+                    highLoadPeriods = r.HighLoadPeriods,
+                    highLoadMissRate = r.HighLoadMissRate,
+                    highLoadMissRateVsLastValue = r.HighLoadMissRateVsLastValue,
+                }),
+                selections = report.Selections.Select(s => new { family = s.Family, model = s.Model, chosenShare = s.ChosenShare }),
             };
             Console.WriteLine(JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
         }
         else
         {
-            foreach (var family in report.Scores.Select(s => s.Family).Distinct())
+            string Pct(double? x) => x is { } v ? v.ToString("0.0%", inv) : "-";
+            foreach (var group in report.Rows.GroupBy(r => (r.Family, r.Horizon)))
             {
-                var rows = report.Scores.Where(s => s.Family == family).ToList();
-                var last = rows.First(r => r.Model == "last-value");
-                var table = new Table().Title($"{family}: {rows[0].Series} series, {rows[0].Points} test periods (20 min)").Border(TableBorder.Simple);
-                foreach (var c in new[] { "model", "MAE", "RMSE", "MAE / last", "overloads anticipated", "chosen" })
+                var first = group.First();
+                var table = new Table().Title($"{group.Key.Family}, {group.Key.Horizon} period(s) ahead: {first.Series} series, {first.Points} test periods, {first.OverloadPeriods} overloaded, {first.Onsets} onsets, {first.HighLoadPeriods} high-load").Border(TableBorder.Simple);
+                foreach (var c in new[] { "model", "MAE", "MAE / last", "pinball90", "pinball / last", "overload recall", "false alarms", "onset recall", "upper misses", "high-load misses", "chosen" })
                 {
                     table.AddColumn(new TableColumn(c).RightAligned());
                 }
 
-                foreach (var r in rows)
+                foreach (var r in group)
                 {
-                    var chosen = report.Selections.FirstOrDefault(s => s.Family == family && s.Model == r.Model).Chosen;
+                    var chosen = report.Selections.FirstOrDefault(s => s.Family == r.Family && s.Model == r.Model && r.Model != "last-value");
                     table.AddRow(
                         r.Model,
                         r.Mae.ToString("0.0000", inv),
-                        r.Rmse.ToString("0.0000", inv),
-                        (last.Mae > 0 ? r.Mae / last.Mae : 0).ToString("0.000", inv),
-                        r.OverloadRecall is { } rec ? string.Create(inv, $"{rec:0.0%} of {r.OverloadPeriods}") : "no overloads",
-                        r.Model == ForecastBenchmark.SelectionRule ? "-" : chosen.ToString(inv));
+                        r.MaeVsLastValue.ToString("0.000", inv),
+                        r.Pinball90.ToString("0.0000", inv),
+                        r.Pinball90VsLastValue.ToString("0.000", inv),
+                        Pct(r.OverloadRecall),
+                        Pct(r.FalseAlarmRate),
+                        Pct(r.OnsetRecall),
+                        Pct(r.UpperMissRate),
+                        Pct(r.HighLoadMissRate),
+                        chosen.Model is null ? "-" : Pct(chosen.ChosenShare));
                 }
 
                 AnsiConsole.Write(table);

@@ -78,6 +78,12 @@ public sealed class FeedForwardNetwork
 
     internal double[] MutableParameters => _parameters;
 
+    /// <summary>Adam's first moments.</summary>
+    internal double[] AdamM => _m;
+
+    /// <summary>Adam's second moments.</summary>
+    internal double[] AdamV => _v;
+
     private int HiddenBiasOffset => HiddenCount * InputCount;
 
     private int OutputWeightsOffset => HiddenBiasOffset + HiddenCount;
@@ -147,6 +153,15 @@ public sealed class FeedForwardNetwork
         }
 
         return output;
+    }
+
+    /// <summary>Replaces weights and optimiser state (as trained elsewhere, e.g. by <see cref="NetworkBatchTrainer"/>).</summary>
+    internal void Restore(ReadOnlySpan<double> parameters, ReadOnlySpan<double> m, ReadOnlySpan<double> v, long steps)
+    {
+        parameters.CopyTo(_parameters);
+        m.CopyTo(_m);
+        v.CopyTo(_v);
+        _steps = steps;
     }
 
     internal NetworkState ToState() => new(HiddenCount, [.. _parameters], [.. _m], [.. _v], _steps);

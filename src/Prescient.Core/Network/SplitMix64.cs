@@ -4,7 +4,7 @@ namespace Prescient.Core.Network;
 /// A small deterministic random generator (SplitMix64) whose whole state is one number, so it can be saved with a
 /// network and continue the same sequence after a restart.
 /// </summary>
-internal struct SplitMix64(ulong state)
+public struct SplitMix64(ulong state)
 {
     public ulong State { get; private set; } = state;
 

@@ -247,6 +247,19 @@ public sealed class WorkloadPredictor
         return new TrainingReport(epochs, rows.Length, rows.Length == 0 ? 0 : sum / rows.Length);
     }
 
+    /// <summary>The shuffling generator (bulk training continues its sequence).</summary>
+    internal ref SplitMix64 Shuffler => ref _random;
+
+    /// <summary>The single network (null when there is one per day category).</summary>
+    internal FeedForwardNetwork? SingleNetwork => _networks.Length == 1 ? _networks[0] : null;
+
+    /// <summary>The scaled inputs of an observation: category, period, previous load, target.</summary>
+    internal (double Category, double Period, double Previous, double Target) ScaledInputs(PeriodObservation o)
+    {
+        var (_, category, period) = Inputs(o.Date, o.Period);
+        return (category, period, Utilisation.Validate(o.PreviousWorkload, nameof(o.PreviousWorkload)), Utilisation.Validate(o.Workload, nameof(o.Workload)));
+    }
+
     /// <summary>A deep copy (weights, optimiser state, accuracy window, counters, shuffling state), without serialising.</summary>
     public WorkloadPredictor Clone()
     {

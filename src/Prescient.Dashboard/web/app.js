@@ -189,7 +189,9 @@
     const cards = $("#host-cards");
     cards.textContent = "";
     for (const [label, value] of [["Mode", h.mode], ["Power", h.powerState], ["VMs", h.vmCount], ["Measured", pct(h.lastMeasured)],
-      ["Predicted", pct(h.lastPredicted)], ["Model trained", time(detail.modelTrainedAt)]]) {
+      ["Predicted", pct(h.lastPredicted)], ["Forecast model", detail.forecastModel ?? "–"],
+      ["Model error (MAE)", detail.forecastMae == null ? "–" : detail.forecastMae.toFixed(3) + (detail.lastValueMae == null ? "" : ` (last value ${detail.lastValueMae.toFixed(3)})`)],
+      ["Model trained", time(detail.modelTrainedAt)]]) {
       cards.append(el("div", { class: "card" }, el("div", { class: "value" }, String(value)), el("div", { class: "label" }, label)));
     }
     drawChart("host-chart", series.points, series.migrations);

@@ -7,8 +7,11 @@ using Prescient.Pipeline.Retrain;
 
 namespace Prescient.Functions.Retrain;
 
-/// <summary>How a retrain run retries a host's activity (transient storage faults) before reporting it failed.</summary>
-public sealed record RetrainFleetInput(int MaxAttempts, TimeSpan FirstRetryInterval)
+/// <summary>
+/// How a retrain run retries an activity (transient storage faults) before reporting it failed, and how many hosts
+/// one activity trains together (their networks share SIMD lanes).
+/// </summary>
+public sealed record RetrainFleetInput(int MaxAttempts, TimeSpan FirstRetryInterval, int BatchHosts = 256)
 {
     public static RetrainFleetInput Default { get; } = new(3, TimeSpan.FromSeconds(10));
 }
@@ -18,14 +21,18 @@ public sealed record RetrainFleetResult(int Hosts, int Trained, int Skipped, int
 
 /// <summary>
 /// Retrain: an hourly timer starts one orchestration (instance id per hour, so a repeated timer firing does not
-/// start a second run) that lists the hosts and fans out one activity per host, then gathers the results.
-/// A host whose activity fails after its retries is reported, and does not stop the others.
+/// start a second run) that plans the run (the hosts; a full retrain when the fleet tree model is due, else
+/// incremental), trains the fleet tree model when due, then fans out one activity per batch of hosts and gathers the
+/// results. A batch that fails after its retries is retried host by host, so a failing host is reported and does not
+/// stop the others.
 /// </summary>
 public sealed partial class RetrainFunctions(RetrainService retrain, TimeProvider time, ILogger<RetrainFunctions> logger)
 {
     public const string OrchestratorName = "RetrainFleet";
     public const string ListHostsActivityName = "RetrainListHosts";
     public const string HostActivityName = "RetrainHost";
+    public const string HostsActivityName = "RetrainHosts";
+    public const string FleetModelActivityName = "RetrainFleetModel";
 
     [Function("RetrainTimer")]
     public async Task StartAsync(
@@ -58,13 +65,33 @@ public sealed partial class RetrainFunctions(RetrainService retrain, TimeProvide
         ArgumentNullException.ThrowIfNull(context);
         var input = context.GetInput<RetrainFleetInput>() ?? RetrainFleetInput.Default;
         var retry = TaskOptions.FromRetryPolicy(new RetryPolicy(input.MaxAttempts, input.FirstRetryInterval, backoffCoefficient: 2));
-        var hostIds = await context.CallActivityAsync<IReadOnlyList<string>>(ListHostsActivityName, retry);
-        var tasks = hostIds.Select(id => RetrainOneAsync(context, id, retry)).ToList();
-        var results = await Task.WhenAll(tasks);
+        var plan = await context.CallActivityAsync<RetrainPlan>(ListHostsActivityName, retry);
+        var hostIds = plan.HostIds;
+        if (plan.Full)
+        {
+            await context.CallActivityAsync<string?>(FleetModelActivityName, hostIds, retry);
+        }
+
+        var batches = hostIds.Chunk(Math.Max(1, input.BatchHosts)).Select(b => RetrainBatchAsync(context, b, retry)).ToList();
+        var results = (await Task.WhenAll(batches)).SelectMany(r => r).ToList();
         var failed = results.Where(r => r.Result is null).Select(r => r.HostId).ToList();
         var done = results.Where(r => r.Result is not null).Select(r => r.Result!).ToList();
         var trained = done.Count(r => r.Version is not null);
         return new RetrainFleetResult(hostIds.Count, trained, done.Count - trained, failed.Count, failed, done);
+    }
+
+    private static async Task<IReadOnlyList<(string HostId, HostRetrainResult? Result)>> RetrainBatchAsync(TaskOrchestrationContext context, string[] hostIds, TaskOptions retry)
+    {
+        try
+        {
+            var results = await context.CallActivityAsync<IReadOnlyList<HostRetrainResult>>(HostsActivityName, hostIds, retry);
+            return [.. results.Select(r => (r.HostId, (HostRetrainResult?)r))];
+        }
+        catch (TaskFailedException)
+        {
+            // One host may be the cause: retry them one by one, so only the failing ones are reported.
+            return await Task.WhenAll(hostIds.Select(id => RetrainOneAsync(context, id, retry)));
+        }
     }
 
     private static async Task<(string HostId, HostRetrainResult? Result)> RetrainOneAsync(TaskOrchestrationContext context, string hostId, TaskOptions retry)
@@ -80,8 +107,16 @@ public sealed partial class RetrainFunctions(RetrainService retrain, TimeProvide
     }
 
     [Function(ListHostsActivityName)]
-    public Task<IReadOnlyList<string>> ListHostsAsync([ActivityTrigger] string? input, CancellationToken cancellationToken) =>
-        retrain.ListHostsAsync(cancellationToken);
+    public Task<RetrainPlan> PlanAsync([ActivityTrigger] string? input, CancellationToken cancellationToken) =>
+        retrain.PlanAsync(cancellationToken);
+
+    [Function(FleetModelActivityName)]
+    public Task<string?> TrainFleetModelAsync([ActivityTrigger] IReadOnlyList<string> hostIds, CancellationToken cancellationToken) =>
+        retrain.TrainFleetModelAsync(hostIds, cancellationToken);
+
+    [Function(HostsActivityName)]
+    public Task<IReadOnlyList<HostRetrainResult>> RetrainHostsAsync([ActivityTrigger] IReadOnlyList<string> hostIds, CancellationToken cancellationToken) =>
+        retrain.RetrainHostsAsync(hostIds, cancellationToken);
 
     [Function(HostActivityName)]
     public Task<HostRetrainResult> RetrainHostAsync([ActivityTrigger] string hostId, CancellationToken cancellationToken) =>

@@ -114,12 +114,7 @@ public sealed class PipelineOptionsValidator : IValidateOptions<PipelineOptions>
             errors.Add("Windows:" + exception.ParamName + ": " + exception.Message.Split(" (Parameter", 2)[0]);
         }
 
-        if (options.Retrain.Epochs < 1 || options.Retrain.UpdateEpochs < 1 || options.Retrain.Parallelism < 1 || options.Retrain.MinObservations < 2 || options.Retrain.HoldoutPeriods < 0)
-        {
-            errors.Add("Retrain: Epochs, UpdateEpochs and Parallelism must be at least 1, MinObservations at least 2, HoldoutPeriods 0 or more.");
-        }
-
-        errors.AddRange(options.Retrain.Network.Validate().Select(e => "Retrain:Network: " + e));
+        errors.AddRange(options.Retrain.Validate());
         if (options.Evaluate.LookaheadPeriods < 1 || options.Evaluate.Parallelism < 1 || !(options.Evaluate.DefaultCpuCapacity > 0) || !(options.Evaluate.DefaultMemoryMb > 0))
         {
             errors.Add("Evaluate: LookaheadPeriods and Parallelism must be at least 1, DefaultCpuCapacity and DefaultMemoryMb above 0.");

@@ -86,6 +86,9 @@ public static class PipelineServiceCollectionExtensions
             var storage = sp.GetRequiredService<PrescientStorage>();
             return new ModelStore(storage.Blobs.GetBlobContainerClient(storage.Names.ModelContainer), storage.Table(n => n.Models));
         });
+        services.TryAddSingleton(sp => new Forecasts.FleetModelCache(sp.GetRequiredService<ModelStore>()));
+        services.TryAddSingleton(sp => new Forecasts.HostForecastReader(
+            sp.GetRequiredService<WindowStore>(), sp.GetRequiredService<ModelStore>(), sp.GetRequiredService<Forecasts.FleetModelCache>()));
         services.TryAddSingleton(sp => new TelemetryValidator(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new TelemetryIngestor(
             sp.GetRequiredService<TelemetryValidator>(),
@@ -109,7 +112,8 @@ public static class PipelineServiceCollectionExtensions
             sp.GetRequiredService<SettingsStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RetrainService>>(),
-            sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Retrain));
+            sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Retrain,
+            sp.GetRequiredService<Forecasts.FleetModelCache>()));
         services.TryAddSingleton(sp => new FleetSnapshotReader(
             sp.GetRequiredService<WindowStore>(),
             sp.GetRequiredService<ModelStore>(),
@@ -118,7 +122,8 @@ public static class PipelineServiceCollectionExtensions
             sp.GetRequiredService<Migration.IMigrationScheduler>(),
             sp.GetService<Migration.IMigrationRecordStore>(),
             sp.GetRequiredService<ILogger<FleetSnapshotReader>>(),
-            sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Evaluate));
+            sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Evaluate,
+            sp.GetRequiredService<Forecasts.HostForecastReader>()));
         services.TryAddSingleton(sp => new EvaluateService(
             sp.GetRequiredService<FleetSnapshotReader>(),
             sp.GetRequiredService<HostStateStore>(),

@@ -5,9 +5,10 @@ using Microsoft.Extensions.Logging;
 using Prescient.Core.Calendar;
 using Prescient.Core.Controller;
 using Prescient.Core.Migration;
-using Prescient.Core.Network;
 using Prescient.Core.Planning;
 using Prescient.Core.Settings;
+using Prescient.Forecasting.Hosts;
+using Prescient.Pipeline.Forecasts;
 using Prescient.Pipeline.Migration;
 using Prescient.Pipeline.Storage;
 
@@ -15,12 +16,13 @@ namespace Prescient.Pipeline.Evaluate;
 
 /// <summary>
 /// Reads what one evaluation cycle needs into a <see cref="FleetSnapshot"/>: per host its stored state, settings,
-/// the last measured windows (load and VMs), its model's forecast; the VMs' last moves; the migrations in flight.
+/// the last measured windows (load and VMs), its selected model's forecast (mean and upper quantile, through
+/// <see cref="HostForecastReader"/>); the VMs' last moves; the migrations in flight.
 /// In a few queries whatever the fleet's size (docs/scale.md): every host's state is one query over the hosts
 /// partition, every host's newest windows and latest VM list one query per window partition over the host heads
 /// (docs/adr/0003), the VM moves one query. Models are kept between cycles and read again only when a host's state
 /// names another version than the one kept (a retrain records the version it stores), so a cycle reads only the
-/// models retrained since the one before.
+/// models retrained since the one before; the windows the models look at are read for the fleet at once.
 /// </summary>
 public sealed partial class FleetSnapshotReader(
     WindowStore windows,
@@ -30,8 +32,11 @@ public sealed partial class FleetSnapshotReader(
     IMigrationScheduler scheduler,
     IMigrationRecordStore? records,
     ILogger<FleetSnapshotReader> logger,
-    EvaluateOptions options)
+    EvaluateOptions options,
+    HostForecastReader? forecasts = null)
 {
+    private readonly HostForecastReader _forecasts = forecasts ?? new HostForecastReader(windows, models, new FleetModelCache(models));
+
     /// <summary>Not a valid host id, so it resolves to the global settings: the fleet-wide caps.</summary>
     public const string FleetScope = "(fleet)";
 
@@ -61,14 +66,14 @@ public sealed partial class FleetSnapshotReader(
         var running = await runningRead;
         var lastMoved = await movesRead;
         var latest = await latestRead;
-        var current = await modelsRead;
+        var outcomes = await ForecastsAsync(await modelsRead, document, Calendar.PeriodOf(now), cancellationToken);
 
         var read = new HostRead[states.Count];
         Parallel.For(
             0,
             states.Count,
             new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
-            i => read[i] = ReadHost(states[i], latest[states[i].HostId], current.GetValueOrDefault(states[i].HostId), document, now, cycleId, lastMoved));
+            i => read[i] = ReadHost(states[i], latest[states[i].HostId], outcomes.GetValueOrDefault(states[i].HostId), document, now, cycleId, lastMoved));
 
         // Evacuation moves carry their evacuation's id ("evacuate-{host}-{cycle}.{unit}", see EvaluateService).
         var inFlight = running.Select(r => new InFlightMove(r.MigrationId, r.VmIds, r.SourceHostId, r.DestinationHostId)
@@ -107,7 +112,7 @@ public sealed partial class FleetSnapshotReader(
 
     /// <summary>One host's share of the snapshot, from what was read for the fleet (no I/O).</summary>
     private HostRead ReadHost(
-        HostState state, IReadOnlyList<StoredWindow> latest, StoredModel? model, SettingsDocument document, DateTimeOffset now, string cycleId, IReadOnlyDictionary<string, DateTimeOffset> lastMoved)
+        HostState state, IReadOnlyList<StoredWindow> latest, ForecastOutcome? outcome, SettingsDocument document, DateTimeOffset now, string cycleId, IReadOnlyDictionary<string, DateTimeOffset> lastMoved)
     {
         var hostId = state.HostId;
         var current = Calendar.PeriodOf(now);
@@ -153,7 +158,7 @@ public sealed partial class FleetSnapshotReader(
         // A host that sends telemetry is running, whatever an older power-state write said; only an operator's
         // Unavailable keeps it from receiving VMs.
         var measured = measuredWindow.Mean;
-        var (forecast, error) = Forecast(hostId, model, hostSettings, categorizer, current, last, measured, recent.FirstOrDefault(w => w.Period == beforeLast && w.Count > 0));
+        var (forecast, error) = Forecast(outcome, hostSettings);
         host = host with
         {
             PowerState = power == PowerState.Unavailable ? PowerState.Unavailable : PowerState.On,
@@ -172,38 +177,50 @@ public sealed partial class FleetSnapshotReader(
         return new HostRead(host, vms, listed?.Start ?? default, state, notEvaluated);
     }
 
-    /// <summary>The current model's forecast for the coming periods and its error on the period just measured.</summary>
-    private (HostForecast? Forecast, double? Error) Forecast(
-        string hostId, StoredModel? model, HostSettings hostSettings, DayCategorizer categorizer, PeriodKey current, PeriodKey last, double measured, StoredWindow? previous)
+    /// <summary>
+    /// The selected model's forecast for the coming periods (mean and upper quantile, cut to the lookahead) and its
+    /// error on the period just measured (the autostart gate's input).
+    /// </summary>
+    private (HostForecast? Forecast, double? Error) Forecast(ForecastOutcome? outcome, HostSettings hostSettings)
     {
-        if (hostSettings.NetworkMode == NetworkMode.Disabled || model is null)
+        if (hostSettings.NetworkMode == NetworkMode.Disabled || outcome is null)
         {
             return (null, null);
         }
 
+        var forecast = outcome.Forecast;
+        var periods = Math.Min(options.LookaheadPeriods, forecast.Mean.Count);
+        return (new HostForecast([.. forecast.Mean.Take(periods)], [.. forecast.Upper.Take(periods)]) { Model = forecast.Model, RecentError = forecast.RecentError }, outcome.PreviousError);
+    }
+
+    /// <summary>Each host's forecast from its current model (hosts whose model cannot be read are logged and left out).</summary>
+    private async Task<IReadOnlyDictionary<string, ForecastOutcome>> ForecastsAsync(
+        IReadOnlyDictionary<string, StoredModel> current, SettingsDocument document, PeriodKey period, CancellationToken cancellationToken)
+    {
+        DayCategorizer categorizer;
         try
         {
-            var predictor = WorkloadPredictor.FromSnapshot(model.Snapshot, categorizer);
-            double? error = previous is not null && predictor.Predict(last.Date, last.Index, previous.Mean) is { } forLast
-                ? Math.Abs(measured - forLast)
-                : null;
-            var mean = new List<double>();
-            var input = measured;
-            var period = current;
-            for (var step = 0; step < options.LookaheadPeriods && predictor.Predict(period.Date, period.Index, input) is { } next; step++)
-            {
-                mean.Add(next);
-                input = next;
-                period = Calendar.Next(period);
-            }
-
-            return (mean.Count == 0 ? null : HostForecast.FromMean(mean) with { Model = "network" }, error);
+            categorizer = document.DayCategorizer();
         }
-        catch (FormatException exception)
+        catch (SettingsValidationException)
         {
-            LogUnreadableModel(logger, hostId, exception.Message);
-            return (null, null);
+            return new Dictionary<string, ForecastOutcome>(StringComparer.Ordinal);
         }
+
+        var bundles = new Dictionary<string, ForecastBundle>(StringComparer.Ordinal);
+        foreach (var (hostId, model) in current)
+        {
+            try
+            {
+                bundles[hostId] = ForecastBundle.FromJson(model.Snapshot);
+            }
+            catch (FormatException exception)
+            {
+                LogUnreadableModel(logger, hostId, exception.Message);
+            }
+        }
+
+        return await _forecasts.ForecastAsync(bundles, categorizer, period, cancellationToken);
     }
 
     /// <summary>The current model of each host whose state names one: kept ones when the version matches, the others read (in parallel).</summary>

@@ -4,33 +4,13 @@ using Microsoft.Extensions.Logging;
 using Prescient.Core.Calendar;
 using Prescient.Core.Network;
 using Prescient.Core.Settings;
+using Prescient.Forecasting.Hosts;
+using Prescient.Forecasting.Models;
+using Prescient.Forecasting.Series;
+using Prescient.Pipeline.Forecasts;
 using Prescient.Pipeline.Storage;
 
 namespace Prescient.Pipeline.Retrain;
-
-public sealed record RetrainOptions
-{
-    /// <summary>How much window history a retrain reads.</summary>
-    public TimeSpan History { get; init; } = TimeSpan.FromDays(28);
-
-    /// <summary>The most recent observations held out for evaluation (72 = one day of 20-minute periods); at most a quarter of the data.</summary>
-    public int HoldoutPeriods { get; init; } = 72;
-
-    /// <summary>Epochs when training a new model.</summary>
-    public int Epochs { get; init; } = 40;
-
-    /// <summary>Epochs when updating the current model with the latest history.</summary>
-    public int UpdateEpochs { get; init; } = 8;
-
-    /// <summary>Fewest observations (pairs of consecutive measured periods) worth training on.</summary>
-    public int MinObservations { get; init; } = 36;
-
-    /// <summary>Hosts retrained at once in a fleet run (CPU-bound: about the core count).</summary>
-    public int Parallelism { get; init; } = Math.Max(1, Environment.ProcessorCount);
-
-    /// <summary>Network shape and optimiser; the seed is derived per host from this one.</summary>
-    public NetworkOptions Network { get; init; } = NetworkOptions.Default;
-}
 
 /// <summary>What a host's retrain did.</summary>
 public sealed record HostRetrainResult(
@@ -40,19 +20,32 @@ public sealed record HostRetrainResult(
     double? HoldoutMae,
     double? BaselineMae,
     int Observations,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>The model selected for the next period (null when nothing was stored).</summary>
+    public string? Model { get; init; }
+}
 
 public sealed record FleetRetrainResult(IReadOnlyList<HostRetrainResult> Hosts, TimeSpan Elapsed)
 {
     public int Trained => Hosts.Count(h => h.Version is not null);
+
+    /// <summary>Whether the fleet tree model was retrained (a full retrain).</summary>
+    public bool Full { get; init; }
 }
 
+/// <summary>A retrain run's plan: the hosts, and whether the fleet tree model is due for a full retrain.</summary>
+public sealed record RetrainPlan(bool Full, IReadOnlyList<string> HostIds);
+
 /// <summary>
-/// Retrains hosts' networks from their stored windows: builds the series of period means, holds out the most recent
-/// periods, trains (a new model, or updates the current one), measures the held-out mean absolute error against the
-/// last-value baseline, learns the held-out periods online, and stores the model (a new blob version) and its
-/// accuracy. <see cref="RetrainHostAsync"/> is the unit of work of a fleet run (a Durable fan-out in the Functions
-/// app); <see cref="ListHostsAsync"/> lists the work; <see cref="RetrainFleetAsync"/> runs it all in-process.
+/// Retrains hosts' forecasting models from their stored windows. A full retrain (when the fleet tree model is older
+/// than <see cref="RetrainOptions.FullEvery"/>, or a host has no usable bundle) trains the fleet's pooled FastTree
+/// model on a sample of hosts, and per host a new network on its history, then validates every model on the held-out
+/// recent periods; an incremental retrain forecasts the periods measured since with the stored models, warm-starts
+/// each network on the new periods plus a replay sample, and updates the residual windows. Either way it selects
+/// each host's model per step ahead (never worse than last value on validation) and stores the bundle (a new blob
+/// version) and its accuracy. Hosts are trained in batches (<see cref="RetrainHostsAsync"/>, the unit of work of the
+/// Functions fan-out); <see cref="RetrainFleetAsync"/> runs a whole plan in-process (the local host's call).
 /// </summary>
 public sealed partial class RetrainService(
     WindowStore windows,
@@ -61,173 +54,234 @@ public sealed partial class RetrainService(
     SettingsStore settings,
     TimeProvider timeProvider,
     ILogger<RetrainService> logger,
-    RetrainOptions? options = null)
+    RetrainOptions? options = null,
+    FleetModelCache? trees = null)
 {
     private readonly RetrainOptions _options = options ?? new RetrainOptions();
+    private readonly FleetModelCache _trees = trees ?? new FleetModelCache(models);
 
     private PeriodCalendar Calendar => windows.Calendar;
 
     public Task<IReadOnlyList<string>> ListHostsAsync(CancellationToken cancellationToken) => hosts.ListHostIdsAsync(cancellationToken);
 
+    /// <summary>The hosts, and whether the fleet tree model is due (none yet, or older than <see cref="RetrainOptions.FullEvery"/>).</summary>
+    public async Task<RetrainPlan> PlanAsync(CancellationToken cancellationToken)
+    {
+        var hostIds = await ListHostsAsync(cancellationToken);
+        var fleet = await models.GetCurrentFleetModelAsync(cancellationToken);
+        var full = fleet is null || timeProvider.GetUtcNow() - fleet.TrainedAt >= _options.FullEvery;
+        return new RetrainPlan(full, hostIds);
+    }
+
+    /// <summary>Plans, trains the fleet tree model when due, then every host in batches.</summary>
     public async Task<FleetRetrainResult> RetrainFleetAsync(CancellationToken cancellationToken)
     {
         var started = timeProvider.GetTimestamp();
-        var (document, _) = await settings.GetAsync(cancellationToken);
-        var hostIds = await ListHostsAsync(cancellationToken);
-        var results = new HostRetrainResult[hostIds.Count];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, hostIds.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken },
-            async (i, ct) => results[i] = await RetrainHostAsync(hostIds[i], document, ct));
+        var plan = await PlanAsync(cancellationToken);
+        if (plan.Full)
+        {
+            await TrainFleetModelAsync(plan.HostIds, cancellationToken);
+        }
+
+        var results = new List<HostRetrainResult>(plan.HostIds.Count);
+        foreach (var batch in plan.HostIds.Chunk(_options.BatchHosts))
+        {
+            results.AddRange(await RetrainHostsAsync(batch, cancellationToken));
+        }
+
         var elapsed = timeProvider.GetElapsedTime(started);
-        LogFleet(logger, results.Length, results.Count(r => r.Version is not null), elapsed.TotalSeconds);
-        return new FleetRetrainResult(results, elapsed);
+        LogFleet(logger, results.Count, results.Count(r => r.Version is not null), plan.Full, elapsed.TotalSeconds);
+        return new FleetRetrainResult(results, elapsed) { Full = plan.Full };
     }
 
-    public async Task<HostRetrainResult> RetrainHostAsync(string hostId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Trains the fleet's pooled tree model on an evenly spread sample of hosts (their history except the held-out
+    /// periods) and stores it as the current version. Returns the version (null when there was too little data).
+    /// </summary>
+    public async Task<string?> TrainFleetModelAsync(IReadOnlyList<string> hostIds, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(hostIds);
         var (document, _) = await settings.GetAsync(cancellationToken);
-        return await RetrainHostAsync(hostId, document, cancellationToken);
-    }
-
-    public async Task<HostRetrainResult> RetrainHostAsync(string hostId, SettingsDocument document, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(hostId);
-        ArgumentNullException.ThrowIfNull(document);
-        var started = Stopwatch.GetTimestamp();
-        HostRetrainResult Done(string outcome, string? version = null, double? holdout = null, double? baseline = null, int observations = 0)
-        {
-            var result = new HostRetrainResult(hostId, outcome, version, holdout, baseline, observations, Stopwatch.GetElapsedTime(started));
-            LogHost(logger, hostId, outcome, holdout, baseline, observations);
-            return result;
-        }
-
-        DayCategorizer categorizer;
-        HostSettings hostSettings;
-        try
-        {
-            categorizer = document.DayCategorizer();
-            hostSettings = document.ResolveHost(hostId);
-        }
-        catch (SettingsValidationException exception)
-        {
-            return Done("skipped: invalid settings: " + string.Join(" ", exception.Errors));
-        }
-
-        if (hostSettings.NetworkMode == NetworkMode.Disabled)
-        {
-            return Done("skipped: network disabled by settings");
-        }
-
+        var categories = document.DayCategorizer();
+        var sorted = hostIds.Order(StringComparer.Ordinal).ToList();
+        var stride = Math.Max(1.0, sorted.Count / (double)_options.TreeHosts);
+        var sample = Enumerable.Range(0, Math.Min(sorted.Count, _options.TreeHosts)).Select(i => sorted[(int)(i * stride)]).Distinct().ToList();
         var now = timeProvider.GetUtcNow();
-        var current = Calendar.PeriodOf(now);
-        var stored = await windows.GetMeansAsync(hostId, Calendar.PeriodOf(now - _options.History), Calendar.Previous(current), cancellationToken);
-        var observations = Observations(stored);
-        if (observations.Count < _options.MinObservations)
+        var series = await ReadManyAsync(sample, now - _options.History, now, cancellationToken);
+        var window = _options.Training().WindowPeriods;
+        var parts = series.Where(s => s.Count > 0).Select(s => (s, 0, s.Count - Math.Min(window, s.Count / 4))).ToList();
+        var tree = TreeModel.Train(parts, categories, TreeModelOptions.Default with { Horizon = _options.Horizon });
+        if (tree is null)
         {
-            return Done(string.Create(CultureInfo.InvariantCulture, $"skipped: {observations.Count} observations, {_options.MinObservations} needed"), observations: observations.Count);
-        }
-
-        var holdoutCount = Math.Min(_options.HoldoutPeriods, observations.Count / 4);
-        var training = observations.Take(observations.Count - holdoutCount).ToList();
-        var holdout = observations.Skip(observations.Count - holdoutCount).ToList();
-
-        var (predictor, updating) = await LoadOrCreateAsync(hostId, hostSettings, categorizer, cancellationToken);
-        double? trainingMae = null;
-        var epochs = 0;
-        if (predictor.Mode == NetworkMode.Training && !predictor.DisabledByDeadline)
-        {
-            epochs = updating ? _options.UpdateEpochs : _options.Epochs;
-            trainingMae = predictor.TrainBulk(training, epochs).MeanAbsoluteError;
-        }
-
-        double? holdoutMae = null;
-        double? baselineMae = null;
-        if (holdout.Count > 0 && !predictor.IsDisabled)
-        {
-            holdoutMae = holdout.Average(o => Math.Abs(o.Workload - predictor.Predict(o.Date, o.Period, o.PreviousWorkload)!.Value));
-            baselineMae = holdout.Average(o => Math.Abs(o.Workload - o.PreviousWorkload));
-        }
-
-        // The held-out periods are the most recent: learn them online too, which also fills the rolling error.
-        foreach (var observation in holdout)
-        {
-            predictor.Observe(observation);
+            LogNoFleetModel(logger, sample.Count);
+            return null;
         }
 
         var version = ModelStore.VersionOf(now);
-        var metadata = new ModelMetadata(
-            hostId, version, now, predictor.IsDisabled ? nameof(NetworkMode.Disabled) : predictor.Mode.ToString(), predictor.NetworkCount,
-            training.Count, holdout.Count, epochs, trainingMae, holdoutMae, baselineMae,
-            predictor.DisabledByDeadline ? "training deadline passed without convergence" : updating ? "updated" : "new");
-        await models.SaveAsync(metadata, predictor.ToSnapshot(), cancellationToken);
-        await hosts.UpdateModelAsync(hostId, version, holdoutMae, metadata.NetworkMode, now, cancellationToken);
-        return Done(updating ? "updated" : "trained", version, holdoutMae, baselineMae, observations.Count);
+        await models.SaveFleetModelAsync(new FleetModelMetadata(version, now, sample.Count, tree.TrainingRows), tree.Save(), cancellationToken);
+        _trees.Add(version, categories, tree);
+        LogFleetModel(logger, version, sample.Count, tree.TrainingRows);
+        return version;
     }
 
-    /// <summary>Observations from consecutive measured periods only (a gap breaks the "previous period" input).</summary>
-    internal List<PeriodObservation> Observations(IReadOnlyList<(PeriodKey Period, int Count, double Mean)> stored)
+    /// <summary>Retrains one host (full or incremental, as due).</summary>
+    public async Task<HostRetrainResult> RetrainHostAsync(string hostId, CancellationToken cancellationToken) =>
+        (await RetrainHostsAsync([hostId], cancellationToken))[0];
+
+    /// <summary>Retrains a batch of hosts: each full or incremental as due; their networks are trained together.</summary>
+    public async Task<IReadOnlyList<HostRetrainResult>> RetrainHostsAsync(IReadOnlyList<string> hostIds, CancellationToken cancellationToken)
     {
-        var result = new List<PeriodObservation>(stored.Count);
-        for (var i = 1; i < stored.Count; i++)
-        {
-            var previous = stored[i - 1];
-            var window = stored[i];
-            if (previous.Count > 0 && window.Count > 0 && Calendar.Next(previous.Period) == window.Period)
+        ArgumentNullException.ThrowIfNull(hostIds);
+        var started = Stopwatch.GetTimestamp();
+        var (document, _) = await settings.GetAsync(cancellationToken);
+        var now = timeProvider.GetUtcNow();
+        var fleet = await models.GetCurrentFleetModelAsync(cancellationToken);
+        var results = new HostRetrainResult?[hostIds.Count];
+        var jobs = new (HostTrainingInput Input, int Index)?[hostIds.Count];
+        DayCategorizer? categorizer = null;
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, hostIds.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken },
+            async (i, ct) =>
             {
-                result.Add(new PeriodObservation(window.Period.Date, window.Period.Index, previous.Mean, window.Mean));
-            }
+                var hostId = hostIds[i];
+                ArgumentException.ThrowIfNullOrWhiteSpace(hostId);
+                HostSettings hostSettings;
+                try
+                {
+                    categorizer = document.DayCategorizer();
+                    hostSettings = document.ResolveHost(hostId);
+                }
+                catch (SettingsValidationException exception)
+                {
+                    results[i] = Skipped(hostId, "skipped: invalid settings: " + string.Join(" ", exception.Errors), started);
+                    return;
+                }
+
+                if (hostSettings.NetworkMode == NetworkMode.Disabled)
+                {
+                    results[i] = Skipped(hostId, "skipped: network disabled by settings", started);
+                    return;
+                }
+
+                var previous = await LoadBundleAsync(hostId, ct);
+                var full = previous is null || previous.Kind is null || fleet is not null && previous.TreeVersion != fleet.Version ||
+                           now - previous.LastFullAt >= _options.FullEvery;
+                var history = await ReadAsync(hostId, now - (full ? _options.History : _options.IncrementalHistory), now, ct);
+                var predictor = PredictorOptions.FromSettings(hostSettings, Calendar, _options.Network with { Seed = _options.Network.Seed ^ HostTrainer.StableHash(hostId) });
+                jobs[i] = (new HostTrainingInput(hostId, history, previous, predictor, categorizer, full), i);
+            });
+
+        var tree = fleet is not null && categorizer is not null ? await _trees.GetAsync(fleet.Version, categorizer, cancellationToken) : null;
+        var inputs = jobs.Where(j => j is not null).Select(j => j!.Value).ToList();
+        var trained = HostTrainer.Train([.. inputs.Select(j => j.Input)], tree, tree is null ? null : fleet!.Version, _options.Training(), now);
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, inputs.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken },
+            async (k, ct) => results[inputs[k].Index] = await StoreAsync(inputs[k].Input, trained[k], now, started, ct));
+        return results!;
+    }
+
+    private HostRetrainResult Skipped(string hostId, string outcome, long started)
+    {
+        LogHost(logger, hostId, outcome, null, null, null, 0);
+        return new HostRetrainResult(hostId, outcome, null, null, null, 0, Stopwatch.GetElapsedTime(started));
+    }
+
+    private async Task<HostRetrainResult> StoreAsync(HostTrainingInput input, HostTrainingResult result, DateTimeOffset now, long started, CancellationToken cancellationToken)
+    {
+        if (result.Bundle is not { } bundle || result.Bundle == input.Previous)
+        {
+            LogHost(logger, input.HostId, result.Outcome, null, null, null, result.Observations);
+            return new HostRetrainResult(input.HostId, result.Outcome, null, null, null, result.Observations, Stopwatch.GetElapsedTime(started));
         }
 
-        return result;
+        var chosen = bundle.Track(bundle.StepModels[0]);
+        var last = bundle.Track(ModelNames.LastValue);
+        double? Finite(double? x) => x is { } v && double.IsFinite(v) ? v : null;
+        var holdout = Finite(chosen?.Mae[0]);
+        var baseline = Finite(last?.Mae[0]);
+        var networkMode = input.Predictor.Mode.ToString();
+        var version = ModelStore.VersionOf(now);
+        var window = bundle.Models.Length == 0 ? 0 : bundle.Models[0].Residuals[0].Count(x => !double.IsNaN(x));
+        var metadata = new ModelMetadata(
+            input.HostId, version, now, networkMode, input.Predictor.NetworkPerDayCategory ? 0 : 1,
+            result.Observations - window, window, input.Full ? _options.Epochs : _options.UpdateEpochs, null, holdout, baseline,
+            $"{bundle.Kind}; steps: {string.Join(", ", bundle.StepModels)}")
+        {
+            Model = bundle.StepModels[0],
+            Kind = bundle.Kind,
+        };
+        await models.SaveAsync(metadata, bundle.ToJson(), cancellationToken);
+        await hosts.UpdateModelAsync(input.HostId, version, holdout, networkMode, now, cancellationToken);
+        LogHost(logger, input.HostId, result.Outcome, bundle.StepModels[0], holdout, baseline, result.Observations);
+        return new HostRetrainResult(input.HostId, result.Outcome, version, holdout, baseline, result.Observations, Stopwatch.GetElapsedTime(started))
+        {
+            Model = bundle.StepModels[0],
+        };
     }
 
-    private async Task<(WorkloadPredictor Predictor, bool Updating)> LoadOrCreateAsync(
-        string hostId, HostSettings hostSettings, DayCategorizer categorizer, CancellationToken cancellationToken)
+    private async Task<ForecastBundle?> LoadBundleAsync(string hostId, CancellationToken cancellationToken)
     {
         var stored = await models.GetCurrentAsync(hostId, cancellationToken);
-        if (stored is not null)
+        if (stored is null)
         {
-            try
-            {
-                var existing = WorkloadPredictor.FromSnapshot(stored.Snapshot, categorizer);
-                if (existing.Options.NetworkPerDayCategory == hostSettings.NetworkPerDayCategory && existing.PeriodsPerDay == Calendar.PeriodsPerDay)
-                {
-                    existing.SetMode(hostSettings.NetworkMode);
-                    return (existing, true);
-                }
-            }
-            catch (FormatException exception)
-            {
-                LogUnreadableModel(logger, hostId, stored.Metadata.Version, exception.Message);
-            }
-            catch (ArgumentException exception)
-            {
-                LogUnreadableModel(logger, hostId, stored.Metadata.Version, exception.Message);
-            }
+            return null;
         }
 
-        var network = _options.Network with { Seed = _options.Network.Seed ^ StableHash(hostId) };
-        return (WorkloadPredictor.Create(hostSettings, Calendar, categorizer, network), false);
+        try
+        {
+            return ForecastBundle.FromJson(stored.Snapshot);
+        }
+        catch (FormatException exception)
+        {
+            LogUnreadableModel(logger, hostId, stored.Metadata.Version, exception.Message);
+            return null;
+        }
     }
 
-    /// <summary>FNV-1a: a per-host seed that is the same in every process (string.GetHashCode is not).</summary>
-    internal static ulong StableHash(string text)
+    private async Task<List<LoadSeries>> ReadManyAsync(IReadOnlyList<string> hostIds, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
     {
-        var hash = 14695981039346656037UL;
-        foreach (var c in text)
-        {
-            hash = (hash ^ c) * 1099511628211UL;
-        }
-
-        return hash;
+        var result = new LoadSeries[hostIds.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, hostIds.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken },
+            async (i, ct) => result[i] = await ReadAsync(hostIds[i], from, until, ct));
+        return [.. result];
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Retrain of host {HostId}: {Outcome} (held-out MAE {HoldoutMae}, last-value MAE {BaselineMae}, {Observations} observations)")]
-    private static partial void LogHost(ILogger logger, string hostId, string outcome, double? holdoutMae, double? baselineMae, int observations);
+    /// <summary>The host's period means from <paramref name="from"/> up to the period before <paramref name="until"/>'s (NaN where not measured).</summary>
+    private async Task<LoadSeries> ReadAsync(string hostId, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var first = Calendar.PeriodOf(from);
+        var current = Calendar.PeriodOf(until);
+        var stored = await windows.GetMeansAsync(hostId, first, Calendar.Previous(current), cancellationToken);
+        var values = new double[Math.Max(0, new LoadSeries(first, Calendar.PeriodsPerDay, []).IndexOf(current))];
+        Array.Fill(values, double.NaN);
+        var series = new LoadSeries(first, Calendar.PeriodsPerDay, values);
+        foreach (var (period, count, mean) in stored)
+        {
+            var t = series.IndexOf(period);
+            if (count > 0 && t >= 0 && t < values.Length)
+            {
+                values[t] = mean;
+            }
+        }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Fleet retrain: {Hosts} hosts, {Trained} models stored in {Seconds:0.0} s")]
-    private static partial void LogFleet(ILogger logger, int hosts, int trained, double seconds);
+        return series;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retrain of host {HostId}: {Outcome} (model {Model}, held-out MAE {HoldoutMae}, last-value MAE {BaselineMae}, {Observations} observations)")]
+    private static partial void LogHost(ILogger logger, string hostId, string outcome, string? model, double? holdoutMae, double? baselineMae, int observations);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fleet retrain: {Hosts} hosts, {Trained} models stored (full: {Full}) in {Seconds:0.0} s")]
+    private static partial void LogFleet(ILogger logger, int hosts, int trained, bool full, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fleet tree model {Version} trained on {Hosts} hosts ({Rows} rows)")]
+    private static partial void LogFleetModel(ILogger logger, string version, int hosts, int rows);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "No fleet tree model: too little history on the {Hosts} sampled hosts")]
+    private static partial void LogNoFleetModel(ILogger logger, int hosts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The current model {Version} of host {HostId} cannot be read ({Message}); training a new one")]
     private static partial void LogUnreadableModel(ILogger logger, string hostId, string version, string message);

@@ -6,7 +6,10 @@ using Azure.Storage.Blobs.Models;
 
 namespace Prescient.Pipeline.Storage;
 
-/// <summary>What a trained model is and how good it was on held-out periods.</summary>
+/// <summary>
+/// What a host's trained forecasting state is and how good it was: <see cref="HoldoutMae"/> is the selected model's
+/// error one period ahead on the recent out-of-sample periods, <see cref="BaselineMae"/> last value's on the same.
+/// </summary>
 public sealed record ModelMetadata(
     string HostId,
     string Version,
@@ -19,19 +22,34 @@ public sealed record ModelMetadata(
     double? TrainingMae,
     double? HoldoutMae,
     double? BaselineMae,
-    string? Note);
+    string? Note)
+{
+    /// <summary>The model selected for the next period (null: stored before model selection).</summary>
+    public string? Model { get; init; }
+
+    /// <summary>"full" or "incremental" (null: stored before incremental retraining).</summary>
+    public string? Kind { get; init; }
+}
+
+/// <summary>The fleet's pooled tree model: its version, when and on how much it was trained.</summary>
+public sealed record FleetModelMetadata(string Version, DateTimeOffset TrainedAt, int Hosts, int Rows);
 
 /// <summary>A model snapshot and its metadata.</summary>
 public sealed record StoredModel(ModelMetadata Metadata, byte[] Snapshot);
 
 /// <summary>
-/// Models: each version is an immutable blob <c>{host}/{version}.json</c> (Core's predictor snapshot, with metadata
-/// on the blob too), and a table row per version; a <c>current</c> row points at the version in use and moves only
-/// forward (versions sort by training time), so a slow retrain cannot replace a newer model.
+/// Models: each version of a host's forecasting bundle is an immutable blob <c>{host}/{version}.json</c> (with
+/// metadata on the blob too), and a table row per version; a <c>current</c> row points at the version in use and
+/// moves only forward (versions sort by training time), so a slow retrain cannot replace a newer model. The fleet's
+/// pooled tree model is kept the same way under the partition <see cref="FleetPartition"/> (blobs
+/// <c>(fleet)/{version}.zip</c>).
 /// </summary>
 public sealed class ModelStore(BlobContainerClient container, TableClient table)
 {
     private const string CurrentRow = "current";
+
+    /// <summary>The partition (and blob folder) of the fleet's tree model: not a valid host id.</summary>
+    public const string FleetPartition = "(fleet)";
 
     public static string VersionOf(DateTimeOffset trainedAt) =>
         trainedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture);
@@ -52,6 +70,7 @@ public sealed class ModelStore(BlobContainerClient container, TableClient table)
                     ["hostid"] = metadata.HostId,
                     ["version"] = metadata.Version,
                     ["holdoutmae"] = metadata.HoldoutMae?.ToString("R", CultureInfo.InvariantCulture) ?? "none",
+                    ["model"] = metadata.Model ?? "none",
                 },
             },
             cancellationToken);
@@ -122,7 +141,78 @@ public sealed class ModelStore(BlobContainerClient container, TableClient table)
         return result;
     }
 
+    /// <summary>Stores a version of the fleet's tree model and makes it current unless a newer one already is.</summary>
+    public async Task<bool> SaveFleetModelAsync(FleetModelMetadata metadata, byte[] model, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentNullException.ThrowIfNull(model);
+        await container.GetBlobClient(FleetBlobName(metadata.Version)).UploadAsync(
+            new BinaryData(model), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/zip" } }, cancellationToken);
+        TableEntity Row(string rowKey) => new(FleetPartition, rowKey)
+        {
+            ["Version"] = metadata.Version,
+            ["TrainedAt"] = metadata.TrainedAt,
+            ["Hosts"] = metadata.Hosts,
+            ["Rows"] = metadata.Rows,
+        };
+        await table.UpsertEntityAsync(Row(TableKeys.Escape(metadata.Version)), TableUpdateMode.Replace, cancellationToken);
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var current = await table.GetEntityIfExistsAsync<TableEntity>(FleetPartition, CurrentRow, cancellationToken: cancellationToken);
+            if (current.HasValue && current.Value is { } row && string.CompareOrdinal(row.GetString("Version"), metadata.Version) >= 0)
+            {
+                return false;
+            }
+
+            try
+            {
+                if (current.HasValue && current.Value is { } existing)
+                {
+                    await table.UpdateEntityAsync(Row(CurrentRow), existing.ETag, TableUpdateMode.Replace, cancellationToken);
+                }
+                else
+                {
+                    await table.AddEntityAsync(Row(CurrentRow), cancellationToken);
+                }
+
+                return true;
+            }
+            catch (RequestFailedException exception) when (exception.Status is 409 or 412)
+            {
+                // Another retrain moved it: compare again.
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The current fleet tree model's metadata (null: none trained yet).</summary>
+    public async Task<FleetModelMetadata?> GetCurrentFleetModelAsync(CancellationToken cancellationToken)
+    {
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(FleetPartition, CurrentRow, cancellationToken: cancellationToken);
+        return row.HasValue && row.Value is { } e
+            ? new FleetModelMetadata(e.GetString("Version") ?? string.Empty, e.GetDateTimeOffset("TrainedAt") ?? default, e.GetInt32("Hosts") ?? 0, e.GetInt32("Rows") ?? 0)
+            : null;
+    }
+
+    /// <summary>The bytes of a fleet tree model version (null when absent).</summary>
+    public async Task<byte[]?> GetFleetModelAsync(string version, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(version);
+        try
+        {
+            var content = await container.GetBlobClient(FleetBlobName(version)).DownloadContentAsync(cancellationToken);
+            return content.Value.Content.ToArray();
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            return null;
+        }
+    }
+
     private static string BlobName(string hostId, string version) => $"{hostId}/{version}.json";
+
+    private static string FleetBlobName(string version) => $"{FleetPartition}/{version}.zip";
 
     private static TableEntity ToEntity(ModelMetadata m, string rowKey) => new(m.HostId, rowKey)
     {
@@ -137,6 +227,8 @@ public sealed class ModelStore(BlobContainerClient container, TableClient table)
         ["HoldoutMae"] = m.HoldoutMae,
         ["BaselineMae"] = m.BaselineMae,
         ["Note"] = m.Note,
+        ["Model"] = m.Model,
+        ["Kind"] = m.Kind,
     };
 
     private static ModelMetadata FromEntity(TableEntity e) => new(
@@ -151,5 +243,9 @@ public sealed class ModelStore(BlobContainerClient container, TableClient table)
         e.GetDouble("TrainingMae"),
         e.GetDouble("HoldoutMae"),
         e.GetDouble("BaselineMae"),
-        e.GetString("Note"));
+        e.GetString("Note"))
+    {
+        Model = e.GetString("Model"),
+        Kind = e.GetString("Kind"),
+    };
 }

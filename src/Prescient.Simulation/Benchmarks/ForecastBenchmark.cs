@@ -1,4 +1,8 @@
+using Prescient.Core.Calendar;
 using Prescient.Core.Network;
+using Prescient.Forecasting.Hosts;
+using Prescient.Forecasting.Models;
+using Prescient.Forecasting.Selection;
 using Prescient.Simulation.Forecasting;
 
 namespace Prescient.Simulation.Benchmarks;
@@ -13,7 +17,14 @@ public sealed record ForecastBenchmarkOptions
     /// <summary>PlanetLab VMs (and simulated hosts) sampled per day.</summary>
     public int PlanetLabPerDay { get; init; } = 40;
 
-    public int Epochs { get; init; } = 50;
+    /// <summary>Bulk-training epochs of the network on the training part.</summary>
+    public int Epochs { get; init; } = 30;
+
+    /// <summary>The network's shape and optimiser (the product's default).</summary>
+    public NetworkOptions Network { get; init; } = HostTrainingOptions.DefaultNetwork;
+
+    /// <summary>Day categories (the network's input and the tree's feature).</summary>
+    public DayCategorizer Categories { get; init; } = DayCategorizer.WeekdayWeekend;
 
     public int Parallelism { get; init; } = Environment.ProcessorCount;
 
@@ -23,37 +34,59 @@ public sealed record ForecastBenchmarkOptions
     public double ValidationFraction { get; init; } = 0.15;
 
     public double OverloadThreshold { get; init; } = 0.8;
+
+    /// <summary>A test period is high load when its measured load is at least this quantile of the series' training part.</summary>
+    public double HighLoadQuantile { get; init; } = 0.9;
+
+    /// <summary>Periods ahead forecast from each origin (rows for 1 and this).</summary>
+    public int Horizon { get; init; } = 3;
+
+    /// <summary>The upper quantile.</summary>
+    public double Quantile { get; init; } = ConformalBand.DefaultQuantile;
+
+    /// <summary>Bands and selection are refreshed every this many periods (the retrain schedule: 3 = hourly).</summary>
+    public int RefreshPeriods { get; init; } = 3;
+
+    /// <summary>The selection compares models over this many trailing periods (the retrain's held-out periods).</summary>
+    public int SelectionPeriods { get; init; } = 72;
+
+    /// <summary>A band is the quantile of this many trailing residuals per step.</summary>
+    public int BandPeriods { get; init; } = 216;
 }
 
-/// <summary>Test-part accuracy of one model on one family (pooled over the family's series).</summary>
-public sealed record ForecastScore(string Family, string Model, int Series, int Points, double Mae, double Rmse, int OverloadPeriods, int OverloadsAnticipated)
-{
-    /// <summary>Fraction of test periods above the overload threshold whose forecast was above it too (null when none).</summary>
-    public double? OverloadRecall => OverloadPeriods == 0 ? null : (double)OverloadsAnticipated / OverloadPeriods;
-}
+/// <summary>One row: a model's test-part accuracy at one horizon over a family.</summary>
+public sealed record ForecastRow(
+    string Family,
+    string Model,
+    int Horizon,
+    int Series,
+    int Points,
+    double Mae,
+    double MaeVsLastValue,
+    double Pinball90,
+    double Pinball90VsLastValue,
+    int OverloadPeriods,
+    double? OverloadRecall,
+    double? FalseAlarmRate,
+    int Onsets,
+    double? OnsetRecall,
+    double UpperMissRate,
+    int HighLoadPeriods,
+    double? HighLoadMissRate,
+    double? HighLoadMissRateVsLastValue);
 
-public sealed record ForecastReport(IReadOnlyList<ForecastScore> Scores, IReadOnlyList<(string Family, string Model, int Chosen)> Selections);
+public sealed record ForecastReport(IReadOnlyList<ForecastRow> Rows, IReadOnlyList<(string Family, string Model, double ChosenShare)> Selections);
 
 /// <summary>
-/// Next-period (20-minute) forecast accuracy per trace family, chronological split per series: train, validation
-/// (used only by the selection rule), test. Online models keep learning through validation and test, predicting each
-/// period before seeing it.
+/// Forecast accuracy per trace family with the product's forecasters (Prescient.Forecasting): chronological split per
+/// series into training (models fitted: the network bulk-trained, FastTree pooled over the family's training parts),
+/// validation and test; from every origin after training each model forecasts the next <see cref="ForecastBenchmarkOptions.Horizon"/>
+/// periods with a conformal upper band from its trailing residuals; the selection rule picks per refresh the model
+/// with the lowest trailing error unless last value is better. Rows for horizons 1 and H; a family's series whose
+/// training part repeats daily are also reported as "FAMILY/periodic".
 /// </summary>
 public static class ForecastBenchmark
 {
-    public const string SelectionRule = "select-by-validation";
-
-    public static IReadOnlyList<Func<IForecaster>> Models(int epochs) =>
-    [
-        () => new LastValueForecaster(),
-        () => new SeasonalForecaster("same-period-yesterday", 72),
-        () => new SeasonalForecaster("same-period-last-week", 504),
-        () => new LocalRegressionForecaster(),
-        () => new NetworkForecaster("network-sgd", OptimizerKind.Sgd, perDayCategory: false, epochs),
-        () => new NetworkForecaster("network-adam", OptimizerKind.Adam, perDayCategory: false, epochs),
-        () => new NetworkForecaster("network-adam-per-category", OptimizerKind.Adam, perDayCategory: true, epochs),
-    ];
-
     public static ForecastReport Run(ForecastBenchmarkOptions options, Action<string>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -63,6 +96,11 @@ public static class ForecastBenchmark
         }
 
         var families = ForecastData.Families(options.DataDirectory, options.PlanetLabPerDay);
+        if (families.Count == 0)
+        {
+            throw new ArgumentException($"No trace family found in '{options.DataDirectory}' (expected planetlab/, bitbrains-rnd/, alibaba2018/ or azure-v1/).");
+        }
+
         if (options.Families.Count > 0)
         {
             var unknown = options.Families.Where(f => !families.Any(x => x.Family == f)).ToList();
@@ -74,127 +112,78 @@ public static class ForecastBenchmark
             families = [.. families.Where(f => options.Families.Contains(f.Family))];
         }
 
-        var scores = new List<ForecastScore>();
-        var selections = new List<(string, string, int)>();
-        var models = Models(options.Epochs);
+        var rows = new List<ForecastRow>();
+        var selections = new List<(string, string, double)>();
         foreach (var (family, load) in families)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var series = load().Where(s => s.Values.Length >= 24).ToList();
-            progress?.Invoke($"{family}: {series.Count} series");
-            var splits = series.Select(s => (Train: (int)(s.Values.Length * options.TrainFraction), Test: (int)(s.Values.Length * (options.TrainFraction + options.ValidationFraction)))).ToList();
-
-            // FastTree: one model per family on the training parts.
-            var fastTree = new FastTreeFamilyModel();
-            fastTree.Fit(series.Select((s, i) => (s, splits[i].Train)));
-            var names = models.Select(m => m().Name).Append(fastTree.Name).ToList();
-            var forecasts = new double[series.Count][][];
-            for (var i = 0; i < series.Count; i++)
+            var series = load().Where(s => s.Values.Length >= 24).Select(s => s.ToLoadSeries()).ToList();
+            progress?.Invoke($"{family}: {series.Count} series; training FastTree on the training parts");
+            var runs = series.Select(s => new ForecastSeriesRun
             {
-                forecasts[i] = new double[names.Count][];
-                var f = new double[series[i].Values.Length];
-                for (var t = splits[i].Train; t < f.Length; t++)
-                {
-                    f[t] = fastTree.Forecast(series[i], t);
-                }
-
-                forecasts[i][names.Count - 1] = f;
-            }
-
-            Parallel.For(0, series.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Parallelism), CancellationToken = cancellationToken }, i =>
+                Series = s,
+                TrainEnd = Math.Max(2, (int)(s.Count * options.TrainFraction)),
+                TestStart = (int)(s.Count * (options.TrainFraction + options.ValidationFraction)),
+                Options = options,
+            }).ToList();
+            var tree = TreeModel.Train(runs.Select(r => (r.Series, 0, r.TrainEnd)), options.Categories, TreeModelOptions.Default with { Horizon = options.Horizon });
+            var done = 0;
+            Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Parallelism), CancellationToken = cancellationToken }, run =>
             {
-                var s = series[i];
-                for (var m = 0; m < models.Count; m++)
+                run.Run(tree);
+                var d = Interlocked.Increment(ref done);
+                if (d % Math.Max(1, runs.Count / 5) == 0 || d == runs.Count)
                 {
-                    var model = models[m]();
-                    model.Fit(s, splits[i].Train);
-                    var f = new double[s.Values.Length];
-                    for (var t = Math.Max(1, splits[i].Train); t < f.Length; t++)
-                    {
-                        f[t] = model.Forecast(s, t);
-                    }
-
-                    forecasts[i][m] = f;
+                    progress?.Invoke($"{family}: {d}/{runs.Count} series");
                 }
             });
 
-            // Scores on the test part, and the selection rule: the model with the lowest validation MAE, unless it
-            // does not beat last value there, in which case last value.
-            var n = names.Count;
-            var abs = new double[n + 1];
-            var sq = new double[n + 1];
-            var over = new int[n + 1];
-            var hit = new int[n + 1];
-            var chosenCount = new int[n];
-            var points = 0;
-            for (var i = 0; i < series.Count; i++)
+            rows.AddRange(RowsOf(family, runs, options.Horizon));
+            var periodic = runs.Where(r => r.Periodic).ToList();
+            if (periodic.Count > 0 && periodic.Count < runs.Count)
             {
-                var v = series[i].Values;
-                var (train, test) = splits[i];
-                var best = 0;
-                var bestMae = double.MaxValue;
-                var lastMae = 0.0;
-                for (var m = 0; m < n; m++)
-                {
-                    var mae = 0.0;
-                    for (var t = Math.Max(1, train); t < test; t++)
-                    {
-                        mae += Math.Abs(forecasts[i][m][t] - v[t]);
-                    }
-
-                    if (m == 0)
-                    {
-                        lastMae = mae;
-                    }
-
-                    if (mae < bestMae)
-                    {
-                        bestMae = mae;
-                        best = m;
-                    }
-                }
-
-                if (bestMae >= lastMae)
-                {
-                    best = 0;
-                }
-
-                chosenCount[best]++;
-                for (var t = test; t < v.Length; t++)
-                {
-                    points++;
-                    for (var m = 0; m <= n; m++)
-                    {
-                        var f = forecasts[i][m == n ? best : m][t];
-                        var e = f - v[t];
-                        abs[m] += Math.Abs(e);
-                        sq[m] += e * e;
-                        if (v[t] > options.OverloadThreshold)
-                        {
-                            over[m]++;
-                            if (f > options.OverloadThreshold)
-                            {
-                                hit[m]++;
-                            }
-                        }
-                    }
-                }
+                rows.AddRange(RowsOf(family + "/periodic", periodic, options.Horizon));
             }
 
-            for (var m = 0; m <= n; m++)
+            var total = runs.Sum(r => r.Chosen.Sum());
+            for (var m = 0; m < ForecastSeriesRun.BaseModels.Length; m++)
             {
-                var name = m == n ? SelectionRule : names[m];
-                scores.Add(new ForecastScore(family, name, series.Count, points, points == 0 ? 0 : abs[m] / points, points == 0 ? 0 : Math.Sqrt(sq[m] / points), over[m], hit[m]));
+                selections.Add((family, ForecastSeriesRun.BaseModels[m], total == 0 ? 0 : runs.Sum(r => r.Chosen[m]) / (double)total));
             }
-
-            for (var m = 0; m < n; m++)
-            {
-                selections.Add((family, names[m], chosenCount[m]));
-            }
-
-            progress?.Invoke($"{family}: done");
         }
 
-        return new ForecastReport(scores, selections);
+        return new ForecastReport(rows, selections);
+    }
+
+    private static IEnumerable<ForecastRow> RowsOf(string family, IReadOnlyList<ForecastSeriesRun> runs, int horizon)
+    {
+        foreach (var h in horizon == 1 ? [1] : new[] { 1, horizon })
+        {
+            var sums = new ForecastTally[ForecastSeriesRun.RowModels.Length];
+            for (var r = 0; r < sums.Length; r++)
+            {
+                sums[r] = new ForecastTally();
+                foreach (var run in runs)
+                {
+                    sums[r].Add(run.Tallies[r][h - 1]);
+                }
+            }
+
+            var last = sums[0];
+            double Ratio(double a, double b) => b > 0 ? a / b : a > 0 ? double.PositiveInfinity : 1;
+            double? Share(int a, int b) => b == 0 ? null : (double)a / b;
+            for (var r = 0; r < sums.Length; r++)
+            {
+                var t = sums[r];
+                var mae = t.Points == 0 ? 0 : t.AbsoluteError / t.Points;
+                var pinball = t.Points == 0 ? 0 : t.Pinball / t.Points;
+                yield return new ForecastRow(
+                    family, ForecastSeriesRun.RowModels[r], h, runs.Count, t.Points,
+                    mae, Ratio(t.AbsoluteError, last.AbsoluteError), pinball, Ratio(t.Pinball, last.Pinball),
+                    t.Overloads, Share(t.OverloadsForecast, t.Overloads), Share(t.FalseAlarms, t.Calm), t.Onsets, Share(t.OnsetsForecast, t.Onsets),
+                    Share(t.UpperMisses, t.Points) ?? 0, t.HighLoad, Share(t.HighLoadMisses, t.HighLoad),
+                    t.HighLoad == 0 || last.HighLoadMisses == 0 ? null : (double)t.HighLoadMisses / last.HighLoadMisses);
+            }
+        }
     }
 }

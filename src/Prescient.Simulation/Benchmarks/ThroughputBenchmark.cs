@@ -5,6 +5,7 @@ using Prescient.Core.Network;
 using Prescient.Core.Settings;
 using Prescient.Core.Windows;
 using Prescient.Simulation.Consolidation;
+using Prescient.Forecasting.Models;
 using Prescient.Simulation.Forecasting;
 
 namespace Prescient.Simulation.Benchmarks;
@@ -148,16 +149,18 @@ public static class ThroughputBenchmark
             values[t] = Math.Clamp(0.45 + (0.3 * Math.Sin(2 * Math.PI * (t % 72) / 72.0)) + (0.05 * (rng.NextDouble() - 0.5)), 0, 1);
         }
 
-        var series = new ForecastSeries("synthetic", "host-month", start, values);
+        var series = new ForecastSeries("synthetic", "host-month", start, values).ToLoadSeries();
         var sw = CpuClock.StartNew();
-        new FastTreeFamilyModel().Fit([(series, n)]);
+        TreeModel.Train([(series, 0, n)], DayCategorizer.WeekdayWeekend);
         var fastTree = sw.Elapsed.TotalSeconds;
         var result = new List<ThroughputFigure>();
+        var history = NetworkModel.Observations(series, 0, n);
         foreach (var optimizer in new[] { OptimizerKind.Sgd, OptimizerKind.Adam })
         {
-            var f = new NetworkForecaster("n", optimizer, perDayCategory: false, epochs);
+            var network = NetworkOptions.Default with { Optimizer = optimizer, LearningRate = optimizer == OptimizerKind.Sgd ? 0.05 : 0.005 };
+            var predictor = new WorkloadPredictor(new PredictorOptions { Network = network, TrainingDeadlinePeriods = int.MaxValue }, DayCategorizer.WeekdayWeekend, ForecastSeries.PeriodsPerDay);
             sw.Restart();
-            f.Fit(series, n);
+            predictor.TrainBulk(history, epochs);
             result.Add(new ThroughputFigure($"network training, one host-month, {epochs} epochs, {optimizer}", sw.Elapsed.TotalSeconds, "s/host-month", "FastTree fit on the same month", fastTree));
         }
 

@@ -26,6 +26,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
     private DateTimeOffset?[] _indicationSince = [];
     private WorkloadPredictor?[] _hostNets = [];
     private WorkloadPredictor?[] _vmNets = [];
+    private Prescient.Forecasting.Online.OnlineForecaster?[] _hostForecasters = [];
     private double[] _hostLast = [];
     private double[] _hostPredForNow = [];
     private double[] _vmPredNext = [];
@@ -77,6 +78,14 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
             for (var i = 0; i < h; i++)
             {
                 _hostNets[i] = new WorkloadPredictor(predictorOptions with { Network = options.Network with { Seed = (ulong)(i + 1) } }, Categories, fleet.Steps);
+            }
+        }
+        else if (options.Forecast == PrescientForecastSource.HostForecaster)
+        {
+            _hostForecasters = new Prescient.Forecasting.Online.OnlineForecaster?[h];
+            for (var i = 0; i < h; i++)
+            {
+                _hostForecasters[i] = new Prescient.Forecasting.Online.OnlineForecaster(fleet.Day.Steps, Categories, new Prescient.Forecasting.Online.OnlineForecasterOptions { Horizon = 3 }, (ulong)(i + 1));
             }
         }
         else if (options.Forecast == PrescientForecastSource.VmNetworks)
@@ -225,6 +234,16 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
                 return (predicted is { } p ? Core.Planning.HostForecast.FromMean([Math.Clamp(p, 0, 1)]) : null, error);
             }
 
+            case PrescientForecastSource.HostForecaster:
+            {
+                var forecaster = _hostForecasters[h]!;
+                forecaster.Observe(new PeriodKey(_date, Math.Min(k, _fleet.Day.Steps - 1)), measured);
+                double? error = double.IsNaN(_hostPredForNow[h]) ? null : Math.Abs(measured - _hostPredForNow[h]);
+                var outcome = forecaster.Forecast();
+                _hostPredForNow[h] = outcome?.Forecast.Mean[0] ?? double.NaN;
+                return (outcome?.Forecast, error);
+            }
+
             case PrescientForecastSource.VmNetworks or PrescientForecastSource.Oracle:
             {
                 var capacity = _fleet.HostCapacity[h];
@@ -282,6 +301,7 @@ public sealed class PrescientPolicy(PrescientPolicyOptions options) : IConsolida
             () => new PrescientPolicy(configure(new PrescientPolicyOptions { Name = "prescient-reactive" })),
             () => new PrescientPolicy(configure(new PrescientPolicyOptions { Name = "prescient-proactive-host", Forecast = PrescientForecastSource.HostNetwork, Settings = autostart })),
             () => new PrescientPolicy(configure(new PrescientPolicyOptions { Name = "prescient-proactive-vm", Forecast = PrescientForecastSource.VmNetworks, Settings = autostart })),
+            () => new PrescientPolicy(configure(new PrescientPolicyOptions { Name = "prescient-proactive-forecast", Forecast = PrescientForecastSource.HostForecaster, Settings = autostart })),
         ];
     }
 }

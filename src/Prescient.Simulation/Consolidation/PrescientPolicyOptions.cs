@@ -19,6 +19,13 @@ public enum PrescientForecastSource
 
     /// <summary>The limit: each VM's actual demand over the next <see cref="PrescientPolicyOptions.OracleLookaheadSteps"/> steps.</summary>
     Oracle,
+
+    /// <summary>
+    /// The product's forecasting per host (<c>Prescient.Forecasting.Online.OnlineForecaster</c>): last value, seasonal
+    /// naive and the patent's network learning online, conformal upper bands and per-step selection, as the retrain
+    /// function keeps them; mean and upper quantile for the next steps.
+    /// </summary>
+    HostForecaster,
 }
 
 /// <summary>A Prescient policy's settings in the consolidation benchmark (reported with its results).</summary>
@@ -95,6 +102,7 @@ public sealed record PrescientPolicyOptions
             PrescientForecastSource.HostNetwork => $"per-host 3-20-1 network, {Network.Optimizer}, lr {Network.LearningRate.ToString(inv)}, online training from an untrained start",
             PrescientForecastSource.VmNetworks => $"per-VM 3-20-1 networks summed per host, {Network.Optimizer}, lr {Network.LearningRate.ToString(inv)}, online training from an untrained start",
             PrescientForecastSource.Oracle => $"oracle: each VM's actual demand over the next {OracleLookaheadSteps} steps ({OracleLookaheadSteps * 5} min)",
+            PrescientForecastSource.HostForecaster => "the product's forecasting per host (last value, seasonal naive, the 3-20-1 network with SGD learning online; 90th-percentile conformal upper band; per-step selection against last value), 3 steps ahead, from an untrained start each fleet-day",
             _ => "none",
         };
         return $"the product's planner (Core FleetPlanner) with controller {mode}; range {(Forecast == PrescientForecastSource.None ? s.ReactiveRange : s.ProactiveRange)}; " +

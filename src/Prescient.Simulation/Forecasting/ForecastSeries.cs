@@ -1,3 +1,5 @@
+using Prescient.Core.Calendar;
+using Prescient.Forecasting.Series;
 using Prescient.Simulation.Traces;
 
 namespace Prescient.Simulation.Forecasting;
@@ -12,6 +14,9 @@ public sealed record ForecastSeries(string Family, string Name, DateTimeOffset S
     public DateOnly DateOf(int t) => DateOnly.FromDateTime((Start + (Period * t)).UtcDateTime);
 
     public int PeriodOfDay(int t) => (int)((Start + (Period * t)).UtcDateTime.TimeOfDay.Ticks / Period.Ticks);
+
+    /// <summary>The same values as the forecasting library's series (period 0 of <see cref="Start"/>'s UTC day is index 0 of the day).</summary>
+    public LoadSeries ToLoadSeries() => new(new PeriodKey(DateOf(0), PeriodOfDay(0)), PeriodsPerDay, Values);
 
     /// <summary>Means over 20-minute periods, aligned to the UTC day; values clamped to [0, 1].</summary>
     public static ForecastSeries From(string family, TimeSeries series)

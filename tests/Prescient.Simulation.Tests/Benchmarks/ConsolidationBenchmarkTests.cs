@@ -33,7 +33,7 @@ public class ConsolidationBenchmarkTests
     public void Policies_are_named_as_in_the_paper()
     {
         var names = ConsolidationBenchmark.AllPolicies().Select(f => f().Name).ToList();
-        Assert.Equal(["THR-MMT-0.8", "IQR-MMT-1.5", "MAD-MMT-2.5", "LR-MMT-1.2", "LRR-MMT-1.2", "oracle", "prescient-reactive", "prescient-proactive-host", "prescient-proactive-vm"], names);
+        Assert.Equal(["THR-MMT-0.8", "IQR-MMT-1.5", "MAD-MMT-2.5", "LR-MMT-1.2", "LRR-MMT-1.2", "oracle", "prescient-reactive", "prescient-proactive-host", "prescient-proactive-vm", "prescient-proactive-forecast"], names);
     }
 
     [Fact]

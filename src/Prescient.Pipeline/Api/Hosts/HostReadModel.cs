@@ -20,8 +20,23 @@ public sealed record HostSummary(
     int VmCount,
     Decisions.DecisionRecord? LastDecision);
 
-/// <summary>One host with its VMs.</summary>
-public sealed record HostDetail(HostSummary Host, IReadOnlyList<HostVm> Vms, DateTimeOffset? ModelTrainedAt);
+/// <summary>One host with its VMs and the forecasting model in use.</summary>
+public sealed record HostDetail(HostSummary Host, IReadOnlyList<HostVm> Vms, DateTimeOffset? ModelTrainedAt)
+{
+    /// <summary>The forecasting model selected for the host (for the next period), e.g. <c>fasttree</c> or <c>last-value</c>.</summary>
+    public string? ForecastModel { get; init; }
+
+    /// <summary>Its mean absolute error one period ahead over the recent out-of-sample periods.</summary>
+    public double? ForecastMae { get; init; }
+
+    /// <summary>Last value's error over the same periods (the baseline the selection must beat).</summary>
+    public double? LastValueMae { get; init; }
+
+    /// <summary>The detail with the forecasting model of <paramref name="model"/> (unchanged when null).</summary>
+    public HostDetail WithModel(Storage.ModelMetadata? model) => model is null
+        ? this
+        : this with { ForecastModel = model.Model, ForecastMae = model.HoldoutMae, LastValueMae = model.BaselineMae, ModelTrainedAt = model.TrainedAt };
+}
 
 /// <summary>A VM on a host.</summary>
 public sealed record HostVm(string VmId, string? GroupId, int Priority, bool AutoMigrate, double Cpu, double MemoryMb);

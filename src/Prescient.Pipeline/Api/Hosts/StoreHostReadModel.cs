@@ -20,7 +20,8 @@ public sealed class StoreHostReadModel(
     DecisionStore decisions,
     IMigrationRecordStore migrations,
     SettingsStore settings,
-    TimeProvider time) : IHostReadModel
+    TimeProvider time,
+    ModelStore? models = null) : IHostReadModel
 {
     /// <summary>Decisions read per host for a series (one per evaluation cycle).</summary>
     public const int MaxDecisionsPerSeries = 5000;
@@ -54,7 +55,8 @@ public sealed class StoreHostReadModel(
             var vm = document.ResolveVm(v.VmId);
             return new HostVm(v.VmId, vm.GroupId, vm.Priority, vm.AutoMigrate, v.Cpu, v.MemoryMb);
         }).ToList();
-        return new HostDetail(summary with { VmCount = vms.Count }, vms, state.AccuracyAt);
+        var detail = new HostDetail(summary with { VmCount = vms.Count }, vms, state.AccuracyAt);
+        return models is null ? detail : detail.WithModel(await models.GetCurrentMetadataAsync(hostId, cancellationToken));
     }
 
     public async Task<HostSeries?> GetSeriesAsync(string hostId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
