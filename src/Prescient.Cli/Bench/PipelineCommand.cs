@@ -120,7 +120,7 @@ internal sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
             "day rows: " + result.DayRowsRetrainReadSeconds.ToString("0.00", inv),
             (result.WeekRowsRetrainReadSeconds / result.DayRowsRetrainReadSeconds).ToString("0.00", inv));
         Row(string.Create(inv, $"retrain {result.RetrainHosts:N0} hosts (s)"), result.RetrainSeconds, result.OldLayoutRetrainSeconds, "0.0");
-        table.AddRow("incremental retrain (s)", result.IncrementalRetrainSeconds?.ToString("0.0", inv) ?? "not offered", "-", "-");
+        table.AddRow("incremental retrain (s)", result.IncrementalRetrainSeconds?.ToString("0.0", inv) ?? "not measured (the service planned a full retrain)", "-", "-");
         Row(string.Create(inv, $"one evaluation of {result.EvaluateDecisions:N0} hosts (s)"), result.EvaluateSeconds, result.OldLayoutEvaluateSeconds, "0.00");
         table.AddRow("  of which the fleet read / the planning (s)", result.EvaluateReadSeconds.ToString("0.00", inv) + " / " + result.EvaluatePlanSeconds.ToString("0.00", inv), "-", "-");
         table.AddRow("held-out MAE", result.MeanHoldoutMae.ToString("0.0000", inv), "last value: " + result.MeanBaselineMae.ToString("0.0000", inv), (result.MeanHoldoutMae / result.MeanBaselineMae).ToString("0.00", inv));

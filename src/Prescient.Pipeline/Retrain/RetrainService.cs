@@ -137,7 +137,7 @@ public sealed partial class RetrainService(
         var now = timeProvider.GetUtcNow();
         var fleet = await models.GetCurrentFleetModelAsync(cancellationToken);
         var results = new HostRetrainResult?[hostIds.Count];
-        var jobs = new (HostTrainingInput Input, int Index)?[hostIds.Count];
+        var due = new (ForecastBundle? Previous, PredictorOptions Predictor, bool Full)?[hostIds.Count];
         DayCategorizer? categorizer = null;
         await Parallel.ForEachAsync(
             Enumerable.Range(0, hostIds.Count),
@@ -167,18 +167,27 @@ public sealed partial class RetrainService(
                 var previous = await LoadBundleAsync(hostId, ct);
                 var full = previous is null || previous.Kind is null || fleet is not null && previous.TreeVersion != fleet.Version ||
                            now - previous.LastFullAt >= _options.FullEvery;
-                var history = await ReadAsync(hostId, now - (full ? _options.History : _options.IncrementalHistory), now, ct);
                 var predictor = PredictorOptions.FromSettings(hostSettings, Calendar, _options.Network with { Seed = _options.Network.Seed ^ HostTrainer.StableHash(hostId) });
-                jobs[i] = (new HostTrainingInput(hostId, history, previous, predictor, categorizer, full), i);
+                due[i] = (previous, predictor, full);
             });
 
+        // The history of every host due, in one bulk read per kind (full: the whole history; incremental: its recent part).
+        var fullIds = Enumerable.Range(0, hostIds.Count).Where(i => due[i] is { Full: true }).ToList();
+        var incrementalIds = Enumerable.Range(0, hostIds.Count).Where(i => due[i] is { Full: false }).ToList();
+        var fullRead = ReadManyAsync([.. fullIds.Select(i => hostIds[i])], now - _options.History, now, cancellationToken);
+        var incrementalRead = ReadManyAsync([.. incrementalIds.Select(i => hostIds[i])], now - _options.IncrementalHistory, now, cancellationToken);
+        var histories = fullIds.Zip(await fullRead).Concat(incrementalIds.Zip(await incrementalRead)).ToDictionary(p => p.First, p => p.Second);
+        var jobs = Enumerable.Range(0, hostIds.Count)
+            .Where(i => due[i] is not null)
+            .Select(i => (Input: new HostTrainingInput(hostIds[i], histories[i], due[i]!.Value.Previous, due[i]!.Value.Predictor, categorizer!, due[i]!.Value.Full), Index: i))
+            .ToList();
+
         var tree = fleet is not null && categorizer is not null ? await _trees.GetAsync(fleet.Version, categorizer, cancellationToken) : null;
-        var inputs = jobs.Where(j => j is not null).Select(j => j!.Value).ToList();
-        var trained = HostTrainer.Train([.. inputs.Select(j => j.Input)], tree, tree is null ? null : fleet!.Version, _options.Training(), now);
+        var trained = HostTrainer.Train([.. jobs.Select(j => j.Input)], tree, tree is null ? null : fleet!.Version, _options.Training(), now);
         await Parallel.ForEachAsync(
-            Enumerable.Range(0, inputs.Count),
+            Enumerable.Range(0, jobs.Count),
             new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken },
-            async (k, ct) => results[inputs[k].Index] = await StoreAsync(inputs[k].Input, trained[k], now, started, ct));
+            async (k, ct) => results[jobs[k].Index] = await StoreAsync(jobs[k].Input, trained[k], now, started, ct));
         return results!;
     }
 
@@ -240,22 +249,25 @@ public sealed partial class RetrainService(
         }
     }
 
+    /// <summary>
+    /// Each host's period means from <paramref name="from"/> up to the period before <paramref name="until"/>'s (NaN
+    /// where not measured), read for all of them at once (a few queries per window partition, docs/adr/0003).
+    /// </summary>
     private async Task<List<LoadSeries>> ReadManyAsync(IReadOnlyList<string> hostIds, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
     {
-        var result = new LoadSeries[hostIds.Count];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, hostIds.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken },
-            async (i, ct) => result[i] = await ReadAsync(hostIds[i], from, until, ct));
-        return [.. result];
-    }
+        if (hostIds.Count == 0)
+        {
+            return [];
+        }
 
-    /// <summary>The host's period means from <paramref name="from"/> up to the period before <paramref name="until"/>'s (NaN where not measured).</summary>
-    private async Task<LoadSeries> ReadAsync(string hostId, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
-    {
         var first = Calendar.PeriodOf(from);
         var current = Calendar.PeriodOf(until);
-        var stored = await windows.GetMeansAsync(hostId, first, Calendar.Previous(current), cancellationToken);
+        var stored = await windows.GetMeansAsync(hostIds, first, Calendar.Previous(current), cancellationToken);
+        return [.. hostIds.Select(h => ToSeries(first, current, stored[h]))];
+    }
+
+    private LoadSeries ToSeries(PeriodKey first, PeriodKey current, IReadOnlyList<(PeriodKey Period, int Count, double Mean)> stored)
+    {
         var values = new double[Math.Max(0, new LoadSeries(first, Calendar.PeriodsPerDay, []).IndexOf(current))];
         Array.Fill(values, double.NaN);
         var series = new LoadSeries(first, Calendar.PeriodsPerDay, values);
