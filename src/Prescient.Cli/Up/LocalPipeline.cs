@@ -22,7 +22,7 @@ using Prescient.Telemetry;
 namespace Prescient.Cli.Up;
 
 /// <summary>
-/// The whole pipeline on one machine (DESIGN.md section 4), composed by <see cref="UpServices"/> with the Functions
+/// The whole pipeline on one machine (docs/up.md), composed by <see cref="UpServices"/> with the Functions
 /// app's registrations: Azurite (unless a storage account is given), the fleet simulator serving the hypervisor
 /// endpoints, the local durable runtime, simulated agents, ingest / retrain / evaluate loops on a simulated clock,
 /// migrations and evacuations as durable workflows, and the operations API with the dashboard on 127.0.0.1. With a

@@ -6,7 +6,7 @@ using Prescient.Pipeline.Migration;
 namespace Prescient.Functions.Migration;
 
 /// <summary>
-/// The migration and evacuation orchestrations and their activities (DESIGN.md section 2), one <c>[Function]</c> shim
+/// The migration and evacuation orchestrations and their activities (docs/migrations.md), one <c>[Function]</c> shim
 /// per name in <see cref="MigrationTaskNames"/> over the shared workflow code in Prescient.Pipeline (the same code
 /// the local durable runtime registers through <see cref="MigrationTasks"/>).
 /// </summary>

@@ -5,7 +5,7 @@ using Prescient.Core.Migration;
 namespace Prescient.Pipeline.Migration;
 
 /// <summary>
-/// One move of one VM or move-together group (DESIGN.md section 2), run inside an orchestration: lease, prepare,
+/// One move of one VM or move-together group (docs/migrations.md), run inside an orchestration: lease, prepare,
 /// pre-copy rounds (durable timers between polls, patent stop rules), quiesce, resume, finish; an abort path before
 /// resume-started and a commit path after it; the lease released and the outcome recorded (its own migration record)
 /// on every path. An operator's <see cref="CancelMigration"/> received before resume-started takes the abort path

@@ -162,25 +162,25 @@ public sealed class DecisionStore(TableClient table)
 
     /// <summary>
     /// A host's decisions of cycles that started in [<paramref name="from"/>, <paramref name="to"/>), newest first, at
-    /// most <paramref name="max"/>: one row-key range of the host's partition (the keys are newest first), so a day's
+    /// most <paramref name="max"/>: one row-key range of the host's rows (the keys are newest first), so a day's
     /// series reads a day of rows, not the host's whole history.
     /// </summary>
     public async Task<IReadOnlyList<DecisionRecord>> ListRangeAsync(string hostId, DateTimeOffset from, DateTimeOffset to, int max, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {hostId} and RowKey gt {TableKeys.NewestFirst(to)} and RowKey le {TableKeys.NewestFirst(from)}");
-        var result = new List<DecisionRecord>();
-        await foreach (var e in Table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Clamp(max, 1, 1000), cancellationToken: cancellationToken))
+        ArgumentException.ThrowIfNullOrWhiteSpace(hostId);
+        var prefix = RowPrefix(hostId);
+        var result = await ReadAsync(
+            TableClient.CreateQueryFilter($"PartitionKey eq {PartitionOf(hostId)} and RowKey gt {prefix + TableKeys.NewestFirst(to)} and RowKey le {prefix + TableKeys.NewestFirst(from)}"),
+            max,
+            cancellationToken);
+        _legacyRows ??= await HasLegacyRowsAsync(cancellationToken);
+        if (_legacyRows == true)
         {
-            if (TableText.Read(e, "Json") is { } json && JsonSerializer.Deserialize(json, DecisionJsonContext.Default.DecisionRecord) is { } record)
-            {
-                result.Add(record);
-            }
-
-            if (result.Count >= max)
-            {
-                break;
-            }
+            var earlier = await ReadAsync(
+                TableClient.CreateQueryFilter($"PartitionKey eq {hostId} and RowKey gt {TableKeys.NewestFirst(to)} and RowKey le {TableKeys.NewestFirst(from)}"),
+                max,
+                cancellationToken);
+            result = [.. result.Concat(earlier).OrderByDescending(r => r.At).Take(max)];
         }
 
         return result;
@@ -189,8 +189,24 @@ public sealed class DecisionStore(TableClient table)
     /// <summary>Deletes a host's decisions of cycles that started before <paramref name="before"/>; returns how many.</summary>
     public async Task<int> DeleteBeforeAsync(string hostId, DateTimeOffset before, CancellationToken cancellationToken)
     {
-        // Row keys are newest first: every older cycle sorts after the cut-off's key.
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {hostId} and RowKey gt {TableKeys.NewestFirst(before)}");
+        ArgumentException.ThrowIfNullOrWhiteSpace(hostId);
+
+        // Row keys are newest first: every older cycle sorts after the cut-off's key, up to the end of the host's rows.
+        var prefix = RowPrefix(hostId);
+        var deleted = await DeleteAsync(
+            TableClient.CreateQueryFilter($"PartitionKey eq {PartitionOf(hostId)} and RowKey gt {prefix + TableKeys.NewestFirst(before)} and RowKey lt {TableKeys.Escape(hostId) + "}"}"),
+            cancellationToken);
+        _legacyRows ??= await HasLegacyRowsAsync(cancellationToken);
+        if (_legacyRows == true)
+        {
+            deleted += await DeleteAsync(TableClient.CreateQueryFilter($"PartitionKey eq {hostId} and RowKey gt {TableKeys.NewestFirst(before)}"), cancellationToken);
+        }
+
+        return deleted;
+    }
+
+    private async Task<int> DeleteAsync(string filter, CancellationToken cancellationToken)
+    {
         var doomed = new List<TableEntity>();
         await foreach (var entity in Table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
         {

@@ -34,10 +34,17 @@ public sealed class StoreDecisionLog(DecisionStore decisions, HostStateStore hos
             d?.Range.Low ?? 0,
             d?.Range.High ?? 0,
             d?.Indication ?? CoreController.Indication.None,
-            d is null ? row.Summary : $"{d.Reason} {row.Summary}".Trim(),
+            Reason(d?.Reason, row.Summary),
             row.DryRun,
             [.. row.Migrations.Select(m => m.MigrationId)]);
     }
+
+    /// <summary>
+    /// The decision's text: the cycle's summary, which begins with the controller's reason; a summary that does not
+    /// (rows written before it did) gets the reason in front, so the reason is shown once either way.
+    /// </summary>
+    internal static string Reason(string? reason, string summary) =>
+        string.IsNullOrEmpty(reason) || summary.StartsWith(reason, StringComparison.Ordinal) ? summary : $"{reason} {summary}".Trim();
 
     internal static CoreController.ControllerMode Mode(CoreController.ControllerMode? mode) => mode ?? CoreController.ControllerMode.Reactive;
 }

@@ -24,7 +24,7 @@ public sealed record DryRunSetting([property: JsonRequired] bool Enabled);
 
 /// <summary>
 /// The settings routes over the pipeline's <see cref="SettingsStore"/> (the store the evaluate job reads): every
-/// scope of DESIGN.md section 1 readable and changeable, validated by Core's rules over the whole resulting document,
+/// scope of docs/settings.md readable and changeable, validated by Core's rules over the whole resulting document,
 /// conditional on the document's version (ETag), each saved change recorded in the audit trail in the change's own
 /// transaction (a change is never saved without its record). Settings are only for hosts, VMs and groups the
 /// pipeline knows (<see cref="IHostReadModel"/>: reported hosts and the VMs running on them; groups named by a VM or
