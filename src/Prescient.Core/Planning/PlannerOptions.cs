@@ -18,10 +18,13 @@ public sealed record PlannerOptions
     public int DecisionHorizonPeriods { get; init; } = 1;
 
     /// <summary>
-    /// An offload brings the host's load this far below its high threshold (0: back inside its range, as the patent
-    /// says; more: fewer repeat offloads on a noisy load, at the price of more moves).
+    /// Headroom below the high threshold, as a fraction of a host: an offload brings its source this far below the
+    /// high threshold, and a move fills a destination above its high threshold less this margin only to relieve an
+    /// overload when no running host has room under it and none can be woken (an evacuation never does) (0: right up
+    /// to the threshold, the patent's range; more: a rising or noisy load does not push a host that was just relieved,
+    /// or just filled, back over the threshold the next period, at the price of more hosts on).
     /// </summary>
-    public double OffloadMargin { get; init; }
+    public double OffloadMargin { get; init; } = 0.1;
 
     /// <summary>Whether a reduced-power host may be woken to receive an offload when no running host fits.</summary>
     public bool AllowWake { get; init; } = true;

@@ -7,73 +7,96 @@ namespace Prescient.Core.Planning;
 /// <summary>The planning cycle's rules: where a unit may go, which unit goes first, and what blocks a move.</summary>
 internal sealed partial class PlanningCycle
 {
-    private (PlanningHost? Host, string Refusals) FindDestination(PlanningUnit unit, PlanningHost source, bool allowWake)
+    private (PlanningHost? Host, string Refusals) FindDestination(PlanningUnit unit, PlanningHost source, bool allowWake, bool relievesOverload = false)
     {
-        PlanningHost? best = null;
-        var bestScore = double.NegativeInfinity;
-        var refusals = new List<string>();
-        foreach (var asleep in allowWake ? [false, true] : new[] { false })
+        // Running hosts with the margin kept, then a sleeping host to wake; for a move that relieves an overload, then
+        // running hosts filled up to their high threshold: the source is relieved even when every host is past its
+        // margin, and a host is woken before the running ones are filled to the edge. An evacuation keeps the margin.
+        var refusals = new Dictionary<string, string>(StringComparer.Ordinal);
+        var passes = new List<(bool Asleep, bool KeepMargin)> { (false, true) };
+        if (allowWake)
         {
-            var candidates = asleep
-                ? Hosts.Where(h => h.IsAsleep).OrderBy(h => h.Snapshot.WakeOrder).ThenBy(h => h.Id, StringComparer.Ordinal)
-                : Hosts.Where(h => h.IsOn);
-            double? wakeOrder = null;
-            foreach (var host in candidates)
+            passes.Add((true, true));
+        }
+
+        if (relievesOverload && _options.OffloadMargin > 0)
+        {
+            passes.Add((false, false));
+        }
+
+        foreach (var (asleep, keepMargin) in passes)
+        {
+            if (BestDestination(unit, source, asleep, keepMargin, refusals) is { } best)
             {
-                if (ReferenceEquals(host, source) || !host.CanReceive || (wakeOrder is { } w && host.Snapshot.WakeOrder > w))
-                {
-                    continue;
-                }
-
-                if (host.Arrivals >= host.Settings.MaxMigrationsPerHostPerCycle)
-                {
-                    refusals.Add($"{host.Id}: already receives {host.Arrivals} this cycle (its cap)");
-                    continue;
-                }
-
-                if (host.Snapshot.CoreCapacity is { } core && unit.PeakPerVcpuCores > core + Epsilon)
-                {
-                    refusals.Add($"{host.Id}: a vCPU needs {F(unit.PeakPerVcpuCores)}, one core has {F(core)}");
-                    continue;
-                }
-
-                var memory = host.MemoryUsedMb + unit.MemoryMb;
-                if (memory > host.Snapshot.MemoryMb + Epsilon)
-                {
-                    refusals.Add(string.Create(CultureInfo.InvariantCulture, $"{host.Id}: memory {memory:0} MB > {host.Snapshot.MemoryMb:0} MB"));
-                    continue;
-                }
-
-                var peak = 0.0;
-                for (var i = 0; i < host.LoadCores.Length; i++)
-                {
-                    peak = Math.Max(peak, (host.LoadCores[i] + unit.CpuCores[i]) / host.Capacity);
-                }
-
-                var high = host.Range.High;
-                if (peak > high + Epsilon)
-                {
-                    refusals.Add($"{host.Id}: peak {F(peak)} > {F(high)}");
-                    continue;
-                }
-
-                var score = Math.Max(peak / high, host.Snapshot.MemoryMb <= 0 ? 1 : memory / host.Snapshot.MemoryMb);
-                if (score > bestScore)
-                {
-                    (best, bestScore) = (host, score);
-                    wakeOrder = asleep ? host.Snapshot.WakeOrder : null;
-                }
-            }
-
-            if (best is not null)
-            {
-                break;
+                return (best, string.Empty);
             }
         }
 
         var text = refusals.Count == 0 ? "no candidate host"
-            : string.Join("; ", refusals.Take(5)) + (refusals.Count > 5 ? $"; and {refusals.Count - 5} more" : string.Empty);
-        return (best, text);
+            : string.Join("; ", refusals.Values.Take(5)) + (refusals.Count > 5 ? $"; and {refusals.Count - 5} more" : string.Empty);
+        return (null, text);
+    }
+
+    /// <summary>The fullest host of one kind (running or asleep) that the unit fits; each refusal recorded by host.</summary>
+    private PlanningHost? BestDestination(PlanningUnit unit, PlanningHost source, bool asleep, bool keepMargin, Dictionary<string, string> refusals)
+    {
+        PlanningHost? best = null;
+        var bestScore = double.NegativeInfinity;
+        var candidates = asleep
+            ? Hosts.Where(h => h.IsAsleep).OrderBy(h => h.Snapshot.WakeOrder).ThenBy(h => h.Id, StringComparer.Ordinal)
+            : Hosts.Where(h => h.IsOn);
+        double? wakeOrder = null;
+        foreach (var host in candidates)
+        {
+            if (ReferenceEquals(host, source) || !host.CanReceive || (wakeOrder is { } w && host.Snapshot.WakeOrder > w))
+            {
+                continue;
+            }
+
+            if (host.Arrivals >= host.Settings.MaxMigrationsPerHostPerCycle)
+            {
+                refusals[host.Id] = $"{host.Id}: already receives {host.Arrivals} this cycle (its cap)";
+                continue;
+            }
+
+            if (host.Snapshot.CoreCapacity is { } core && unit.PeakPerVcpuCores > core + Epsilon)
+            {
+                refusals[host.Id] = $"{host.Id}: a vCPU needs {F(unit.PeakPerVcpuCores)}, one core has {F(core)}";
+                continue;
+            }
+
+            var memory = host.MemoryUsedMb + unit.MemoryMb;
+            if (memory > host.Snapshot.MemoryMb + Epsilon)
+            {
+                refusals[host.Id] = string.Create(CultureInfo.InvariantCulture, $"{host.Id}: memory {memory:0} MB > {host.Snapshot.MemoryMb:0} MB");
+                continue;
+            }
+
+            var peak = 0.0;
+            for (var i = 0; i < host.LoadCores.Length; i++)
+            {
+                peak = Math.Max(peak, (host.LoadCores[i] + unit.CpuCores[i]) / host.Capacity);
+            }
+
+            // Kept, the margin leaves a destination the headroom an offload leaves its source: a VM that lands a host
+            // right at its high threshold puts it above on the next rise.
+            var high = host.Range.High;
+            var limit = keepMargin ? Math.Max(host.Range.Low, high - _options.OffloadMargin) : high;
+            if (peak > limit + Epsilon)
+            {
+                refusals[host.Id] = limit < high ? $"{host.Id}: peak {F(peak)} > {F(limit)} (high {F(high)} less the margin)" : $"{host.Id}: peak {F(peak)} > {F(high)}";
+                continue;
+            }
+
+            var score = Math.Max(peak / limit, host.Snapshot.MemoryMb <= 0 ? 1 : memory / host.Snapshot.MemoryMb);
+            if (score > bestScore)
+            {
+                (best, bestScore) = (host, score);
+                wakeOrder = asleep ? host.Snapshot.WakeOrder : null;
+            }
+        }
+
+        return best;
     }
 
     /// <summary>Lowest priority level first; in it, the cheapest unit that covers the need alone, otherwise the largest.</summary>

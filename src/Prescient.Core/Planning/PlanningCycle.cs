@@ -65,7 +65,7 @@ internal sealed partial class PlanningCycle
                     continue;
                 }
 
-                var (destination, refusals) = FindDestination(unit, host, _options.AllowWake);
+                var (destination, refusals) = FindDestination(unit, host, _options.AllowWake, relievesOverload: true);
                 if (destination is null)
                 {
                     Skip(host, unit, SkipRule.NoRoom, $"'{unit.Id}' needs more than a core of '{host.Id}' and no host fits it: {refusals}");
@@ -187,7 +187,7 @@ internal sealed partial class PlanningCycle
                 continue;
             }
 
-            var (destination, refusals) = FindDestination(unit, source, _options.AllowWake);
+            var (destination, refusals) = FindDestination(unit, source, _options.AllowWake, relievesOverload: true);
             if (destination is null)
             {
                 Skip(source, unit, SkipRule.NoRoom, $"No host fits '{unit.Id}': {refusals}");

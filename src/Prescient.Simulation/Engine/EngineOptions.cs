@@ -12,8 +12,8 @@ public sealed record EngineOptions
     /// <summary>The prediction period (the patent's 20 minutes).</summary>
     public TimeSpan PeriodLength { get; init; } = TimeSpan.FromMinutes(20);
 
-    /// <summary>Offloading aims this far below the high threshold (the planner's offload margin), so noise does not cross it at once.</summary>
-    public double OffloadHeadroom { get; init; } = 0.05;
+    /// <summary>The planner's <see cref="Prescient.Core.Planning.PlannerOptions.OffloadMargin"/> (the product's default unless set): headroom below the high threshold for sources and destinations.</summary>
+    public double OffloadHeadroom { get; init; } = Prescient.Core.Planning.PlannerOptions.Default.OffloadMargin;
 
     /// <summary>Reduce-power indications are acted on only between these local times (a scheduled power-management window); null: any time.</summary>
     public (TimeOnly From, TimeOnly Until)? PowerDownWindow { get; init; }

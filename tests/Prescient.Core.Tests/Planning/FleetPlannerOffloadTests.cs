@@ -73,6 +73,74 @@ public class FleetPlannerOffloadTests
     }
 
     [Fact]
+    public void By_default_a_relieved_source_and_a_filled_destination_both_keep_the_margin_below_high()
+    {
+        // a at 0.9 must come down to 0.7 (high 0.8 less the default margin 0.1): a2 (0.25) alone covers it. b would
+        // reach 0.78 with it (under 0.8 but above 0.7), so the VM goes to c, which stays at 0.6.
+        var plan = new Fleet()
+            .Host("a", 0.9).Vm("a1", "a", 0.15).Vm("a2", "a", 0.25)
+            .Host("b", 0.53)
+            .Host("c", 0.35)
+            .Plan();
+
+        var move = Assert.Single(plan.Moves);
+        Assert.Equal(["a2"], move.VmIds);
+        Assert.Equal("c", move.DestinationHostId);
+        Assert.Contains("above the target 0.7", move.Reason, StringComparison.Ordinal);
+
+        // Without the margin (the patent's range) the best fit is b, filled to 0.78.
+        var edge = new Fleet()
+            .Host("a", 0.9).Vm("a1", "a", 0.15).Vm("a2", "a", 0.25)
+            .Host("b", 0.53)
+            .Host("c", 0.35)
+            .Plan(new PlannerOptions { OffloadMargin = 0 });
+        Assert.Equal("b", Assert.Single(edge.Moves).DestinationHostId);
+    }
+
+    [Fact]
+    public void When_every_host_is_past_its_margin_an_overload_is_still_relieved_waking_a_host_first()
+    {
+        // b and c are past 0.7: with a host asleep, it is woken rather than b or c filled to the edge.
+        var waking = new Fleet()
+            .Host("a", 0.9).Vm("a1", "a", 0.15).Vm("a2", "a", 0.25)
+            .Host("b", 0.72).Host("c", 0.75)
+            .Host("s", 0, power: PowerState.Reduced)
+            .Plan();
+        var woken = Assert.Single(waking.Moves);
+        Assert.Equal("s", woken.DestinationHostId);
+        Assert.True(woken.WakesDestination);
+
+        // With none asleep, the VM goes where it fits under the high threshold itself, instead of leaving a above it.
+        var full = new Fleet()
+            .Host("a", 0.9).Vm("a1", "a", 0.15).Vm("a2", "a", 0.25)
+            .Host("b", 0.72).Host("c", 0.6)
+            .Plan();
+        var move = Assert.Single(full.Moves);
+        Assert.Equal("c", move.DestinationHostId); // c at 0.75: under 0.8, past its margin; a2 (0.25) fits nowhere
+        Assert.Equal(["a1"], move.VmIds);
+    }
+
+    [Fact]
+    public void An_evacuation_keeps_the_margin_at_its_destinations()
+    {
+        // d is nearly idle and could be emptied onto b only by filling b to 0.75, past its margin: it stays on.
+        var plan = new Fleet()
+            .Host("b", 0.65).Vm("b1", "b", 0.65)
+            .Host("d", 0.1).Vm("d1", "d", 0.1)
+            .Plan();
+
+        Assert.Equal(Indication.ReducePower, plan.Host("d")!.Decision!.Indication);
+        Assert.Empty(plan.Evacuations);
+
+        // With no margin (the patent's range), d is emptied onto b.
+        var edge = new Fleet()
+            .Host("b", 0.65).Vm("b1", "b", 0.65)
+            .Host("d", 0.1).Vm("d1", "d", 0.1)
+            .Plan(new PlannerOptions { OffloadMargin = 0 });
+        Assert.Equal("b", Assert.Single(Assert.Single(edge.Evacuations).Moves).DestinationHostId);
+    }
+
+    [Fact]
     public void Several_moves_in_one_cycle_up_to_the_host_cap_then_the_rest_waits()
     {
         var plan = new Fleet()
@@ -122,7 +190,7 @@ public class FleetPlannerOffloadTests
             .Host("a", 0.9).Vm("a1", "a", 0.3, memoryMb: 8192)
             .Host("b", 0.1, memoryMb: 8000)
             .Host("c", 0.5, memoryMb: 16384).Vm("c1", "c", 0.5, memoryMb: 8192)
-            .Plan();
+            .Plan(new PlannerOptions { OffloadMargin = 0 });
 
         var move = Assert.Single(plan.Moves);
         Assert.Equal("c", move.DestinationHostId);
@@ -136,7 +204,7 @@ public class FleetPlannerOffloadTests
             .Host("a", 0.9).Vm("a1", "a", 0.2)
             .Host("b", 0.5, with: h => h with { Forecast = new HostForecast([0.5, 0.7], [0.55, 0.75]) })
             .Host("c", 0.55)
-            .Plan();
+            .Plan(new PlannerOptions { OffloadMargin = 0 });
 
         var move = Assert.Single(plan.Moves);
         Assert.Equal("c", move.DestinationHostId); // b would reach 0.95 in the next period

@@ -178,10 +178,10 @@ public class PrescientPolicyTests
     public void An_offload_that_must_wake_a_host_wakes_a_G5_first_only_with_wake_efficient_first(bool efficientFirst, int expected)
     {
         // Hosts 0, 2 (G4) and 3 (G5) sleep; host 1 (G5) runs all four VMs: 2500 + 600 + 1000 + 500 = 4600 / 5320 = 0.86.
-        // Shedding the 500-MIPS VM (cheapest to move) is enough, and it fits on any sleeping host. Best fit alone picks
+        // With no margin below the threshold, shedding the 500-MIPS VM (cheapest to move) is enough, and it fits on any sleeping host. Best fit alone picks
         // the smaller G4 host 0 (left fullest); waking the most efficient type first picks the G5 host 3.
         var fleet = new FleetState(new ConsolidationSetup { Hosts = 4 }, new PlanetLabDay("20110303", [[1.0], [0.3], [1.0], [1.0]]));
-        var policy = new PrescientPolicy(new PrescientPolicyOptions { Name = "prescient-reactive", WakeEfficientFirst = efficientFirst });
+        var policy = new PrescientPolicy(new PrescientPolicyOptions { Name = "prescient-reactive", WakeEfficientFirst = efficientFirst, Planner = new PlannerOptions { OffloadMargin = 0 } });
         policy.PlaceInitially(fleet, new FleetSink(fleet));
         for (var v = 0; v < 4; v++)
         {
