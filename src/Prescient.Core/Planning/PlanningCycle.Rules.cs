@@ -99,6 +99,62 @@ internal sealed partial class PlanningCycle
         return best;
     }
 
+    /// <summary>
+    /// When no host fits a unit that must leave an overloaded source: make room for it on a running host by moving one
+    /// of that host's smaller units to a third host (an ejection chain of two moves), the smallest such unit first.
+    /// Returns the planned move of that smaller unit (the host it leaves then fits the unit), or null when none does.
+    /// </summary>
+    private PlannedMove? MakeRoom(PlanningUnit unit, PlanningHost source)
+    {
+        if (_planned + 2 > _options.MaxMigrationsPerCycle)
+        {
+            return null;
+        }
+
+        var options = new List<(PlanningHost Host, PlanningUnit Evicted)>();
+        // A host that received in this cycle gives nothing (a VM moves at most once a cycle).
+        foreach (var host in Hosts.Where(h => h.IsOn && h.CanReceive && !h.Received && !ReferenceEquals(h, source)))
+        {
+            if (host.Arrivals >= host.Settings.MaxMigrationsPerHostPerCycle || host.Departures >= host.Settings.MaxMigrationsPerHostPerCycle ||
+                (host.Snapshot.CoreCapacity is { } core && unit.PeakPerVcpuCores > core + Epsilon))
+            {
+                continue;
+            }
+
+            foreach (var evicted in host.Units.Where(v => v.PeakCores < unit.PeakCores && Blocked(host, v) is null))
+            {
+                var memory = host.MemoryUsedMb - evicted.MemoryMb + unit.MemoryMb;
+                var peak = 0.0;
+                for (var i = 0; i < host.LoadCores.Length; i++)
+                {
+                    peak = Math.Max(peak, (host.LoadCores[i] - evicted.CpuCores[i] + unit.CpuCores[i]) / host.Capacity);
+                }
+
+                if (memory <= host.Snapshot.MemoryMb + Epsilon && peak <= host.Range.High + Epsilon)
+                {
+                    options.Add((host, evicted));
+                }
+            }
+        }
+
+        foreach (var (host, evicted) in options.OrderBy(o => o.Evicted.PeakCores).ThenBy(o => o.Evicted.Cost.Total).ThenBy(o => o.Evicted.Id, StringComparer.Ordinal))
+        {
+            // The third host: running, not the source (which is above its threshold), kept under its high threshold.
+            var excluded = source.Excluded;
+            source.Excluded = true;
+            var (third, _) = FindDestination(evicted, host, allowWake: false, relievesOverload: true);
+            source.Excluded = excluded;
+            if (third is not null)
+            {
+                host.Departures++;
+                return Apply(evicted, host, third, MoveKind.MakeRoom,
+                    $"Make room on {host.Id} for '{unit.Id}' from the overloaded {source.Id} (no host fits it as it is)");
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Lowest priority level first; in it, the cheapest unit that covers the need alone, otherwise the largest.</summary>
     private static PlanningUnit? Choose(List<PlanningUnit> candidates, double needCores)
     {

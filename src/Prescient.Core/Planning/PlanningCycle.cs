@@ -188,6 +188,12 @@ internal sealed partial class PlanningCycle
             }
 
             var (destination, refusals) = FindDestination(unit, source, _options.AllowWake, relievesOverload: true);
+            if (destination is null && MakeRoom(unit, source) is { } made)
+            {
+                _moves.Add(made);
+                destination = Hosts.First(h => h.Id == made.SourceHostId);
+            }
+
             if (destination is null)
             {
                 Skip(source, unit, SkipRule.NoRoom, $"No host fits '{unit.Id}': {refusals}");

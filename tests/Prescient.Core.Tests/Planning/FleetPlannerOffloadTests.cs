@@ -121,6 +121,23 @@ public class FleetPlannerOffloadTests
     }
 
     [Fact]
+    public void When_no_host_fits_a_VM_a_smaller_one_makes_room_for_it()
+    {
+        // a1 (0.25) must leave a (0.9) but fits neither b (0.85) nor c (0.83): b2 (0.2) moves from b to c (0.78), and
+        // a1 takes its place on b (0.65). Nothing is left above 0.8.
+        var plan = new Fleet()
+            .Host("a", 0.9).Vm("a1", "a", 0.25).Vm("a2", "a", 0.65)
+            .Host("b", 0.6).Vm("b1", "b", 0.4).Vm("b2", "b", 0.2)
+            .Host("c", 0.58).Vm("c1", "c", 0.58)
+            .Plan();
+
+        Assert.Equal(
+            ["b2 b->c", "a1 a->b"],
+            plan.Moves.Select(m => $"{string.Join(",", m.VmIds)} {m.SourceHostId}->{m.DestinationHostId}"));
+        Assert.Contains("Make room on b for 'a1' from the overloaded a", plan.Moves[0].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_evacuation_keeps_the_margin_at_its_destinations()
     {
         // d is nearly idle and could be emptied onto b only by filling b to 0.75, past its margin: it stays on.
