@@ -80,11 +80,12 @@ public sealed class EvaluateTests(AzuriteFixture fixture)
         Assert.Equal(Indication.Offload, hot.Decision!.Indication);
         Assert.Equal(0.95, hot.Decision.Measured, 9);
         Assert.False(string.IsNullOrWhiteSpace(hot.Decision.Reason));
-        var request = Assert.Single(scheduler.Started);
-        Assert.Equal("hot", request.SourceHostId);
-        Assert.Contains(request.DestinationHostId, new[] { "cool1", "cool2" });
-        Assert.Single(request.VmIds);
-        Assert.Equal("started", Assert.Single(hot.Migrations).Outcome);
+        // 0.95 down to 0.7 (the high threshold less the margin): two VMs, one to each cool host.
+        Assert.Equal(2, scheduler.Started.Count);
+        Assert.All(scheduler.Started, r => Assert.Equal("hot", r.SourceHostId));
+        Assert.Equal(["cool1", "cool2"], scheduler.Started.Select(r => r.DestinationHostId).Order(StringComparer.Ordinal));
+        Assert.All(scheduler.Started, r => Assert.Single(r.VmIds));
+        Assert.All(hot.Migrations, m => Assert.Equal("started", m.Outcome));
         Assert.Equal(["idle"], scheduler.Evacuations);
         Assert.Equal(Indication.ReducePower, cycle.Decisions.Single(d => d.HostId == "idle").Decision!.Indication);
         Assert.All(cycle.Decisions.Where(d => d.HostId.StartsWith("cool", StringComparison.Ordinal)), d => Assert.Equal(Indication.None, d.Decision!.Indication));
@@ -96,7 +97,7 @@ public sealed class EvaluateTests(AzuriteFixture fixture)
         // The same cycle again (a timer firing twice): nothing new is started and the decision stays.
         var again = await service.RunCycleAsync(CancellationToken.None);
         Assert.Empty(again.Decisions);
-        Assert.Single(scheduler.Started);
+        Assert.Equal(2, scheduler.Started.Count);
         Assert.Single(scheduler.Evacuations);
         Assert.Equal(hot.Summary, Assert.Single(await decisions.ListAsync("hot", 10, CancellationToken.None)).Summary);
     }

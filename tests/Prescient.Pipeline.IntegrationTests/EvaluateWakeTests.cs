@@ -69,13 +69,11 @@ public sealed class EvaluateWakeTests(AzuriteFixture fixture)
 
         var hot = cycle.Decisions.Single(d => d.HostId == "hot");
         Assert.Equal(Indication.Offload, hot.Decision!.Indication);
-        var migration = Assert.Single(hot.Migrations);
-        Assert.Equal("spare", migration.DestinationHostId);
-        Assert.True(migration.WakesHost);
-        Assert.Equal("started", migration.Outcome);
-        var request = Assert.Single(scheduler.Started);
-        Assert.Equal(("hot", "spare"), (request.SourceHostId, request.DestinationHostId));
-        Assert.True(request.WakeDestination);
+        // 0.95 down to 0.7 (the high threshold less the margin) takes two VMs of 0.18, both to the woken host.
+        Assert.Equal(2, hot.Migrations.Count);
+        Assert.All(hot.Migrations, m => Assert.Equal(("spare", true, "started"), (m.DestinationHostId, m.WakesHost, m.Outcome)));
+        Assert.Equal(2, scheduler.Started.Count);
+        Assert.All(scheduler.Started, r => Assert.Equal(("hot", "spare", true), (r.SourceHostId, r.DestinationHostId, r.WakeDestination)));
 
         // The sleeping host gets no decision of its own, only the note saying why.
         var spare = cycle.Decisions.Single(d => d.HostId == "spare");
