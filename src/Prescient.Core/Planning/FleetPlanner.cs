@@ -23,7 +23,9 @@ namespace Prescient.Core.Planning;
 /// <item>Destinations: a running host (or, for offloads only, a reduced-power one to wake when none fits) that is not
 /// being emptied, within its cap of arrivals, with the memory (never overcommitted) and whose projected load over
 /// every forecast period stays at or below its high threshold with the arrival. Among those, the best fit: the host
-/// left fullest by its dominant resource.</item>
+/// left fullest by its dominant resource. For a source above its threshold now, when no host passes by its forecast, the
+/// loads measured now decide (a host's forecast is learnt from the VMs it ran, and after consolidation can see a
+/// half-empty host at its old peak); the move says so.</item>
 /// <item>Reduce power, least loaded host first: all VMs or none (automatic migration off anywhere on the host keeps it
 /// on, and says so), only onto running hosts, never a host that received VMs in this cycle; an empty running host is
 /// powered down at once.</item>
@@ -100,6 +102,7 @@ public static class FleetPlanner
 
             // A saturated host measures at most 100 %: its VMs' own demand, when higher, is the load now.
             host.LoadCores[0] = Math.Max(host.LoadCores[0], host.Units.Sum(u => u.CpuCores[0]));
+            host.NowCores = Math.Max(host.NowCores, host.Units.Sum(u => u.NowCores));
         }
 
         foreach (var move in snapshot.InFlight)

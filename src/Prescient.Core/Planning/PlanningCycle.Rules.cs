@@ -7,38 +7,54 @@ namespace Prescient.Core.Planning;
 /// <summary>The planning cycle's rules: where a unit may go, which unit goes first, and what blocks a move.</summary>
 internal sealed partial class PlanningCycle
 {
-    private (PlanningHost? Host, string Refusals) FindDestination(PlanningUnit unit, PlanningHost source, bool allowWake, bool relievesOverload = false)
+    private (PlanningHost? Host, string Refusals, bool OnMeasured) FindDestination(
+        PlanningUnit unit, PlanningHost source, bool allowWake, bool relievesOverload = false, bool overloadedNow = false)
     {
         // Running hosts with the margin kept, then a sleeping host to wake; for a move that relieves an overload, then
         // running hosts filled up to their high threshold: the source is relieved even when every host is past its
         // margin, and a host is woken before the running ones are filled to the edge. An evacuation keeps the margin.
+        // Last, for a source above its threshold now: the loads measured now (the reactive view). A host's forecast is
+        // learnt from the VMs it ran; after VMs leave or arrive it can put a half-empty host at its peak, and an overload
+        // measured now is not left in place because every forecast says there is no room.
         var refusals = new Dictionary<string, string>(StringComparer.Ordinal);
-        var passes = new List<(bool Asleep, bool KeepMargin)> { (false, true) };
+        var passes = new List<(bool Asleep, bool KeepMargin, bool OnMeasured)> { (false, true, false) };
         if (allowWake)
         {
-            passes.Add((true, true));
+            passes.Add((true, true, false));
         }
 
         if (relievesOverload && _options.OffloadMargin > 0)
         {
-            passes.Add((false, false));
+            passes.Add((false, false, false));
         }
 
-        foreach (var (asleep, keepMargin) in passes)
+        if (relievesOverload && overloadedNow)
         {
-            if (BestDestination(unit, source, asleep, keepMargin, refusals) is { } best)
+            passes.Add((false, true, true));
+            if (_options.OffloadMargin > 0)
             {
-                return (best, string.Empty);
+                passes.Add((false, false, true));
+            }
+        }
+
+        foreach (var (asleep, keepMargin, onMeasured) in passes)
+        {
+            if (BestDestination(unit, source, asleep, keepMargin, onMeasured, refusals) is { } best)
+            {
+                return (best, string.Empty, onMeasured);
             }
         }
 
         var text = refusals.Count == 0 ? "no candidate host"
             : string.Join("; ", refusals.Values.Take(5)) + (refusals.Count > 5 ? $"; and {refusals.Count - 5} more" : string.Empty);
-        return (null, text);
+        return (null, text, false);
     }
 
-    /// <summary>The fullest host of one kind (running or asleep) that the unit fits; each refusal recorded by host.</summary>
-    private PlanningHost? BestDestination(PlanningUnit unit, PlanningHost source, bool asleep, bool keepMargin, Dictionary<string, string> refusals)
+    /// <summary>
+    /// The fullest host of one kind (running or asleep) that the unit fits, by its projected load over the horizon or
+    /// (<paramref name="onMeasured"/>) by its load measured now; each refusal recorded by host.
+    /// </summary>
+    private PlanningHost? BestDestination(PlanningUnit unit, PlanningHost source, bool asleep, bool keepMargin, bool onMeasured, Dictionary<string, string> refusals)
     {
         PlanningHost? best = null;
         var bestScore = double.NegativeInfinity;
@@ -51,6 +67,11 @@ internal sealed partial class PlanningCycle
             if (ReferenceEquals(host, source) || !host.CanReceive || (wakeOrder is { } w && host.Snapshot.WakeOrder > w))
             {
                 continue;
+            }
+
+            if (onMeasured && host.Snapshot.Measured is null)
+            {
+                continue; // woken in this cycle: nothing measured to go by
             }
 
             if (host.Arrivals >= host.Settings.MaxMigrationsPerHostPerCycle)
@@ -72,8 +93,8 @@ internal sealed partial class PlanningCycle
                 continue;
             }
 
-            var peak = 0.0;
-            for (var i = 0; i < host.LoadCores.Length; i++)
+            var peak = onMeasured ? (host.NowCores + unit.NowCores) / host.Capacity : 0.0;
+            for (var i = 0; !onMeasured && i < host.LoadCores.Length; i++)
             {
                 peak = Math.Max(peak, (host.LoadCores[i] + unit.CpuCores[i]) / host.Capacity);
             }
@@ -84,7 +105,8 @@ internal sealed partial class PlanningCycle
             var limit = keepMargin ? Math.Max(host.Range.Low, high - _options.OffloadMargin) : high;
             if (peak > limit + Epsilon)
             {
-                refusals[host.Id] = limit < high ? $"{host.Id}: peak {F(peak)} > {F(limit)} (high {F(high)} less the margin)" : $"{host.Id}: peak {F(peak)} > {F(high)}";
+                var what = onMeasured ? "load now" : "peak";
+                refusals[host.Id] = limit < high ? $"{host.Id}: {what} {F(peak)} > {F(limit)} (high {F(high)} less the margin)" : $"{host.Id}: {what} {F(peak)} > {F(high)}";
                 continue;
             }
 
@@ -142,7 +164,7 @@ internal sealed partial class PlanningCycle
             // The third host: running, not the source (which is above its threshold), kept under its high threshold.
             var excluded = source.Excluded;
             source.Excluded = true;
-            var (third, _) = FindDestination(evicted, host, allowWake: false, relievesOverload: true);
+            var (third, _, _) = FindDestination(evicted, host, allowWake: false, relievesOverload: true);
             source.Excluded = excluded;
             if (third is not null)
             {

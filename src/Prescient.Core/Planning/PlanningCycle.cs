@@ -65,7 +65,7 @@ internal sealed partial class PlanningCycle
                     continue;
                 }
 
-                var (destination, refusals) = FindDestination(unit, host, _options.AllowWake, relievesOverload: true);
+                var (destination, refusals, _) = FindDestination(unit, host, _options.AllowWake, relievesOverload: true);
                 if (destination is null)
                 {
                     Skip(host, unit, SkipRule.NoRoom, $"'{unit.Id}' needs more than a core of '{host.Id}' and no host fits it: {refusals}");
@@ -128,6 +128,7 @@ internal sealed partial class PlanningCycle
         }
 
         var load = before - (source.InFlightDepartingCores / source.Capacity);
+        var overloadedNow = (source.Snapshot.Measured ?? 0) > high + Epsilon;
         if (load <= target + Epsilon)
         {
             source.Notes.Add($"Offload: migrations in flight already take the load to {F(load)}.");
@@ -187,7 +188,7 @@ internal sealed partial class PlanningCycle
                 continue;
             }
 
-            var (destination, refusals) = FindDestination(unit, source, _options.AllowWake, relievesOverload: true);
+            var (destination, refusals, onMeasured) = FindDestination(unit, source, _options.AllowWake, relievesOverload: true, overloadedNow);
             if (destination is null && MakeRoom(unit, source) is { } made)
             {
                 _moves.Add(made);
@@ -202,7 +203,7 @@ internal sealed partial class PlanningCycle
 
             var share = unit.PeakCores / source.Capacity;
             _moves.Add(Apply(unit, source, destination, MoveKind.Offload,
-                $"Offload {source.Id}: load {F(load)} above the target {F(target)} (high {F(high)} less the margin)"));
+                $"Offload {source.Id}: load {F(load)} above the target {F(target)} (high {F(high)} less the margin)", onMeasured));
             source.Departures++;
             load -= share;
             moved++;
@@ -265,7 +266,7 @@ internal sealed partial class PlanningCycle
         var moves = new List<PlannedMove>();
         foreach (var unit in host.Units.ToList().OrderByDescending(u => u.PeakCores).ThenByDescending(u => u.MemoryMb).ThenBy(u => u.Id, StringComparer.Ordinal))
         {
-            var (destination, refusals) = FindDestination(unit, host, allowWake: false);
+            var (destination, refusals, _) = FindDestination(unit, host, allowWake: false);
             if (destination is null)
             {
                 for (var i = undo.Count - 1; i >= 0; i--)
@@ -298,7 +299,7 @@ internal sealed partial class PlanningCycle
         return true;
     }
 
-    private PlannedMove Apply(PlanningUnit unit, PlanningHost source, PlanningHost destination, MoveKind kind, string why)
+    private PlannedMove Apply(PlanningUnit unit, PlanningHost source, PlanningHost destination, MoveKind kind, string why, bool onMeasured = false)
     {
         // Every move to a host that was asleep says so: waking is idempotent, and no move may start before it runs.
         var wakes = destination.Snapshot.PowerState == Migration.PowerState.Reduced;
@@ -311,9 +312,13 @@ internal sealed partial class PlanningCycle
         destination.Received = true;
         destination.Woken |= wakes;
         _planned++;
+        var fits = onMeasured
+            ? $"its load now {F(destination.NowCores / destination.Capacity)} stays within {destination.Range} (by the loads measured now: " +
+              $"every forecast left no room; this one puts its peak at {F(destination.PeakLoad)})"
+            : $"its peak {F(destination.PeakLoad)} stays within {destination.Range}";
         var reason = string.Create(CultureInfo.InvariantCulture,
             $"{why}; '{unit.Id}' ({F(share)} of '{source.Id}', {unit.MemoryMb:0} MB, about {unit.Cost.Total.TotalSeconds:0} s to move) to '{destination.Id}'" +
-            $"{(wakes ? " (woken: no running host fits)" : string.Empty)}: its peak {F(destination.PeakLoad)} stays within {destination.Range}, " +
+            $"{(wakes ? " (woken: no running host fits)" : string.Empty)}: {fits}, " +
             $"memory {destination.MemoryUsedMb:0}/{destination.Snapshot.MemoryMb:0} MB.");
         return new PlannedMove(source.Id, destination.Id, unit.VmIds, unit.GroupId, kind, wakes, share, unit.Cost, reason) { DryRun = source.Settings.DryRun };
     }

@@ -19,6 +19,8 @@ internal sealed class PlanningHost
             var forecast = snapshot.Forecast is { } f ? f.Upper[Math.Min(i, f.Upper.Count - 1)] : measured;
             LoadCores[i] = (i == 0 ? Math.Max(measured, forecast) : forecast) * snapshot.CpuCapacityCores;
         }
+
+        NowCores = measured * snapshot.CpuCapacityCores;
     }
 
     public HostSnapshot Snapshot { get; }
@@ -30,6 +32,12 @@ internal sealed class PlanningHost
     public double Capacity => Snapshot.CpuCapacityCores;
 
     public double[] LoadCores { get; }
+
+    /// <summary>
+    /// The load measured now, in cores, as this cycle's moves change it (each unit counted at its current demand): the
+    /// reactive view, which does not depend on the host's forecast (a forecast learnt from the VMs a host used to run).
+    /// </summary>
+    public double NowCores { get; set; }
 
     public double MemoryUsedMb { get; set; }
 
@@ -92,6 +100,7 @@ internal sealed class PlanningHost
             LoadCores[i] += sign * unit.CpuCores[i];
         }
 
+        NowCores += sign * unit.NowCores;
         MemoryUsedMb += sign * unit.MemoryMb;
     }
 }

@@ -23,6 +23,7 @@ internal sealed class PlanningUnit
         }
 
         PeakCores = CpuCores.Max();
+        NowCores = vms.Sum(v => v.CpuCores);
         PeakPerVcpuCores = vms.Max(v => (v.ForecastCpuCores is { Count: > 0 } f ? Math.Max(v.CpuCores, f.Max()) : v.CpuCores) / Math.Max(1, v.Vcpus));
         Cost = vms.Select(v => v.MemoryMb > 0 ? MigrationCostModel.Estimate(v.MemoryMb, v.DirtyRateMBps, cost) : null)
             .OfType<MigrationEstimate>()
@@ -53,6 +54,9 @@ internal sealed class PlanningUnit
     public double[] CpuCores { get; }
 
     public double PeakCores { get; }
+
+    /// <summary>Its demand now, in cores (the VMs' measured demand, without forecasts).</summary>
+    public double NowCores { get; }
 
     /// <summary>The highest demand of one vCPU of its VMs, in cores (what one physical core must hold).</summary>
     public double PeakPerVcpuCores { get; }
