@@ -93,11 +93,7 @@ internal sealed partial class PlanningCycle
                 continue;
             }
 
-            var peak = onMeasured ? (host.NowCores + unit.NowCores) / host.Capacity : 0.0;
-            for (var i = 0; !onMeasured && i < host.LoadCores.Length; i++)
-            {
-                peak = Math.Max(peak, (host.LoadCores[i] + unit.CpuCores[i]) / host.Capacity);
-            }
+            var peak = onMeasured ? host.NowWith(unit) : host.PeakWith(unit);
 
             // Kept, the margin leaves a destination the headroom an offload leaves its source: a VM that lands a host
             // right at its high threshold puts it above on the next rise.
@@ -146,13 +142,7 @@ internal sealed partial class PlanningCycle
             foreach (var evicted in host.Units.Where(v => v.PeakCores < unit.PeakCores && Blocked(host, v) is null))
             {
                 var memory = host.MemoryUsedMb - evicted.MemoryMb + unit.MemoryMb;
-                var peak = 0.0;
-                for (var i = 0; i < host.LoadCores.Length; i++)
-                {
-                    peak = Math.Max(peak, (host.LoadCores[i] - evicted.CpuCores[i] + unit.CpuCores[i]) / host.Capacity);
-                }
-
-                if (memory <= host.Snapshot.MemoryMb + Epsilon && peak <= host.Range.High + Epsilon)
+                if (memory <= host.Snapshot.MemoryMb + Epsilon && host.PeakWith(unit, leaving: evicted) <= host.Range.High + Epsilon)
                 {
                     options.Add((host, evicted));
                 }

@@ -88,6 +88,21 @@ internal sealed class PlanningHost
     /// <summary>The highest projected load over the horizon, as a fraction of capacity.</summary>
     public double PeakLoad => Math.Max(0, LoadCores.Max()) / Capacity;
 
+    /// <summary>The highest projected load over the horizon with <paramref name="arriving"/> here (and <paramref name="leaving"/> gone), as a fraction of capacity.</summary>
+    public double PeakWith(PlanningUnit arriving, PlanningUnit? leaving = null)
+    {
+        var peak = 0.0;
+        for (var i = 0; i < LoadCores.Length; i++)
+        {
+            peak = Math.Max(peak, (LoadCores[i] + arriving.CpuCores[i] - (leaving?.CpuCores[i] ?? 0)) / Capacity);
+        }
+
+        return peak;
+    }
+
+    /// <summary>The load measured now with <paramref name="arriving"/> here, as a fraction of capacity.</summary>
+    public double NowWith(PlanningUnit arriving) => (NowCores + arriving.NowCores) / Capacity;
+
     /// <summary>Whether the host may receive VMs at all (it is known, measured or asleep, and not unavailable).</summary>
     public bool CanReceive =>
         !Excluded && !BeingEvacuated && Snapshot.PowerState != PowerState.Unavailable && Snapshot.PowerState != PowerState.Waking &&
